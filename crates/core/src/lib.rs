@@ -2,5 +2,21 @@
 //!
 //! Module map:
 //! - [`market`]: market codes (`KRW-BTC`) and coin-id normalisation (`BTC/KRW` → `KRW-BTC`).
+//! - [`catalog`]: market catalog entries from Upbit's `/v1/market/all`.
+//! - [`upbit`]: Upbit WebSocket messages (ticker, trade, status, error) in every format, parsed
+//!   from binary or text frames, and encoded back (used by the synthetic capture generator).
+//! - [`ticker`]: the normalised ticker (`"v":1`, the Kafka value) and the `/upbit_data` compat view.
+//! - [`game`]: the finished-game record of `POST /set_click_stream`, its validation and envelope.
+//! - [`capture`]: the raw capture format (NDJSON: receive time + the raw frame).
+//! - [`synth`]: a deterministic generator of faithful synthetic captures.
+//! - [`tick_size`]: Upbit's KRW-market price units.
+//! - [`time`]: the few calendar conversions Upbit's date fields need.
 
+pub mod capture;
+pub mod catalog;
 pub mod market;
+pub mod synth;
+pub mod tick_size;
+pub mod ticker;
+pub mod time;
+pub mod upbit;

@@ -51,6 +51,10 @@ pub struct MarketCode(Box<str>);
 impl MarketCode {
     /// Accepts exactly the canonical form Upbit uses on the wire (`KRW-BTC`).
     pub fn parse(input: &str) -> Result<Self, MarketCodeError> {
+        // Fast path: the hot ingest loop parses canonical codes millions of times.
+        if is_canonical(input) {
+            return Ok(Self(Box::from(input)));
+        }
         let normalized = Self::normalize(input)?;
         if normalized.as_str() == input {
             Ok(normalized)
@@ -120,6 +124,18 @@ impl MarketCode {
     }
 }
 
+fn is_canonical(input: &str) -> bool {
+    let Some((quote, base)) = input.split_once('-') else {
+        return false;
+    };
+    QUOTE_CURRENCIES.contains(&quote)
+        && !base.is_empty()
+        && base.len() <= MAX_BASE_LEN
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
 impl fmt::Display for MarketCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -165,14 +181,24 @@ mod tests {
     #[test]
     fn every_frontend_spelling_becomes_the_upbit_code() {
         for input in ["BTC/KRW", "KRW-BTC", "btc/krw", "krw-btc", "Btc/Krw"] {
-            assert_eq!(MarketCode::normalize(input).unwrap().as_str(), "KRW-BTC", "{input}");
+            assert_eq!(
+                MarketCode::normalize(input).unwrap().as_str(),
+                "KRW-BTC",
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn other_quotes_are_kept() {
-        assert_eq!(MarketCode::normalize("ETH/BTC").unwrap().as_str(), "BTC-ETH");
-        assert_eq!(MarketCode::normalize("USDT-XRP").unwrap().as_str(), "USDT-XRP");
+        assert_eq!(
+            MarketCode::normalize("ETH/BTC").unwrap().as_str(),
+            "BTC-ETH"
+        );
+        assert_eq!(
+            MarketCode::normalize("USDT-XRP").unwrap().as_str(),
+            "USDT-XRP"
+        );
     }
 
     #[test]
@@ -198,8 +224,14 @@ mod tests {
     #[test]
     fn parse_accepts_only_the_canonical_form() {
         assert!(MarketCode::parse("KRW-BTC").is_ok());
-        assert_eq!(MarketCode::parse("krw-btc"), Err(MarketCodeError::NotCanonical));
-        assert_eq!(MarketCode::parse("BTC/KRW"), Err(MarketCodeError::NotCanonical));
+        assert_eq!(
+            MarketCode::parse("krw-btc"),
+            Err(MarketCodeError::NotCanonical)
+        );
+        assert_eq!(
+            MarketCode::parse("BTC/KRW"),
+            Err(MarketCodeError::NotCanonical)
+        );
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "coinking", version, about = "CoinKing data platform")]
+pub struct Cli {
+    /// Log format; `auto` is JSON on AWS (Lambda, ECS) and human-readable elsewhere.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto, env = "COINKING_LOG_FORMAT")]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Auto,
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the platform locally with embedded defaults (no AWS, no Docker). For now this replays
+    /// the shipped Upbit capture through the parser and prints normalised tickers as NDJSON.
+    Up(UpArgs),
+    /// Replay a raw capture file (NDJSON) and print normalised tickers.
+    Replay(ReplayArgs),
+    /// Write a deterministic synthetic Upbit capture for the default game markets.
+    GenCapture(GenCaptureArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub pacing: Pacing,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Capture file (NDJSON: `{"recv_ms":…,"kind":"binary","frame":"…"}` per line).
+    pub capture: PathBuf,
+    #[command(flatten)]
+    pub pacing: Pacing,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Pacing {
+    /// Replay speed: 1 = as recorded, 10 = ten times faster, 0 = as fast as possible.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Replay the capture once and exit instead of looping until Ctrl-C.
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenCaptureArgs {
+    /// Output file; `-` writes to stdout.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// PRNG seed: the same seed always gives the same capture.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Length of the capture in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub duration_secs: u32,
+    /// Epoch ms of the first frame.
+    #[arg(long, default_value_t = 1_732_500_000_000)]
+    pub start_ms: i64,
+    /// Key styles to emit.
+    #[arg(long, value_enum, default_value_t = Styles::Both)]
+    pub styles: Styles,
+    /// Leave out trade messages.
+    #[arg(long)]
+    pub no_trades: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Styles {
+    Default,
+    Simple,
+    Both,
+}

@@ -1,0 +1,52 @@
+//! `coinking`: the platform on one machine.
+//!
+//! Module map:
+//! - `cli`: the command line (clap).
+//! - `logging`: tracing setup, human output locally and JSON on AWS.
+//! - `replay`: replays a raw capture through the parser and normaliser (the offline source).
+//! - `gen_capture`: writes a synthetic capture (`coinking gen-capture`).
+
+mod cli;
+mod gen_capture;
+mod logging;
+mod replay;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    logging::init(cli.log_format);
+    match cli.command {
+        Command::Up(args) => replay::run_up(args, shutdown_signal()).await,
+        Command::Replay(args) => replay::run_replay(args, shutdown_signal()).await,
+        Command::GenCapture(args) => gen_capture::run(args),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutdown requested");
+}
