@@ -14,6 +14,7 @@
 
 pub mod capture;
 pub mod catalog;
+pub mod game;
 pub mod market;
 pub mod synth;
 pub mod tick_size;

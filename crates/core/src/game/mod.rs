@@ -1,0 +1,20 @@
+//! Game records: what the frontend reports when a game ends (`POST /set_click_stream`).
+//!
+//! The flow through this module is the flow of a record through the platform:
+//! - [`parse_game_record`] (in `validate`) turns an untrusted body into a [`GameRecord`] or into
+//!   *every* [`Problem`] with it, under the fixed [`limits`] and the deployment's [`RecordRules`];
+//! - [`GameRecord`] (in `record`) is the typed record, coin ids normalised to market codes, that
+//!   serialises back to the frontend's field names;
+//! - [`ClickEnvelope`] (in `envelope`) adds the server's event id, arrival time and schema
+//!   version for the trip through Kinesis, and [`parse_envelope`] reads it back in the archiver.
+//!
+//! Nothing here does I/O or reads a clock: callers pass ids and times in.
+
+mod envelope;
+pub mod limits;
+mod record;
+mod validate;
+
+pub use envelope::{ClickEnvelope, SCHEMA_VERSION, parse_envelope};
+pub use record::{CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage};
+pub use validate::{Problem, RecordError, RecordRules, parse_game_record};

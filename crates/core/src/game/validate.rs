@@ -1,0 +1,1300 @@
+//! Turning an untrusted request body into a [`GameRecord`], or into every reason it is not one.
+//!
+//! The body is parsed in two steps. First into a [`serde_json::Value`], with serde_json's
+//! recursion limit left on so that hostile nesting is an error rather than a stack overflow.
+//! Then a walk over the value checks each field of the contract in schema order and collects
+//! every problem, so a client developer sees all of them in one 400 response instead of fixing
+//! them one round trip at a time. A typed record is built only when nothing was wrong.
+//!
+//! Unknown fields, at the top level and inside nested objects, are ignored: a newer frontend may
+//! send more than this build knows, and refusing its games would lose data for no benefit.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::limits::{
+    BUY_AMOUNTS_KRW, COINS_LEN, DEEP_LEARNING_LEN, DEEP_LEARNING_RANK, MAX_BALANCE_KRW,
+    MAX_BODY_BYTES, MAX_STRING_BYTES, STAGE_SECONDS, USER_AFFILIATION_CHARS, USER_NAME_CHARS,
+    USER_NAME_FORBIDDEN_CHARS, USER_NAME_FORBIDDEN_VALUES, USER_NICKNAME_CHARS,
+};
+use super::record::{CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage};
+use crate::market::MarketCode;
+
+/// Policy that can change between deployments, as opposed to the fixed [limits](super::limits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordRules {
+    /// The markets the game offers. `None` accepts any well-formed market code.
+    ///
+    /// Applies to the coins the player traded (`coins`, `userBuyCoinMoney_N.coin`,
+    /// `userSellTime_N.coin`), not to `deeplearningData[].code`: the model may rank markets the
+    /// game does not offer, and that is no reason to lose the player's game.
+    pub allowed_markets: Option<BTreeSet<MarketCode>>,
+}
+
+impl RecordRules {
+    /// Rules that accept only these markets as traded coins.
+    pub fn with_game_markets(markets: impl IntoIterator<Item = MarketCode>) -> Self {
+        Self {
+            allowed_markets: Some(markets.into_iter().collect()),
+        }
+    }
+}
+
+/// One thing wrong with a record: where, and which rule it breaks.
+///
+/// `path` is `$` for the whole body, otherwise the field as the client wrote it:
+/// `userName`, `coins[1]`, `userBuyCoinMoney_2.money`, `deeplearningData[0].rank`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub path: String,
+    pub rule: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.rule)
+    }
+}
+
+/// Why a body is not a game record.
+///
+/// Every variant is the client's fault and permanent: retrying the same body cannot succeed.
+/// An HTTP layer answers [`RecordError::TooLarge`] with 413 and everything else with 400.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// Refused on size alone, before any parsing.
+    #[error("body is {size} bytes, more than the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+    /// Nothing but JSON whitespace, if anything at all.
+    #[error("body is empty")]
+    Empty,
+    /// Not JSON: serde_json's reason, with line and column.
+    #[error("body is not valid JSON: {0}")]
+    Malformed(String),
+    /// JSON, but not a valid record: every problem found, in schema order.
+    #[error("{}", ProblemList(.0))]
+    Invalid(Vec<Problem>),
+}
+
+impl RecordError {
+    /// Every problem found, for a response that lists them; empty unless the body was JSON.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            RecordError::Invalid(problems) => problems,
+            RecordError::TooLarge { .. } | RecordError::Empty | RecordError::Malformed(_) => &[],
+        }
+    }
+
+    /// A stable machine-readable code for the error response (`{"error":{"code":…}}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecordError::TooLarge { .. } => "body_too_large",
+            RecordError::Empty => "empty_body",
+            RecordError::Malformed(_) => "malformed_json",
+            RecordError::Invalid(_) => "invalid_record",
+        }
+    }
+}
+
+struct ProblemList<'a>(&'a [Problem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses and validates a `POST /set_click_stream` body.
+///
+/// Checks run in this order, and the first failing step decides the error: size
+/// ([`RecordError::TooLarge`]), emptiness ([`RecordError::Empty`]), JSON syntax
+/// ([`RecordError::Malformed`]), then every rule of the contract ([`RecordError::Invalid`] with
+/// all problems). Coin ids come back normalised (`BTC/KRW` → `KRW-BTC`).
+pub fn parse_game_record(body: &[u8], rules: &RecordRules) -> Result<GameRecord, RecordError> {
+    let value = parse_json(body, MAX_BODY_BYTES)?;
+    let mut checker = Checker::new(rules);
+    let record = checker
+        .root_object(&value)
+        .and_then(|object| checker.record(object));
+    checker.finish(record)
+}
+
+/// The syntax steps shared with the envelope: size, emptiness, JSON.
+pub(crate) fn parse_json(body: &[u8], limit: usize) -> Result<Value, RecordError> {
+    if body.len() > limit {
+        return Err(RecordError::TooLarge {
+            size: body.len(),
+            limit,
+        });
+    }
+    // Only JSON's own whitespace counts: a body of form feeds is malformed, not empty.
+    if body
+        .iter()
+        .all(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        return Err(RecordError::Empty);
+    }
+    // serde_json's default recursion limit (128) stays on: it is what turns `[[[[…` into an
+    // error instead of a stack overflow, and no valid record nests deeper than 3.
+    // A key given twice keeps its last value (serde_json's rule); since what is stored is the
+    // typed record re-encoded, nothing downstream can read the duplicate differently.
+    serde_json::from_slice(body).map_err(|error| RecordError::Malformed(error.to_string()))
+}
+
+/// Walks a parsed body and collects problems. Each check reports what is wrong with its own
+/// value and returns `None` if anything was, so that a record is built only from good parts.
+#[derive(Debug)]
+pub(crate) struct Checker<'r> {
+    rules: &'r RecordRules,
+    problems: Vec<Problem>,
+}
+
+impl<'r> Checker<'r> {
+    pub(crate) fn new(rules: &'r RecordRules) -> Self {
+        Self {
+            rules,
+            problems: Vec::new(),
+        }
+    }
+
+    pub(crate) fn report(&mut self, path: &str, rule: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_owned(),
+            rule: rule.into(),
+        });
+    }
+
+    /// Turns the walk's outcome into the caller's result.
+    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, RecordError> {
+        if !self.problems.is_empty() {
+            return Err(RecordError::Invalid(self.problems));
+        }
+        // A check that returned None without reporting why is a bug here, not in the body;
+        // refusing the body is still better than panicking in a request handler.
+        value.ok_or_else(|| {
+            RecordError::Invalid(vec![Problem {
+                path: "$".to_owned(),
+                rule: "could not be validated".to_owned(),
+            }])
+        })
+    }
+
+    pub(crate) fn root_object<'v>(&mut self, root: &'v Value) -> Option<&'v Map<String, Value>> {
+        self.object(root, "$")
+    }
+
+    /// Looks `key` up in `object` and hands it to `check` with its path, or reports it missing.
+    pub(crate) fn field<'v, T>(
+        &mut self,
+        object: &'v Map<String, Value>,
+        parent: &str,
+        key: &str,
+        check: impl FnOnce(&mut Self, &'v Value, &str) -> Option<T>,
+    ) -> Option<T> {
+        let path = if parent.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{parent}.{key}")
+        };
+        match object.get(key) {
+            Some(value) => check(self, value, &path),
+            None => {
+                self.report(&path, "is required");
+                None
+            }
+        }
+    }
+
+    /// Checks the record's fields, in the order the contract lists them.
+    pub(crate) fn record(&mut self, object: &Map<String, Value>) -> Option<GameRecord> {
+        let user_name = self.field(object, "", "userName", Self::user_name);
+        let user_affiliation = self.field(object, "", "userAffiliation", |checker, value, path| {
+            checker.text(value, path, &USER_AFFILIATION_CHARS)
+        });
+        let user_nickname = self.field(object, "", "userNickname", |checker, value, path| {
+            checker.text(value, path, &USER_NICKNAME_CHARS)
+        });
+        let remaining_time_1 = self.field(object, "", "remainingTime_1", Self::seconds);
+        let remaining_time_2 = self.field(object, "", "remainingTime_2", Self::seconds);
+        let remaining_time_3 = self.field(object, "", "remainingTime_3", Self::seconds);
+        let coins = self.field(object, "", "coins", Self::coins);
+        let deeplearning_data = self.field(object, "", "deeplearningData", Self::deep_learning);
+        let ai_recommend_1 = self.field(object, "", "aiRecommend_1", Self::boolean);
+        let ai_recommend_2 = self.field(object, "", "aiRecommend_2", Self::boolean);
+        let leverage = self.field(object, "", "leverage", Self::leverage);
+        let user_buy_coin_money_1 = self.field(object, "", "userBuyCoinMoney_1", Self::coin_buy);
+        let user_buy_coin_money_2 = self.field(object, "", "userBuyCoinMoney_2", Self::coin_buy);
+        let user_buy_coin_money_3 = self.field(object, "", "userBuyCoinMoney_3", Self::coin_buy);
+        let user_sell_time_1 = self.field(object, "", "userSellTime_1", Self::coin_sell);
+        let user_sell_time_2 = self.field(object, "", "userSellTime_2", Self::coin_sell);
+        let user_sell_time_3 = self.field(object, "", "userSellTime_3", Self::coin_sell);
+        let balance = self.field(object, "", "balance", Self::balance);
+
+        let (
+            Some(user_name),
+            Some(user_affiliation),
+            Some(user_nickname),
+            Some(remaining_time_1),
+            Some(remaining_time_2),
+            Some(remaining_time_3),
+            Some(coins),
+            Some(deeplearning_data),
+            Some(ai_recommend_1),
+            Some(ai_recommend_2),
+            Some(leverage),
+            Some(user_buy_coin_money_1),
+            Some(user_buy_coin_money_2),
+            Some(user_buy_coin_money_3),
+            Some(user_sell_time_1),
+            Some(user_sell_time_2),
+            Some(user_sell_time_3),
+            Some(balance),
+        ) = (
+            user_name,
+            user_affiliation,
+            user_nickname,
+            remaining_time_1,
+            remaining_time_2,
+            remaining_time_3,
+            coins,
+            deeplearning_data,
+            ai_recommend_1,
+            ai_recommend_2,
+            leverage,
+            user_buy_coin_money_1,
+            user_buy_coin_money_2,
+            user_buy_coin_money_3,
+            user_sell_time_1,
+            user_sell_time_2,
+            user_sell_time_3,
+            balance,
+        )
+        else {
+            return None;
+        };
+        Some(GameRecord {
+            user_name,
+            user_affiliation,
+            user_nickname,
+            remaining_time_1,
+            remaining_time_2,
+            remaining_time_3,
+            coins,
+            deeplearning_data,
+            ai_recommend_1,
+            ai_recommend_2,
+            leverage,
+            user_buy_coin_money_1,
+            user_buy_coin_money_2,
+            user_buy_coin_money_3,
+            user_sell_time_1,
+            user_sell_time_2,
+            user_sell_time_3,
+            balance,
+        })
+    }
+
+    // ---- JSON types ----
+
+    pub(crate) fn string<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v str> {
+        if let Value::String(text) = value {
+            Some(text)
+        } else {
+            self.report(path, "must be a string");
+            None
+        }
+    }
+
+    pub(crate) fn number(&mut self, value: &Value, path: &str) -> Option<f64> {
+        match value.as_f64() {
+            Some(number) if number.is_finite() => Some(number),
+            // serde_json never yields a non-finite number today; an f64 field must not start
+            // accepting NaN if that ever changes.
+            Some(_) => {
+                self.report(path, "must be finite");
+                None
+            }
+            None => {
+                self.report(path, "must be a number");
+                None
+            }
+        }
+    }
+
+    /// A number with no fractional part. `3.0` counts: JSON does not distinguish it from `3`.
+    pub(crate) fn whole_number(&mut self, value: &Value, path: &str) -> Option<f64> {
+        let number = self.number(value, path)?;
+        if number.fract() == 0.0 {
+            Some(number)
+        } else {
+            self.report(path, "must be an integer");
+            None
+        }
+    }
+
+    fn boolean(&mut self, value: &Value, path: &str) -> Option<bool> {
+        if let Value::Bool(flag) = value {
+            Some(*flag)
+        } else {
+            self.report(path, "must be a boolean");
+            None
+        }
+    }
+
+    fn object<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
+        if let Value::Object(object) = value {
+            Some(object)
+        } else {
+            self.report(path, "must be an object");
+            None
+        }
+    }
+
+    /// An array within its length limits. The entries of an over-long array are not checked:
+    /// their problems would only bury the one that matters.
+    fn array<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &str,
+        allowed_len: &RangeInclusive<usize>,
+    ) -> Option<&'v [Value]> {
+        let Value::Array(entries) = value else {
+            self.report(path, "must be an array");
+            return None;
+        };
+        if allowed_len.contains(&entries.len()) {
+            Some(entries)
+        } else {
+            self.report(path, length_rule(allowed_len, entries.len(), "entries"));
+            None
+        }
+    }
+
+    // ---- the contract's fields ----
+
+    fn text(
+        &mut self,
+        value: &Value,
+        path: &str,
+        allowed_chars: &RangeInclusive<usize>,
+    ) -> Option<String> {
+        let text = self.string(value, path)?;
+        let mut is_valid = true;
+        let chars = text.chars().count();
+        if !allowed_chars.contains(&chars) {
+            self.report(path, length_rule(allowed_chars, chars, "characters"));
+            is_valid = false;
+        }
+        if text.chars().any(char::is_control) {
+            self.report(path, "must not contain control characters");
+            is_valid = false;
+        }
+        is_valid.then(|| text.to_owned())
+    }
+
+    fn user_name(&mut self, value: &Value, path: &str) -> Option<String> {
+        let mut name = self.text(value, path, &USER_NAME_CHARS);
+        // A non-string has been reported by `text` already.
+        let Value::String(raw) = value else {
+            return None;
+        };
+        if raw.contains(USER_NAME_FORBIDDEN_CHARS) {
+            let listed: Vec<String> = USER_NAME_FORBIDDEN_CHARS
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect();
+            self.report(path, format!("must not contain {}", listed.join(" or ")));
+            name = None;
+        }
+        if USER_NAME_FORBIDDEN_VALUES.contains(&raw.as_str()) {
+            let listed: Vec<String> = USER_NAME_FORBIDDEN_VALUES
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect();
+            self.report(path, format!("must not be {}", listed.join(" or ")));
+            name = None;
+        }
+        name
+    }
+
+    fn market_code(&mut self, value: &Value, path: &str) -> Option<MarketCode> {
+        let text = self.string(value, path)?;
+        if text.len() > MAX_STRING_BYTES {
+            self.report(
+                path,
+                format!(
+                    "must be at most {MAX_STRING_BYTES} bytes (got {})",
+                    text.len()
+                ),
+            );
+            return None;
+        }
+        match MarketCode::normalize(text) {
+            Ok(code) => Some(code),
+            Err(error) => {
+                self.report(path, format!("is not a market code: {error}"));
+                None
+            }
+        }
+    }
+
+    /// A coin the player traded: a market code the game offers.
+    fn traded_coin(&mut self, value: &Value, path: &str) -> Option<MarketCode> {
+        let code = self.market_code(value, path)?;
+        if let Some(allowed) = &self.rules.allowed_markets {
+            if !allowed.contains(&code) {
+                self.report(path, "is not a game market");
+                return None;
+            }
+        }
+        Some(code)
+    }
+
+    fn coins(&mut self, value: &Value, path: &str) -> Option<Vec<MarketCode>> {
+        let entries = self.array(value, path, &COINS_LEN)?;
+        let mut coins = Some(Vec::with_capacity(entries.len()));
+        for (index, entry) in entries.iter().enumerate() {
+            let coin = self.traded_coin(entry, &format!("{path}[{index}]"));
+            coins = coins.zip(coin).map(|(mut coins, coin)| {
+                coins.push(coin);
+                coins
+            });
+        }
+        coins
+    }
+
+    fn deep_learning(&mut self, value: &Value, path: &str) -> Option<Vec<DeepLearningEntry>> {
+        let entries = self.array(value, path, &DEEP_LEARNING_LEN)?;
+        let mut ranking = Some(Vec::with_capacity(entries.len()));
+        for (index, entry) in entries.iter().enumerate() {
+            let checked = self.deep_learning_entry(entry, &format!("{path}[{index}]"));
+            ranking = ranking.zip(checked).map(|(mut ranking, entry)| {
+                ranking.push(entry);
+                ranking
+            });
+        }
+        ranking
+    }
+
+    fn deep_learning_entry(&mut self, value: &Value, path: &str) -> Option<DeepLearningEntry> {
+        let object = self.object(value, path)?;
+        let code = self.field(object, path, "code", Self::market_code);
+        let fastest_decline = self.field(object, path, "fastest_decline", Self::boolean);
+        let fastest_growth = self.field(object, path, "fastest_growth", Self::boolean);
+        let largest_drop = self.field(object, path, "largest_drop", Self::boolean);
+        let largest_rise = self.field(object, path, "largest_rise", Self::boolean);
+        let largest_spike = self.field(object, path, "largest_spike", Self::boolean);
+        let least_volatile = self.field(object, path, "least_volatile", Self::boolean);
+        let most_volatile = self.field(object, path, "most_volatile", Self::boolean);
+        let percentage = self.field(object, path, "percentage", Self::number);
+        let rank = self.field(object, path, "rank", Self::rank);
+        let (
+            Some(code),
+            Some(fastest_decline),
+            Some(fastest_growth),
+            Some(largest_drop),
+            Some(largest_rise),
+            Some(largest_spike),
+            Some(least_volatile),
+            Some(most_volatile),
+            Some(percentage),
+            Some(rank),
+        ) = (
+            code,
+            fastest_decline,
+            fastest_growth,
+            largest_drop,
+            largest_rise,
+            largest_spike,
+            least_volatile,
+            most_volatile,
+            percentage,
+            rank,
+        )
+        else {
+            return None;
+        };
+        Some(DeepLearningEntry {
+            code,
+            fastest_decline,
+            fastest_growth,
+            largest_drop,
+            largest_rise,
+            largest_spike,
+            least_volatile,
+            most_volatile,
+            percentage,
+            rank,
+        })
+    }
+
+    fn rank(&mut self, value: &Value, path: &str) -> Option<u32> {
+        let rank = self.whole_number(value, path)?;
+        let (lowest, highest) = (*DEEP_LEARNING_RANK.start(), *DEEP_LEARNING_RANK.end());
+        if rank < f64::from(lowest) || rank > f64::from(highest) {
+            self.report(path, format!("must be between {lowest} and {highest}"));
+            return None;
+        }
+        // In range and whole, so the conversion is exact.
+        Some(rank as u32)
+    }
+
+    fn seconds(&mut self, value: &Value, path: &str) -> Option<f64> {
+        let seconds = self.number(value, path)?;
+        if (0.0..=STAGE_SECONDS).contains(&seconds) {
+            Some(seconds)
+        } else {
+            self.report(
+                path,
+                format!("must be between 0 and {STAGE_SECONDS} seconds"),
+            );
+            None
+        }
+    }
+
+    fn leverage(&mut self, value: &Value, path: &str) -> Option<Leverage> {
+        let number = self.number(value, path)?;
+        let leverage = Leverage::from_f64(number);
+        if leverage.is_none() {
+            self.report(path, Leverage::expected());
+        }
+        leverage
+    }
+
+    fn coin_buy(&mut self, value: &Value, path: &str) -> Option<CoinBuy> {
+        let object = self.object(value, path)?;
+        let coin = self.field(object, path, "coin", Self::traded_coin);
+        let money = self.field(object, path, "money", Self::money);
+        Some(CoinBuy {
+            coin: coin?,
+            money: money?,
+        })
+    }
+
+    fn money(&mut self, value: &Value, path: &str) -> Option<f64> {
+        let money = self.number(value, path)?;
+        if BUY_AMOUNTS_KRW.contains(&money) {
+            Some(money)
+        } else {
+            let listed: Vec<String> = BUY_AMOUNTS_KRW.iter().map(f64::to_string).collect();
+            self.report(path, format!("must be one of {} (KRW)", listed.join(", ")));
+            None
+        }
+    }
+
+    fn coin_sell(&mut self, value: &Value, path: &str) -> Option<CoinSell> {
+        let object = self.object(value, path)?;
+        let coin = self.field(object, path, "coin", Self::traded_coin);
+        let time = self.field(object, path, "time", Self::seconds);
+        Some(CoinSell {
+            coin: coin?,
+            time: time?,
+        })
+    }
+
+    fn balance(&mut self, value: &Value, path: &str) -> Option<f64> {
+        let balance = self.number(value, path)?;
+        if balance < 0.0 {
+            self.report(path, "must not be negative");
+            None
+        } else if balance > MAX_BALANCE_KRW {
+            self.report(path, format!("must be at most {MAX_BALANCE_KRW} (KRW)"));
+            None
+        } else {
+            Some(balance)
+        }
+    }
+}
+
+/// Describes a length limit, and the length found, without echoing the value itself (which
+/// may be 64 KiB long).
+fn length_rule(allowed: &RangeInclusive<usize>, actual: usize, unit: &str) -> String {
+    let (min, max) = (*allowed.start(), *allowed.end());
+    if actual < min && min == 1 {
+        "must not be empty".to_owned()
+    } else if min == 0 {
+        format!("must have at most {max} {unit} (got {actual})")
+    } else {
+        format!("must have {min} to {max} {unit} (got {actual})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = include_str!("../../tests/fixtures/game_record_valid.json");
+
+    fn sample() -> Value {
+        serde_json::from_str(SAMPLE).unwrap()
+    }
+
+    /// The sample with the value at a JSON pointer replaced.
+    fn sample_with(pointer: &str, replacement: Value) -> Vec<u8> {
+        let mut body = sample();
+        *body.pointer_mut(pointer).unwrap() = replacement;
+        serde_json::to_vec(&body).unwrap()
+    }
+
+    /// The sample with one field of the object at `parent` (a JSON pointer) removed.
+    fn sample_without(parent: &str, key: &str) -> Vec<u8> {
+        let mut body = sample();
+        body.pointer_mut(parent)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove(key)
+            .unwrap();
+        serde_json::to_vec(&body).unwrap()
+    }
+
+    fn parse(body: &[u8]) -> Result<GameRecord, RecordError> {
+        parse_game_record(body, &RecordRules::default())
+    }
+
+    /// The problems a body has, as `path: rule` lines.
+    fn problems(body: &[u8]) -> Vec<String> {
+        match parse(body) {
+            Err(RecordError::Invalid(problems)) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            other => panic!("expected an invalid record, got {other:?}"),
+        }
+    }
+
+    fn code(text: &str) -> MarketCode {
+        MarketCode::parse(text).unwrap()
+    }
+
+    // ---- accepted ----
+
+    #[test]
+    fn accepts_the_sample_record_and_normalises_its_coins() {
+        let record = parse(SAMPLE.as_bytes()).unwrap();
+        assert_eq!(record.user_name, "김철수");
+        assert_eq!(
+            record.coins,
+            [code("KRW-BTC"), code("KRW-ETH"), code("KRW-DOGE")]
+        );
+        assert_eq!(record.user_buy_coin_money_1.coin, code("KRW-BTC"));
+        assert_eq!(record.user_buy_coin_money_1.money, 1e9);
+        assert_eq!(record.user_sell_time_3.coin, code("KRW-DOGE"));
+        assert_eq!(record.deeplearning_data.len(), 3);
+        assert_eq!(record.deeplearning_data[2].rank, 3);
+        assert_eq!(record.leverage, Leverage::X10);
+        assert_eq!(record.balance, 1_184_250_000.5);
+    }
+
+    #[test]
+    fn accepts_every_spelling_of_a_coin_id_and_stores_the_market_code() {
+        for spelling in ["BTC/KRW", "KRW-BTC", "btc/krw", "krw-btc"] {
+            let body = sample_with("/userSellTime_1/coin", Value::from(spelling));
+            let record = parse(&body).unwrap();
+            assert_eq!(record.user_sell_time_1.coin, code("KRW-BTC"), "{spelling}");
+        }
+        let body = sample_with("/deeplearningData/0/code", Value::from("sol/krw"));
+        assert_eq!(
+            parse(&body).unwrap().deeplearning_data[0].code,
+            code("KRW-SOL")
+        );
+    }
+
+    #[test]
+    fn ignores_unknown_fields_for_forward_compatibility() {
+        let mut body = sample();
+        body["newFieldFromAFutureFrontend"] = Value::from(42);
+        body["userBuyCoinMoney_1"]["currency"] = Value::from("KRW");
+        body["deeplearningData"][0]["model_version"] = Value::from("v7");
+        let with_extras = parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+        assert_eq!(with_extras, parse(SAMPLE.as_bytes()).unwrap());
+    }
+
+    #[test]
+    fn accepts_a_body_of_exactly_the_size_limit() {
+        let mut body = SAMPLE.as_bytes().to_vec();
+        body.resize(MAX_BODY_BYTES, b' ');
+        assert!(parse(&body).is_ok());
+    }
+
+    // ---- refused before the walk ----
+
+    #[test]
+    fn refuses_a_body_one_byte_over_64_kib_without_parsing_it() {
+        let mut body = SAMPLE.as_bytes().to_vec();
+        body.resize(MAX_BODY_BYTES + 1, b' ');
+        assert_eq!(
+            parse(&body),
+            Err(RecordError::TooLarge {
+                size: 64 * 1024 + 1,
+                limit: 64 * 1024
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_an_empty_body() {
+        assert_eq!(parse(b""), Err(RecordError::Empty));
+    }
+
+    #[test]
+    fn refuses_a_body_of_json_whitespace_as_empty() {
+        assert_eq!(parse(b" \r\n\t "), Err(RecordError::Empty));
+    }
+
+    #[test]
+    fn reports_a_syntax_error_with_line_and_column() {
+        let error = parse(b"{\n  \"userName\": \"kim\",\n  oops\n}").unwrap_err();
+        let RecordError::Malformed(reason) = &error else {
+            panic!("expected malformed, got {error:?}");
+        };
+        assert!(reason.contains("line 3 column 3"), "{reason}");
+        assert_eq!(error.code(), "malformed_json");
+    }
+
+    #[test]
+    fn refuses_trailing_content_after_the_record() {
+        let body = format!("{SAMPLE} {{}}");
+        assert!(matches!(
+            parse(body.as_bytes()),
+            Err(RecordError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_100_000_open_brackets_without_overflowing_the_stack() {
+        let body = vec![b'['; 100_000];
+        assert!(matches!(parse(&body), Err(RecordError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn refuses_nesting_deeper_than_the_recursion_limit_as_malformed() {
+        let brackets = vec![b'['; MAX_BODY_BYTES];
+        let objects = "{\"a\":".repeat(MAX_BODY_BYTES / 5);
+        let inside_a_field = format!("{{\"coins\":{}", "[".repeat(1_000));
+        for body in [&brackets[..], objects.as_bytes(), inside_a_field.as_bytes()] {
+            let error = parse(body).unwrap_err();
+            assert!(
+                matches!(&error, RecordError::Malformed(reason) if reason.contains("recursion limit")),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_a_lone_surrogate_escape_as_malformed() {
+        let body = SAMPLE.replace("\"김철수\"", "\"\\ud800\"");
+        assert!(matches!(
+            parse(body.as_bytes()),
+            Err(RecordError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_invalid_utf8_as_malformed() {
+        let mut body = SAMPLE.as_bytes().to_vec();
+        let name_at = SAMPLE.find("김철수").unwrap();
+        body[name_at] = 0xFF;
+        assert!(matches!(parse(&body), Err(RecordError::Malformed(_))));
+    }
+
+    #[test]
+    fn refuses_a_number_beyond_f64_as_malformed() {
+        let body = SAMPLE.replace("1184250000.5", "1e400");
+        assert!(matches!(
+            parse(body.as_bytes()),
+            Err(RecordError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_a_root_that_is_not_an_object() {
+        for body in ["[]", "\"record\"", "null", "42", "true"] {
+            assert_eq!(
+                problems(body.as_bytes()),
+                ["$: must be an object"],
+                "{body}"
+            );
+        }
+    }
+
+    // ---- presence and types ----
+
+    #[test]
+    fn every_field_of_the_contract_is_required() {
+        let fields: Vec<String> = sample().as_object().unwrap().keys().cloned().collect();
+        assert_eq!(fields.len(), 18);
+        for field in fields {
+            let body = sample_without("", &field);
+            assert_eq!(problems(&body), [format!("{field}: is required")]);
+        }
+    }
+
+    #[test]
+    fn every_nested_field_is_required() {
+        let cases = [
+            (
+                "/userBuyCoinMoney_2",
+                "money",
+                "userBuyCoinMoney_2.money: is required",
+            ),
+            (
+                "/userSellTime_3",
+                "coin",
+                "userSellTime_3.coin: is required",
+            ),
+            (
+                "/deeplearningData/1",
+                "rank",
+                "deeplearningData[1].rank: is required",
+            ),
+            (
+                "/deeplearningData/0",
+                "most_volatile",
+                "deeplearningData[0].most_volatile: is required",
+            ),
+        ];
+        for (parent, key, expected) in cases {
+            assert_eq!(problems(&sample_without(parent, key)), [expected]);
+        }
+    }
+
+    #[test]
+    fn names_the_json_type_each_field_must_have() {
+        let cases = [
+            ("/userName", Value::from(5), "userName: must be a string"),
+            (
+                "/userAffiliation",
+                Value::Null,
+                "userAffiliation: must be a string",
+            ),
+            (
+                "/remainingTime_1",
+                Value::from("12"),
+                "remainingTime_1: must be a number",
+            ),
+            (
+                "/aiRecommend_1",
+                Value::from("true"),
+                "aiRecommend_1: must be a boolean",
+            ),
+            ("/coins", Value::from("BTC/KRW"), "coins: must be an array"),
+            ("/coins/1", Value::from(7), "coins[1]: must be a string"),
+            (
+                "/userSellTime_1",
+                serde_json::json!([]),
+                "userSellTime_1: must be an object",
+            ),
+            (
+                "/userBuyCoinMoney_2/money",
+                Value::from("1e9"),
+                "userBuyCoinMoney_2.money: must be a number",
+            ),
+            (
+                "/deeplearningData/0",
+                Value::from(1),
+                "deeplearningData[0]: must be an object",
+            ),
+            (
+                "/deeplearningData/0/largest_rise",
+                Value::from(1),
+                "deeplearningData[0].largest_rise: must be a boolean",
+            ),
+            (
+                "/deeplearningData/2/percentage",
+                Value::Null,
+                "deeplearningData[2].percentage: must be a number",
+            ),
+            ("/leverage", Value::from("10"), "leverage: must be a number"),
+            (
+                "/balance",
+                serde_json::json!({}),
+                "balance: must be a number",
+            ),
+        ];
+        for (pointer, replacement, expected) in cases {
+            assert_eq!(problems(&sample_with(pointer, replacement)), [expected]);
+        }
+    }
+
+    // ---- text ----
+
+    #[test]
+    fn accepts_a_hangul_name_of_64_characters_though_it_is_192_bytes() {
+        let name = "김".repeat(64);
+        assert_eq!(name.len(), 192);
+        let record = parse(&sample_with("/userName", Value::from(name.clone()))).unwrap();
+        assert_eq!(record.user_name, name);
+    }
+
+    #[test]
+    fn counts_an_emoji_written_as_a_surrogate_pair_as_one_character() {
+        let body = SAMPLE.replace(
+            "\"김철수\"",
+            &format!("\"{}\\ud83d\\ude00\"", "a".repeat(63)),
+        );
+        let record = parse(body.as_bytes()).unwrap();
+        assert_eq!(record.user_name.chars().count(), 64);
+        assert!(record.user_name.ends_with('😀'));
+    }
+
+    #[test]
+    fn refuses_text_longer_than_its_limit_and_says_by_how_much() {
+        let cases = [
+            (
+                "/userName",
+                65,
+                "userName: must have 1 to 64 characters (got 65)",
+            ),
+            (
+                "/userNickname",
+                65,
+                "userNickname: must have 1 to 64 characters (got 65)",
+            ),
+            (
+                "/userAffiliation",
+                101,
+                "userAffiliation: must have at most 100 characters (got 101)",
+            ),
+        ];
+        for (pointer, length, expected) in cases {
+            let body = sample_with(pointer, Value::from("가".repeat(length)));
+            assert_eq!(problems(&body), [expected]);
+        }
+    }
+
+    #[test]
+    fn refuses_an_empty_name_or_nickname_but_not_an_empty_affiliation() {
+        assert_eq!(
+            problems(&sample_with("/userName", Value::from(""))),
+            ["userName: must not be empty"]
+        );
+        assert_eq!(
+            problems(&sample_with("/userNickname", Value::from(""))),
+            ["userNickname: must not be empty"]
+        );
+        assert!(parse(&sample_with("/userAffiliation", Value::from(""))).is_ok());
+    }
+
+    #[test]
+    fn does_not_echo_a_huge_string_back_in_the_problem() {
+        let huge = "x".repeat(60_000);
+        let found = problems(&sample_with("/userNickname", Value::from(huge)));
+        assert_eq!(
+            found,
+            ["userNickname: must have 1 to 64 characters (got 60000)"]
+        );
+    }
+
+    #[test]
+    fn refuses_control_characters_in_text() {
+        for bad in ["김\u{0}수", "kim\n", "\u{7f}", "tab\there", "c1\u{85}"] {
+            for pointer in ["/userName", "/userAffiliation", "/userNickname"] {
+                let field = &pointer[1..];
+                assert_eq!(
+                    problems(&sample_with(pointer, Value::from(bad))),
+                    [format!("{field}: must not contain control characters")],
+                    "{bad:?} in {field}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_user_names_that_would_break_an_s3_key() {
+        let cases = [
+            ("a/b", "userName: must not contain `/` or `\\`"),
+            ("a\\b", "userName: must not contain `/` or `\\`"),
+            (".", "userName: must not be `.` or `..`"),
+            ("..", "userName: must not be `.` or `..`"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(
+                problems(&sample_with("/userName", Value::from(name))),
+                [expected]
+            );
+        }
+    }
+
+    #[test]
+    fn accepts_dots_and_slashes_where_they_break_nothing() {
+        for name in ["...", "a.b", ".hidden"] {
+            assert!(
+                parse(&sample_with("/userName", Value::from(name))).is_ok(),
+                "{name}"
+            );
+        }
+        assert!(parse(&sample_with("/userNickname", Value::from("a/b"))).is_ok());
+    }
+
+    // ---- coins ----
+
+    #[test]
+    fn refuses_a_coin_id_that_is_not_a_market_code_with_the_reason() {
+        let body = sample_with("/coins/1", Value::from("ETH"));
+        assert_eq!(
+            problems(&body),
+            [
+                "coins[1]: is not a market code: is not of the form QUOTE-BASE (e.g. KRW-BTC) \
+              or BASE/QUOTE (e.g. BTC/KRW)"
+            ]
+        );
+        let body = sample_with("/userBuyCoinMoney_2/coin", Value::from("ETH/EUR"));
+        assert_eq!(
+            problems(&body),
+            [
+                "userBuyCoinMoney_2.coin: is not a market code: quote currency `EUR` is not one of \
+              KRW, BTC, USDT"
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_a_coin_id_over_32_bytes_before_normalising_it() {
+        let body = sample_with("/deeplearningData/0/code", Value::from("K".repeat(33)));
+        assert_eq!(
+            problems(&body),
+            ["deeplearningData[0].code: must be at most 32 bytes (got 33)"]
+        );
+    }
+
+    #[test]
+    fn requires_one_to_three_coins() {
+        assert_eq!(
+            problems(&sample_with("/coins", serde_json::json!([]))),
+            ["coins: must not be empty"]
+        );
+        let four = serde_json::json!(["BTC/KRW", "ETH/KRW", "DOGE/KRW", "SOL/KRW"]);
+        assert_eq!(
+            problems(&sample_with("/coins", four)),
+            ["coins: must have 1 to 3 entries (got 4)"]
+        );
+        assert!(parse(&sample_with("/coins", serde_json::json!(["SOL/KRW"]))).is_ok());
+    }
+
+    #[test]
+    fn any_well_formed_market_is_a_coin_by_default() {
+        let record = parse(&sample_with("/coins/0", Value::from("ADA/KRW"))).unwrap();
+        assert_eq!(record.coins[0], code("KRW-ADA"));
+    }
+
+    #[test]
+    fn refuses_traded_coins_outside_the_game_markets_when_they_are_configured() {
+        let rules = RecordRules::with_game_markets([code("KRW-BTC"), code("KRW-ETH")]);
+        let error = parse_game_record(SAMPLE.as_bytes(), &rules).unwrap_err();
+        let found: Vec<String> = error.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "coins[2]: is not a game market",
+                "userBuyCoinMoney_3.coin: is not a game market",
+                "userSellTime_3.coin: is not a game market",
+            ]
+        );
+    }
+
+    #[test]
+    fn does_not_hold_the_models_ranking_to_the_game_markets() {
+        let rules = RecordRules::with_game_markets(MarketCode::default_game_markets());
+        let body = sample_with("/deeplearningData/0/code", Value::from("KRW-ADA"));
+        assert!(parse_game_record(&body, &rules).is_ok());
+    }
+
+    // ---- numbers ----
+
+    #[test]
+    fn accepts_leverage_10_written_as_10_0() {
+        let record = parse(&sample_with("/leverage", serde_json::json!(10.0))).unwrap();
+        assert_eq!(record.leverage, Leverage::X10);
+    }
+
+    #[test]
+    fn accepts_each_offered_leverage() {
+        for leverage in Leverage::ALL {
+            let body = sample_with("/leverage", Value::from(leverage.multiplier()));
+            assert_eq!(parse(&body).unwrap().leverage, leverage);
+        }
+    }
+
+    #[test]
+    fn refuses_a_leverage_the_game_does_not_offer() {
+        for bad in [
+            serde_json::json!(10.5),
+            serde_json::json!(5),
+            serde_json::json!(0),
+            serde_json::json!(-10),
+        ] {
+            assert_eq!(
+                problems(&sample_with("/leverage", bad.clone())),
+                ["leverage: must be one of 1, 10, 100, 1000"],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn keeps_stage_times_within_the_90_second_timer() {
+        for edge in [0.0, 90.0] {
+            assert!(parse(&sample_with("/remainingTime_2", Value::from(edge))).is_ok());
+        }
+        for bad in [-0.1, 90.1, 1e300] {
+            assert_eq!(
+                problems(&sample_with("/remainingTime_2", Value::from(bad))),
+                ["remainingTime_2: must be between 0 and 90 seconds"]
+            );
+            assert_eq!(
+                problems(&sample_with("/userSellTime_1/time", Value::from(bad))),
+                ["userSellTime_1.time: must be between 0 and 90 seconds"]
+            );
+        }
+    }
+
+    #[test]
+    fn accepts_only_the_offered_buy_amounts_however_written() {
+        for written in ["1e9", "500000000", "1.0e8", "100000000.0"] {
+            let body = SAMPLE.replace("\"money\": 1000000000", &format!("\"money\": {written}"));
+            assert!(parse(body.as_bytes()).is_ok(), "{written}");
+        }
+        assert_eq!(
+            problems(&sample_with("/userBuyCoinMoney_1/money", Value::from(2e8))),
+            ["userBuyCoinMoney_1.money: must be one of 1000000000, 500000000, 100000000 (KRW)"]
+        );
+    }
+
+    #[test]
+    fn keeps_the_balance_between_zero_and_a_quadrillion() {
+        for good in [0.0, 1e15] {
+            assert!(
+                parse(&sample_with("/balance", Value::from(good))).is_ok(),
+                "{good}"
+            );
+        }
+        assert_eq!(
+            problems(&sample_with("/balance", Value::from(-0.01))),
+            ["balance: must not be negative"]
+        );
+        assert_eq!(
+            problems(&sample_with("/balance", Value::from(1.000_000_1e15))),
+            ["balance: must be at most 1000000000000000 (KRW)"]
+        );
+    }
+
+    #[test]
+    fn requires_a_whole_rank_from_1_to_1000() {
+        assert_eq!(
+            parse(&sample_with(
+                "/deeplearningData/1/rank",
+                serde_json::json!(7.0)
+            ))
+            .unwrap()
+            .deeplearning_data[1]
+                .rank,
+            7
+        );
+        assert_eq!(
+            problems(&sample_with("/deeplearningData/1/rank", Value::from(2.5))),
+            ["deeplearningData[1].rank: must be an integer"]
+        );
+        for bad in [0, 1001, -1] {
+            assert_eq!(
+                problems(&sample_with("/deeplearningData/1/rank", Value::from(bad))),
+                ["deeplearningData[1].rank: must be between 1 and 1000"]
+            );
+        }
+    }
+
+    #[test]
+    fn allows_up_to_50_ranked_markets() {
+        let entry = sample()["deeplearningData"][0].clone();
+        let fifty = Value::Array(vec![entry.clone(); 50]);
+        assert_eq!(
+            parse(&sample_with("/deeplearningData", fifty))
+                .unwrap()
+                .deeplearning_data
+                .len(),
+            50
+        );
+        assert!(parse(&sample_with("/deeplearningData", serde_json::json!([]))).is_ok());
+        let fifty_one = Value::Array(vec![serde_json::json!("not even an object"); 51]);
+        assert_eq!(
+            problems(&sample_with("/deeplearningData", fifty_one)),
+            ["deeplearningData: must have at most 50 entries (got 51)"]
+        );
+    }
+
+    // ---- many problems ----
+
+    #[test]
+    fn reports_every_problem_in_the_order_of_the_contract() {
+        let mut body = sample();
+        body["balance"] = Value::from(-5);
+        body["userName"] = Value::from("a/\u{1}");
+        body["coins"][1] = Value::from("nope");
+        body["deeplearningData"][0]["rank"] = Value::from(0.5);
+        body["deeplearningData"][2]["code"] = Value::from(true);
+        body["leverage"] = Value::from(3);
+        body.as_object_mut().unwrap().remove("aiRecommend_2");
+        body["userBuyCoinMoney_2"]["money"] = Value::from(1);
+        body["userBuyCoinMoney_2"]["coin"] = Value::from("");
+        body["userSellTime_3"] = Value::Null;
+        assert_eq!(
+            problems(&serde_json::to_vec(&body).unwrap()),
+            [
+                "userName: must not contain control characters",
+                "userName: must not contain `/` or `\\`",
+                "coins[1]: is not a market code: is not of the form QUOTE-BASE (e.g. KRW-BTC) \
+                 or BASE/QUOTE (e.g. BTC/KRW)",
+                "deeplearningData[0].rank: must be an integer",
+                "deeplearningData[2].code: must be a string",
+                "aiRecommend_2: is required",
+                "leverage: must be one of 1, 10, 100, 1000",
+                "userBuyCoinMoney_2.coin: is not a market code: is empty",
+                "userBuyCoinMoney_2.money: must be one of 1000000000, 500000000, 100000000 (KRW)",
+                "userSellTime_3: must be an object",
+                "balance: must not be negative",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_invalid_record_displays_as_its_problems_joined() {
+        let mut body = sample();
+        body["leverage"] = Value::from(2);
+        body["balance"] = Value::from(-1);
+        let error = parse(&serde_json::to_vec(&body).unwrap()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "leverage: must be one of 1, 10, 100, 1000; balance: must not be negative"
+        );
+        assert_eq!(error.code(), "invalid_record");
+        assert_eq!(error.problems().len(), 2);
+    }
+
+    #[test]
+    fn errors_before_the_walk_have_no_problems_to_list() {
+        for error in [
+            RecordError::Empty,
+            RecordError::Malformed("x".to_owned()),
+            RecordError::TooLarge { size: 2, limit: 1 },
+        ] {
+            assert!(error.problems().is_empty());
+        }
+        assert_eq!(
+            RecordError::TooLarge {
+                size: 70_000,
+                limit: 65_536
+            }
+            .to_string(),
+            "body is 70000 bytes, more than the limit of 65536"
+        );
+    }
+}
