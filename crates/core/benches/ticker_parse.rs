@@ -37,7 +37,11 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("ticker_parse_normalise");
     for (name, styles) in [("default", StyleMix::Default), ("simple", StyleMix::Simple)] {
         let frames = ticker_frames(styles);
-        assert_eq!(parse_and_normalise(&frames), frames.len(), "every frame is a ticker");
+        assert_eq!(
+            parse_and_normalise(&frames),
+            frames.len(),
+            "every frame is a ticker"
+        );
         group.throughput(Throughput::Elements(frames.len() as u64));
         group.bench_function(name, |b| b.iter(|| parse_and_normalise(black_box(&frames))));
     }

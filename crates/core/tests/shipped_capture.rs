@@ -32,7 +32,10 @@ fn every_message_of_the_shipped_capture_parses() {
     assert_eq!(stats.parse_error_total(), 0, "{:?}", stats.parse_errors);
     assert_eq!(stats.frames, lines.len() as u64);
     assert_eq!(stats.messages_total(), lines.len() as u64);
-    assert!(stats.tickers > 500 && stats.trades > 500 && stats.statuses >= 1, "{stats:?}");
+    assert!(
+        stats.tickers > 500 && stats.trades > 500 && stats.statuses >= 1,
+        "{stats:?}"
+    );
     let expected: BTreeSet<String> = DEFAULT_GAME_MARKETS.iter().map(|m| m.to_string()).collect();
     assert_eq!(markets, expected);
 }
@@ -45,7 +48,10 @@ fn shipped_capture_is_what_the_generator_produces() {
         .iter()
         .map(|line| line.to_ndjson() + "\n")
         .collect();
-    assert!(regenerated == SHIPPED, "shipped capture differs from the generator's output");
+    assert!(
+        regenerated == SHIPPED,
+        "shipped capture differs from the generator's output"
+    );
 }
 
 /// Keys that every ticker and trade needs, in both spellings.
@@ -59,7 +65,11 @@ const REQUIRED: [(&str, &str); 5] = [
 
 fn required_key<'a>(object: &serde_json::Map<String, Value>, rng: &mut SplitMix64) -> &'a str {
     let (long, short) = REQUIRED[rng.below(REQUIRED.len() as u64) as usize];
-    if object.contains_key(long) { long } else { short }
+    if object.contains_key(long) {
+        long
+    } else {
+        short
+    }
 }
 
 /// One corruption that can never yield a valid message.
@@ -101,19 +111,31 @@ fn corrupt(frame: &[u8], rng: &mut SplitMix64) -> Vec<u8> {
             bytes
         }
         5 => {
-            let key = if object.contains_key("type") { "type" } else { "ty" };
+            let key = if object.contains_key("type") {
+                "type"
+            } else {
+                "ty"
+            };
             object.insert(key.to_owned(), Value::from("orderbook"));
             serde_json::to_vec(&object).unwrap()
         }
         6 => {
-            let key = if object.contains_key("trade_price") { "trade_price" } else { "tp" };
+            let key = if object.contains_key("trade_price") {
+                "trade_price"
+            } else {
+                "tp"
+            };
             object.insert(key.to_owned(), Value::from(-1.5));
             serde_json::to_vec(&object).unwrap()
         }
         // The same field in both spellings: ambiguous, rejected.
         _ => {
             let text = String::from_utf8(frame.to_vec()).unwrap();
-            let duplicate = if text.contains("\"code\"") { "\"cd\":\"KRW-ETH\"," } else { "\"code\":\"KRW-ETH\"," };
+            let duplicate = if text.contains("\"code\"") {
+                "\"cd\":\"KRW-ETH\","
+            } else {
+                "\"code\":\"KRW-ETH\","
+            };
             format!("{{{duplicate}{}", &text[1..]).into_bytes()
         }
     }
@@ -143,9 +165,17 @@ fn ten_thousand_corrupted_frames_give_ten_thousand_counted_errors_and_no_panic()
     assert_eq!(panics, 0);
     assert_eq!(delivered_messages, 0);
     assert_eq!(stats.frames, 10_000);
-    assert_eq!(stats.parse_error_total(), 10_000, "{:?}", stats.parse_errors);
+    assert_eq!(
+        stats.parse_error_total(),
+        10_000,
+        "{:?}",
+        stats.parse_errors
+    );
     // Every corruption family was exercised.
     for kind in ["empty", "json", "field", "unknown_type"] {
-        assert!(stats.parse_errors.get(kind).copied().unwrap_or(0) > 0, "no {kind} errors");
+        assert!(
+            stats.parse_errors.get(kind).copied().unwrap_or(0) > 0,
+            "no {kind} errors"
+        );
     }
 }

@@ -7,8 +7,8 @@ use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::encode::encode_list;
 use coinking_core::upbit::{
-    AskBid, Change, KeyStyle, StreamType, Ticker, Trade, UpbitMessage, encode_message,
-    parse_frame, parse_message,
+    AskBid, Change, KeyStyle, StreamType, Ticker, Trade, UpbitMessage, encode_message, parse_frame,
+    parse_message,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -30,7 +30,10 @@ fn signed() -> impl Strategy<Value = Decimal> {
 }
 
 fn code() -> impl Strategy<Value = MarketCode> {
-    (prop::sample::select(vec!["KRW", "BTC", "USDT"]), "[A-Z0-9]{1,15}")
+    (
+        prop::sample::select(vec!["KRW", "BTC", "USDT"]),
+        "[A-Z0-9]{1,15}",
+    )
         .prop_map(|(quote, base)| MarketCode::parse(&format!("{quote}-{base}")).unwrap())
 }
 
@@ -120,10 +123,40 @@ fn message() -> impl Strategy<Value = UpbitMessage> {
 /// typed conversion code, where arbitrary bytes rarely get.
 fn upbit_shaped_json() -> impl Strategy<Value = String> {
     let keys = prop::sample::select(vec![
-        "type", "ty", "code", "cd", "trade_price", "tp", "opening_price", "op", "high_price", "hp",
-        "low_price", "lp", "prev_closing_price", "pcp", "change", "c", "change_price", "cp",
-        "change_rate", "cr", "trade_timestamp", "ttms", "timestamp", "tms", "sequential_id", "sid",
-        "ask_bid", "ab", "trade_volume", "tv", "status", "error", "stream_type", "st",
+        "type",
+        "ty",
+        "code",
+        "cd",
+        "trade_price",
+        "tp",
+        "opening_price",
+        "op",
+        "high_price",
+        "hp",
+        "low_price",
+        "lp",
+        "prev_closing_price",
+        "pcp",
+        "change",
+        "c",
+        "change_price",
+        "cp",
+        "change_rate",
+        "cr",
+        "trade_timestamp",
+        "ttms",
+        "timestamp",
+        "tms",
+        "sequential_id",
+        "sid",
+        "ask_bid",
+        "ab",
+        "trade_volume",
+        "tv",
+        "status",
+        "error",
+        "stream_type",
+        "st",
     ]);
     let values = prop_oneof![
         Just("\"ticker\"".to_owned()),
@@ -136,7 +169,9 @@ fn upbit_shaped_json() -> impl Strategy<Value = String> {
         Just("{}".to_owned()),
         Just("[]".to_owned()),
         any::<i64>().prop_map(|n| n.to_string()),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| format!("{f:e}")),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| format!("{f:e}")),
         text().prop_map(|s| serde_json::to_string(&s).unwrap()),
     ];
     prop::collection::btree_map(keys, values, 0..20).prop_map(|fields| {

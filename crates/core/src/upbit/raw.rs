@@ -147,7 +147,9 @@ fn fast_decimal(text: &str) -> Option<Decimal> {
     for &byte in digits {
         match byte {
             b'0'..=b'9' => {
-                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+                mantissa = mantissa
+                    .checked_mul(10)?
+                    .checked_add(u64::from(byte - b'0'))?;
                 if let Some(scale) = scale.as_mut() {
                     *scale += 1;
                 }
@@ -277,16 +279,33 @@ mod tests {
     #[test]
     fn fast_decimal_agrees_with_the_general_parser() {
         for text in [
-            "0", "-0", "1", "32287000.0", "0.0126713295", "-404000.00000000", "78039261076.51241000",
-            "18446744073709551615", "0.00000001",
+            "0",
+            "-0",
+            "1",
+            "32287000.0",
+            "0.0126713295",
+            "-404000.00000000",
+            "78039261076.51241000",
+            "18446744073709551615",
+            "0.00000001",
         ] {
-            assert_eq!(fast_decimal(text), Some(Decimal::from_str_exact(text).unwrap()), "{text}");
+            assert_eq!(
+                fast_decimal(text),
+                Some(Decimal::from_str_exact(text).unwrap()),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn fast_decimal_leaves_the_rest_to_the_general_parser() {
-        for text in ["1.0E-4", "18446744073709551616", "123456789012345678901.5", "1e5", ""] {
+        for text in [
+            "1.0E-4",
+            "18446744073709551616",
+            "123456789012345678901.5",
+            "1e5",
+            "",
+        ] {
             assert_eq!(fast_decimal(text), None, "{text}");
         }
     }
