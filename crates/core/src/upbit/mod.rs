@@ -17,6 +17,7 @@ pub mod error;
 pub mod fields;
 pub mod parse;
 mod raw;
+mod scan;
 pub mod stats;
 pub mod ticker;
 pub mod trade;

@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 
 use super::error::{FieldError, ParseError};
 use super::raw::{self, RawMessage};
+use super::scan::scan_flat_object;
 use super::{Ticker, Trade, UpbitMessage};
 
 /// Parses one message object (DEFAULT or SIMPLE keys) from a binary or text frame's bytes.
@@ -14,7 +15,14 @@ pub fn parse_message(bytes: &[u8]) -> Result<UpbitMessage, ParseError> {
     match json.first() {
         None => Err(ParseError::Empty),
         Some(b'{') => {
-            let message: RawMessage<'_> = serde_json::from_slice(json).map_err(json_error)?;
+            // Validating UTF-8 once for the whole frame and then parsing a &str is faster than
+            // letting serde_json validate every borrowed value separately.
+            let text = std::str::from_utf8(json)
+                .map_err(|err| ParseError::Json(format!("frame is not UTF-8: {err}")))?;
+            let message = match scan_flat_object(text) {
+                Some(message) => message,
+                None => serde_json::from_str::<RawMessage<'_>>(text).map_err(json_error)?,
+            };
             from_raw(&message)
         }
         Some(_) => Err(not_an_object(json)),
@@ -57,13 +65,13 @@ fn from_raw(message: &RawMessage<'_>) -> Result<UpbitMessage, ParseError> {
     if message.status.is_some() {
         return raw::string(message.status, "status").map(UpbitMessage::Status);
     }
-    if let Some(error) = message.error {
+    if let Some(error) = message.error.filter(|text| *text != "null") {
         return parse_error_body(error);
     }
     Err(ParseError::field("type", FieldError::Missing))
 }
 
-fn parse_error_body(error: &RawValue) -> Result<UpbitMessage, ParseError> {
+fn parse_error_body(error: &str) -> Result<UpbitMessage, ParseError> {
     #[derive(Deserialize)]
     struct ErrorBody {
         #[serde(default)]
@@ -71,7 +79,7 @@ fn parse_error_body(error: &RawValue) -> Result<UpbitMessage, ParseError> {
         #[serde(default)]
         message: Option<String>,
     }
-    let body: ErrorBody = serde_json::from_str(error.get())
+    let body: ErrorBody = serde_json::from_str(error)
         .map_err(|_| ParseError::field("error", FieldError::NotAnObject))?;
     Ok(UpbitMessage::Error {
         name: body.name.unwrap_or_default(),

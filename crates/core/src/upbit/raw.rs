@@ -2,101 +2,155 @@
 //! unknown keys skipped. Typed conversion happens afterwards, field by field, so an error can name
 //! the field and the reason, and numbers are read from their exact text (never through f64).
 
+use std::borrow::Cow;
+use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::{FieldError, ParseError};
 use crate::market::MarketCode;
 
-/// A raw field: `None` when absent or `null` (Upbit sends `null` for unset optional fields).
-type Raw<'a> = Option<&'a RawValue>;
+/// A raw field: the value's JSON text, or `None` when absent. `null` (which Upbit sends for unset
+/// optional fields) is kept as text and treated as absent by the typed readers below.
+pub(crate) type Raw<'a> = Option<&'a str>;
 
-#[derive(Debug, Default, Deserialize)]
+/// Every known field of any Upbit message, as raw JSON text.
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct RawMessage<'a> {
-    #[serde(borrow, rename = "type", alias = "ty")]
     pub ty: Raw<'a>,
-    #[serde(borrow, rename = "code", alias = "cd")]
     pub code: Raw<'a>,
-    #[serde(borrow, rename = "opening_price", alias = "op")]
     pub opening_price: Raw<'a>,
-    #[serde(borrow, rename = "high_price", alias = "hp")]
     pub high_price: Raw<'a>,
-    #[serde(borrow, rename = "low_price", alias = "lp")]
     pub low_price: Raw<'a>,
-    #[serde(borrow, rename = "trade_price", alias = "tp")]
     pub trade_price: Raw<'a>,
-    #[serde(borrow, rename = "prev_closing_price", alias = "pcp")]
     pub prev_closing_price: Raw<'a>,
-    #[serde(borrow, rename = "change", alias = "c")]
     pub change: Raw<'a>,
-    #[serde(borrow, rename = "change_price", alias = "cp")]
     pub change_price: Raw<'a>,
-    #[serde(borrow, rename = "signed_change_price", alias = "scp")]
     pub signed_change_price: Raw<'a>,
-    #[serde(borrow, rename = "change_rate", alias = "cr")]
     pub change_rate: Raw<'a>,
-    #[serde(borrow, rename = "signed_change_rate", alias = "scr")]
     pub signed_change_rate: Raw<'a>,
-    #[serde(borrow, rename = "trade_volume", alias = "tv")]
     pub trade_volume: Raw<'a>,
-    #[serde(borrow, rename = "acc_trade_volume", alias = "atv")]
     pub acc_trade_volume: Raw<'a>,
-    #[serde(borrow, rename = "acc_trade_volume_24h", alias = "atv24h")]
     pub acc_trade_volume_24h: Raw<'a>,
-    #[serde(borrow, rename = "acc_trade_price", alias = "atp")]
     pub acc_trade_price: Raw<'a>,
-    #[serde(borrow, rename = "acc_trade_price_24h", alias = "atp24h")]
     pub acc_trade_price_24h: Raw<'a>,
-    // Ticker (`tdt`, yyyyMMdd) and trade (`td`, yyyy-MM-dd) share the DEFAULT key.
-    #[serde(borrow, rename = "trade_date", alias = "tdt", alias = "td")]
     pub trade_date: Raw<'a>,
-    #[serde(borrow, rename = "trade_time", alias = "ttm")]
     pub trade_time: Raw<'a>,
-    #[serde(borrow, rename = "trade_timestamp", alias = "ttms")]
     pub trade_timestamp: Raw<'a>,
-    #[serde(borrow, rename = "ask_bid", alias = "ab")]
     pub ask_bid: Raw<'a>,
-    #[serde(borrow, rename = "acc_ask_volume", alias = "aav")]
     pub acc_ask_volume: Raw<'a>,
-    #[serde(borrow, rename = "acc_bid_volume", alias = "abv")]
     pub acc_bid_volume: Raw<'a>,
-    #[serde(borrow, rename = "highest_52_week_price", alias = "h52wp")]
     pub highest_52_week_price: Raw<'a>,
-    #[serde(borrow, rename = "highest_52_week_date", alias = "h52wdt")]
     pub highest_52_week_date: Raw<'a>,
-    #[serde(borrow, rename = "lowest_52_week_price", alias = "l52wp")]
     pub lowest_52_week_price: Raw<'a>,
-    #[serde(borrow, rename = "lowest_52_week_date", alias = "l52wdt")]
     pub lowest_52_week_date: Raw<'a>,
-    #[serde(borrow, rename = "market_state", alias = "ms")]
     pub market_state: Raw<'a>,
-    #[serde(borrow, rename = "is_trading_suspended", alias = "its")]
     pub is_trading_suspended: Raw<'a>,
-    #[serde(borrow, rename = "delisting_date", alias = "dd")]
     pub delisting_date: Raw<'a>,
-    #[serde(borrow, rename = "market_warning", alias = "mw")]
     pub market_warning: Raw<'a>,
-    #[serde(borrow, rename = "timestamp", alias = "tms")]
     pub timestamp: Raw<'a>,
-    #[serde(borrow, rename = "stream_type", alias = "st")]
     pub stream_type: Raw<'a>,
-    #[serde(borrow, rename = "sequential_id", alias = "sid")]
     pub sequential_id: Raw<'a>,
-    #[serde(borrow, rename = "best_ask_price", alias = "bap")]
     pub best_ask_price: Raw<'a>,
-    #[serde(borrow, rename = "best_ask_size", alias = "bas")]
     pub best_ask_size: Raw<'a>,
-    #[serde(borrow, rename = "best_bid_price", alias = "bbp")]
     pub best_bid_price: Raw<'a>,
-    #[serde(borrow, rename = "best_bid_size", alias = "bbs")]
     pub best_bid_size: Raw<'a>,
-    #[serde(borrow)]
     pub status: Raw<'a>,
-    #[serde(borrow)]
     pub error: Raw<'a>,
+}
+
+impl<'a> RawMessage<'a> {
+    /// The slot for a key in either spelling (DEFAULT or SIMPLE); `None` for unknown keys.
+    pub(crate) fn slot(&mut self, key: &str) -> Option<&mut Raw<'a>> {
+        Some(match key {
+            "type" | "ty" => &mut self.ty,
+            "code" | "cd" => &mut self.code,
+            "opening_price" | "op" => &mut self.opening_price,
+            "high_price" | "hp" => &mut self.high_price,
+            "low_price" | "lp" => &mut self.low_price,
+            "trade_price" | "tp" => &mut self.trade_price,
+            "prev_closing_price" | "pcp" => &mut self.prev_closing_price,
+            "change" | "c" => &mut self.change,
+            "change_price" | "cp" => &mut self.change_price,
+            "signed_change_price" | "scp" => &mut self.signed_change_price,
+            "change_rate" | "cr" => &mut self.change_rate,
+            "signed_change_rate" | "scr" => &mut self.signed_change_rate,
+            "trade_volume" | "tv" => &mut self.trade_volume,
+            "acc_trade_volume" | "atv" => &mut self.acc_trade_volume,
+            "acc_trade_volume_24h" | "atv24h" => &mut self.acc_trade_volume_24h,
+            "acc_trade_price" | "atp" => &mut self.acc_trade_price,
+            "acc_trade_price_24h" | "atp24h" => &mut self.acc_trade_price_24h,
+            "trade_date" | "tdt" | "td" => &mut self.trade_date,
+            "trade_time" | "ttm" => &mut self.trade_time,
+            "trade_timestamp" | "ttms" => &mut self.trade_timestamp,
+            "ask_bid" | "ab" => &mut self.ask_bid,
+            "acc_ask_volume" | "aav" => &mut self.acc_ask_volume,
+            "acc_bid_volume" | "abv" => &mut self.acc_bid_volume,
+            "highest_52_week_price" | "h52wp" => &mut self.highest_52_week_price,
+            "highest_52_week_date" | "h52wdt" => &mut self.highest_52_week_date,
+            "lowest_52_week_price" | "l52wp" => &mut self.lowest_52_week_price,
+            "lowest_52_week_date" | "l52wdt" => &mut self.lowest_52_week_date,
+            "market_state" | "ms" => &mut self.market_state,
+            "is_trading_suspended" | "its" => &mut self.is_trading_suspended,
+            "delisting_date" | "dd" => &mut self.delisting_date,
+            "market_warning" | "mw" => &mut self.market_warning,
+            "timestamp" | "tms" => &mut self.timestamp,
+            "stream_type" | "st" => &mut self.stream_type,
+            "sequential_id" | "sid" => &mut self.sequential_id,
+            "best_ask_price" | "bap" => &mut self.best_ask_price,
+            "best_ask_size" | "bas" => &mut self.best_ask_size,
+            "best_bid_price" | "bbp" => &mut self.best_bid_price,
+            "best_bid_size" | "bbs" => &mut self.best_bid_size,
+            "status" => &mut self.status,
+            "error" => &mut self.error,
+            _ => return None,
+        })
+    }
+}
+
+/// The general path (escapes, nesting, odd whitespace, errors): serde_json does the parsing and
+/// reports malformed JSON precisely; the scanner in `scan.rs` handles the common flat case.
+impl<'de> Deserialize<'de> for RawMessage<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MessageVisitor;
+
+        impl<'de> Visitor<'de> for MessageVisitor {
+            type Value = RawMessage<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut message = RawMessage::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match message.slot(&key) {
+                        Some(slot) if slot.is_some() => {
+                            return Err(de::Error::custom(format!("duplicate field `{key}`")));
+                        }
+                        Some(slot) => {
+                            let value: &'de RawValue = map.next_value()?;
+                            *slot = Some(value.get());
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(message)
+            }
+        }
+
+        deserializer.deserialize_map(MessageVisitor)
+    }
+}
+
+/// The value's text unless it is absent or `null`.
+fn present(raw: Raw<'_>) -> Option<&str> {
+    raw.filter(|text| *text != "null")
 }
 
 fn missing(field: &'static str) -> ParseError {
@@ -113,8 +167,9 @@ pub(crate) fn opt_decimal(
     raw: Raw<'_>,
     field: &'static str,
 ) -> Result<Option<Decimal>, ParseError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let text = raw.get();
+    let Some(text) = present(raw) else {
+        return Ok(None);
+    };
     if !is_json_number(text) {
         return Err(ParseError::field(field, FieldError::NotANumber));
     }
@@ -192,8 +247,9 @@ pub(crate) fn non_negative(raw: Raw<'_>, field: &'static str) -> Result<Decimal,
 }
 
 pub(crate) fn opt_integer(raw: Raw<'_>, field: &'static str) -> Result<Option<i64>, ParseError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let text = raw.get();
+    let Some(text) = present(raw) else {
+        return Ok(None);
+    };
     if !is_json_number(text) {
         return Err(ParseError::field(field, FieldError::NotANumber));
     }
@@ -216,8 +272,9 @@ pub(crate) fn non_negative_integer(raw: Raw<'_>, field: &'static str) -> Result<
 }
 
 pub(crate) fn opt_string(raw: Raw<'_>, field: &'static str) -> Result<Option<String>, ParseError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let text = raw.get();
+    let Some(text) = present(raw) else {
+        return Ok(None);
+    };
     if !text.starts_with('"') {
         return Err(ParseError::field(field, FieldError::NotAString));
     }
@@ -236,7 +293,7 @@ pub(crate) fn string(raw: Raw<'_>, field: &'static str) -> Result<String, ParseE
 }
 
 pub(crate) fn opt_bool(raw: Raw<'_>, field: &'static str) -> Result<Option<bool>, ParseError> {
-    match raw.map(RawValue::get) {
+    match present(raw) {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
