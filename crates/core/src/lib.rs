@@ -7,11 +7,13 @@
 //!   from binary or text frames, and encoded back (used by the synthetic capture generator).
 //! - [`ticker`]: the normalised ticker (`"v":1`, the Kafka value) and the `/upbit_data` compat view.
 //! - [`game`]: the finished-game record of `POST /set_click_stream`, its validation and envelope.
+//! - [`candle`]: 1-minute OHLCV candles from the ticker stream, idempotent under replay.
 //! - [`capture`]: the raw capture format (NDJSON: receive time + the raw frame).
 //! - [`synth`]: a deterministic generator of faithful synthetic captures.
 //! - [`tick_size`]: Upbit's KRW-market price units.
 //! - [`time`]: the few calendar conversions Upbit's date fields need.
 
+pub mod candle;
 pub mod capture;
 pub mod catalog;
 pub mod game;
