@@ -165,14 +165,24 @@ mod tests {
     #[test]
     fn every_frontend_spelling_becomes_the_upbit_code() {
         for input in ["BTC/KRW", "KRW-BTC", "btc/krw", "krw-btc", "Btc/Krw"] {
-            assert_eq!(MarketCode::normalize(input).unwrap().as_str(), "KRW-BTC", "{input}");
+            assert_eq!(
+                MarketCode::normalize(input).unwrap().as_str(),
+                "KRW-BTC",
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn other_quotes_are_kept() {
-        assert_eq!(MarketCode::normalize("ETH/BTC").unwrap().as_str(), "BTC-ETH");
-        assert_eq!(MarketCode::normalize("USDT-XRP").unwrap().as_str(), "USDT-XRP");
+        assert_eq!(
+            MarketCode::normalize("ETH/BTC").unwrap().as_str(),
+            "BTC-ETH"
+        );
+        assert_eq!(
+            MarketCode::normalize("USDT-XRP").unwrap().as_str(),
+            "USDT-XRP"
+        );
     }
 
     #[test]
@@ -198,8 +208,14 @@ mod tests {
     #[test]
     fn parse_accepts_only_the_canonical_form() {
         assert!(MarketCode::parse("KRW-BTC").is_ok());
-        assert_eq!(MarketCode::parse("krw-btc"), Err(MarketCodeError::NotCanonical));
-        assert_eq!(MarketCode::parse("BTC/KRW"), Err(MarketCodeError::NotCanonical));
+        assert_eq!(
+            MarketCode::parse("krw-btc"),
+            Err(MarketCodeError::NotCanonical)
+        );
+        assert_eq!(
+            MarketCode::parse("BTC/KRW"),
+            Err(MarketCodeError::NotCanonical)
+        );
     }
 
     #[test]
