@@ -1,0 +1,92 @@
+//! The crate's error type, classified as retryable or permanent at the service boundary.
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+/// Everything an adapter can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    /// An environment variable is present but unusable. Permanent: fix the deployment.
+    #[error("invalid configuration {variable}: {reason}")]
+    Config {
+        /// The environment variable that was rejected.
+        variable: &'static str,
+        /// Which rule it broke.
+        reason: String,
+    },
+
+    /// A Kafka client could not be created or a Kafka call failed.
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+
+    /// The broker refused an admin operation on one topic.
+    #[error("kafka topic {topic}: {operation} failed with {code}")]
+    TopicAdmin {
+        /// The topic the operation was about.
+        topic: String,
+        /// `create` or `delete`.
+        operation: &'static str,
+        /// The broker's error code.
+        code: RDKafkaErrorCode,
+    },
+}
+
+impl AdapterError {
+    /// Whether trying the same operation again later can succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Config { .. } => false,
+            Self::Kafka(error) => error.rdkafka_error_code().is_none_or(is_retryable_code),
+            Self::TopicAdmin { code, .. } => is_retryable_code(*code),
+        }
+    }
+}
+
+/// Codes that mean "the cluster is busy or moving", not "the request is wrong".
+fn is_retryable_code(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::RequestTimedOut
+            | RDKafkaErrorCode::OperationTimedOut
+            | RDKafkaErrorCode::BrokerTransportFailure
+            | RDKafkaErrorCode::AllBrokersDown
+            | RDKafkaErrorCode::NotController
+            | RDKafkaErrorCode::LeaderNotAvailable
+            | RDKafkaErrorCode::NotLeaderForPartition
+            | RDKafkaErrorCode::NetworkException
+            | RDKafkaErrorCode::NotEnoughReplicas
+            | RDKafkaErrorCode::CoordinatorLoadInProgress
+            | RDKafkaErrorCode::CoordinatorNotAvailable
+            | RDKafkaErrorCode::MessageTimedOut
+            | RDKafkaErrorCode::QueueFull
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_errors_are_permanent() {
+        let error = AdapterError::Config {
+            variable: "COINKING_S3_ENDPOINT",
+            reason: "must start with http:// or https://".to_owned(),
+        };
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn a_timed_out_topic_creation_is_retryable_but_a_bad_request_is_not() {
+        let timed_out = AdapterError::TopicAdmin {
+            topic: "upbit.ticker".to_owned(),
+            operation: "create",
+            code: RDKafkaErrorCode::RequestTimedOut,
+        };
+        let invalid = AdapterError::TopicAdmin {
+            topic: "upbit.ticker".to_owned(),
+            operation: "create",
+            code: RDKafkaErrorCode::InvalidPartitions,
+        };
+        assert!(timed_out.is_retryable());
+        assert!(!invalid.is_retryable());
+    }
+}

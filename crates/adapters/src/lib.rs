@@ -1,0 +1,21 @@
+//! CoinKing adapters: typed service settings and ready-made clients for the platform's
+//! managed services. Domain types live in `coinking-core`; this crate is where I/O starts.
+//!
+//! Module map:
+//! - [`config`]: [`AwsSettings`] (region, [`ServiceEndpoints`] overrides) and [`KafkaSettings`],
+//!   read once from `COINKING_*` environment variables with local defaults.
+//! - [`aws`]: the shared SDK config (rustls + ring HTTPS) and DynamoDB, Kinesis and S3 clients.
+//! - [`kafka`]: rdkafka producer/consumer configurations and [`kafka::KafkaAdmin`]
+//!   (`ensure_topic`, `delete_topic`).
+//! - [`error`]: [`AdapterError`], classified as retryable or permanent.
+//!
+//! Locally every service is a stand-in on 127.0.0.1 started by `scripts/services.sh up`
+//! (dynalite, kinesalite, moto, tansu); see DESIGN.md "Local stand-ins".
+
+pub mod aws;
+pub mod config;
+pub mod error;
+pub mod kafka;
+
+pub use config::{AwsSettings, KafkaSettings, ServiceEndpoints};
+pub use error::AdapterError;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The one test command: start the local stand-ins, run every test against them, stop them again.
+#
+# Usage: bash scripts/test.sh [package selection]   default --workspace, e.g. -p coinking-adapters
+#
+# Services that were already running (a developer's `scripts/services.sh up`) are left running;
+# the ones this script started are stopped on exit, whatever the outcome. The exit code is the
+# failing stage's (the tests' when they fail).
+set -euo pipefail
+shopt -s inherit_errexit
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO_ROOT"
+
+now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+elapsed() {
+    local ms=$((($(now_us) - $1) / 1000))
+    printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+# Runs one stage, prints its wall time, returns its exit code.
+stage() {
+    local name=$1 start rc
+    shift
+    start=$(now_us)
+    echo "==> $name"
+    # A subshell with its own errexit: under `cmd || …` bash would ignore set -e inside cmd.
+    set +e
+    (
+        set -e
+        "$@"
+    )
+    rc=$?
+    set -e
+    echo "<== $name: $(elapsed "$start")$( ((rc == 0)) || echo " (failed, exit $rc)")"
+    return "$rc"
+}
+
+services() { bash "$REPO_ROOT/scripts/services.sh" "$@"; }
+
+TOTAL_START=$(now_us)
+ALL_SERVICES=(kafka dynamodb kinesis s3)
+already_running=" $(services running | tr '\n' ' ') "
+ours=()
+for svc in "${ALL_SERVICES[@]}"; do
+    [[ $already_running == *" $svc "* ]] || ours+=("$svc")
+done
+
+finish() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if ((${#ours[@]} > 0)); then
+        stage "services down" services down "${ours[@]}" || true
+    fi
+    echo "test.sh: total $(elapsed "$TOTAL_START"), exit $rc"
+    exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+stage "services up" services up
+eval "$(services env)"
+env | grep '^COINKING_' | sort
+
+selection=("$@")
+if ((${#selection[@]} == 0)); then selection=(--workspace); fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+    stage "cargo nextest run" cargo nextest run "${selection[@]}" --no-fail-fast
+else
+    stage "cargo test" cargo test "${selection[@]}" --all-targets --no-fail-fast
+fi
+stage "doc tests" cargo test "${selection[@]}" --doc
