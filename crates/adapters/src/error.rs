@@ -28,6 +28,13 @@ pub enum AdapterError {
         /// The broker's error code.
         code: RDKafkaErrorCode,
     },
+
+    /// A flush deadline passed with records still undelivered. Retryable: they are still queued.
+    #[error("kafka: {pending} records still undelivered at the flush deadline")]
+    Undelivered {
+        /// Records in flight or waiting to be retried.
+        pending: usize,
+    },
 }
 
 impl AdapterError {
@@ -37,6 +44,7 @@ impl AdapterError {
             Self::Config { .. } => false,
             Self::Kafka(error) => error.rdkafka_error_code().is_none_or(is_retryable_code),
             Self::TopicAdmin { code, .. } => is_retryable_code(*code),
+            Self::Undelivered { .. } => true,
         }
     }
 }

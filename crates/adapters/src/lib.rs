@@ -7,6 +7,8 @@
 //! - [`aws`]: the shared SDK config (rustls + ring HTTPS) and DynamoDB, Kinesis and S3 clients.
 //! - [`kafka`]: rdkafka producer/consumer configurations and [`kafka::KafkaAdmin`]
 //!   (`ensure_topic`, `delete_topic`).
+//! - [`kafka_sink`]: [`kafka_sink::KafkaSink`], enqueue-only keyed producing with delivery
+//!   accounting, queue-full backpressure and retry of failed deliveries.
 //! - [`error`]: [`AdapterError`], classified as retryable or permanent.
 //!
 //! Locally every service is a stand-in on 127.0.0.1 started by `scripts/services.sh up`
@@ -16,6 +18,7 @@ pub mod aws;
 pub mod config;
 pub mod error;
 pub mod kafka;
+pub mod kafka_sink;
 
 pub use config::{AwsSettings, KafkaSettings, ServiceEndpoints};
 pub use error::AdapterError;

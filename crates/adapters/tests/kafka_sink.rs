@@ -1,0 +1,274 @@
+#![allow(clippy::unwrap_used)]
+//! The Kafka sink against a real tansu broker: everything sent is delivered, a full local queue
+//! is backpressure rather than an error, and a broker that is down for 10 s mid-stream loses
+//! nothing.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use coinking_adapters::KafkaSettings;
+use coinking_adapters::kafka::{KafkaAdmin, consumer, producer_config};
+use coinking_adapters::kafka_sink::KafkaSink;
+use rdkafka::Message;
+use rdkafka::consumer::Consumer;
+
+const MARKETS: [&str; 9] = [
+    "KRW-BTC",
+    "KRW-ETH",
+    "KRW-DOGE",
+    "KRW-BIGTIME",
+    "KRW-SUI",
+    "KRW-UXLINK",
+    "KRW-SOL",
+    "KRW-XRP",
+    "KRW-SXP",
+];
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Reads `expected` records from `topic` with a fresh consumer group: value → (key, partition)
+/// for every delivery, duplicates included.
+async fn consume_all(
+    settings: &KafkaSettings,
+    topic: &str,
+    expected: usize,
+) -> BTreeMap<String, Vec<(String, i32)>> {
+    let consumer = consumer(settings, &unique("sink-test")).unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut seen: BTreeMap<String, Vec<(String, i32)>> = BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while seen.len() < expected && Instant::now() < deadline {
+        let Ok(Ok(message)) = tokio::time::timeout(Duration::from_secs(5), consumer.recv()).await
+        else {
+            continue;
+        };
+        let key = String::from_utf8(message.key().unwrap().to_vec()).unwrap();
+        let value = String::from_utf8(message.payload().unwrap().to_vec()).unwrap();
+        seen.entry(value)
+            .or_default()
+            .push((key, message.partition()));
+    }
+    seen
+}
+
+fn assert_keys_stay_on_one_partition(seen: &BTreeMap<String, Vec<(String, i32)>>) {
+    let mut partition_of_key: BTreeMap<&str, BTreeSet<i32>> = BTreeMap::new();
+    for deliveries in seen.values() {
+        for (key, partition) in deliveries {
+            partition_of_key.entry(key).or_default().insert(*partition);
+        }
+    }
+    for (key, partitions) in partition_of_key {
+        assert_eq!(partitions.len(), 1, "{key} landed on {partitions:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_sent_is_delivered_and_a_full_queue_is_backpressure() {
+    let settings = common::kafka_settings();
+    common::require_service("kafka", &settings.brokers);
+    let topic = unique("sink");
+    let admin = KafkaAdmin::new(&settings).unwrap();
+    admin.ensure_topic(&topic, 3).await.unwrap();
+
+    // A tiny local queue: the sender must wait for deliveries instead of failing.
+    let mut config = producer_config(&settings);
+    config.set("queue.buffering.max.messages", "50");
+    let sink = KafkaSink::new(&config, &topic).unwrap();
+    let total = 3_000;
+    for i in 0..total {
+        let key = MARKETS[i % MARKETS.len()];
+        sink.send(key.as_bytes(), format!("m{i}").as_bytes())
+            .await
+            .unwrap();
+    }
+    sink.flush(Duration::from_secs(30)).await.unwrap();
+
+    let stats = sink.stats();
+    assert_eq!(stats.enqueued, total as u64);
+    assert_eq!(stats.delivered, total as u64);
+    assert_eq!(stats.delivery_failures, 0);
+    assert!(
+        stats.queue_full_waits > 0,
+        "the 50-message queue never filled: {stats:?}"
+    );
+    assert_eq!(sink.pending(), 0);
+
+    let seen = consume_all(&settings, &topic, total).await;
+    assert_eq!(seen.len(), total, "records lost");
+    assert!(
+        seen.values().all(|d| d.len() == 1),
+        "duplicates without any failure"
+    );
+    assert_keys_stay_on_one_partition(&seen);
+    admin.delete_topic(&topic).await.unwrap();
+}
+
+/// A tansu broker of the test's own, on a free port with its own SQLite data, so the test can
+/// stop and restart it without disturbing the shared one.
+struct OwnBroker {
+    port: u16,
+    data_dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl OwnBroker {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data_dir = std::env::temp_dir().join(unique("coinking-tansu"));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let mut broker = Self {
+            port,
+            data_dir,
+            child: None,
+        };
+        broker.restart();
+        broker
+    }
+
+    fn binary() -> String {
+        if let Ok(path) = std::env::var("COINKING_TANSU_BIN") {
+            return path;
+        }
+        let cargo_home = std::env::var("CARGO_HOME")
+            .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap()));
+        let installed = format!("{cargo_home}/bin/tansu");
+        if std::path::Path::new(&installed).exists() {
+            installed
+        } else {
+            "tansu".to_owned()
+        }
+    }
+
+    fn restart(&mut self) {
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let log = std::fs::File::create(self.data_dir.join("tansu.log")).unwrap();
+        let child = Command::new(Self::binary())
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "sqlite://tansu.db"])
+            .current_dir(&self.data_dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start tansu ({e}); install it with `scripts/services.sh install`")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tansu did not listen within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGTERM, as an orchestrator would stop it, then wait for the exit.
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn settings(&self) -> KafkaSettings {
+        KafkaSettings {
+            brokers: format!("127.0.0.1:{}", self.port),
+            session_timeout: Duration::from_secs(6),
+            ..KafkaSettings::default()
+        }
+    }
+}
+
+impl Drop for OwnBroker {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_down_for_ten_seconds_mid_stream_loses_nothing() {
+    let mut broker = OwnBroker::start();
+    let settings = broker.settings();
+    let topic = unique("outage");
+    KafkaAdmin::new(&settings)
+        .unwrap()
+        .ensure_topic(&topic, 3)
+        .await
+        .unwrap();
+    let sink = KafkaSink::new(&producer_config(&settings), &topic).unwrap();
+
+    let per_phase = 1_000;
+    for i in 0..per_phase {
+        let key = MARKETS[i % MARKETS.len()];
+        sink.send(key.as_bytes(), format!("before-{i}").as_bytes())
+            .await
+            .unwrap();
+    }
+    // Stopping and starting a process blocks; block_in_place keeps the runtime's other worker
+    // (and librdkafka's threads) running meanwhile.
+    tokio::task::block_in_place(|| broker.stop());
+
+    // The outage: sends keep being accepted into the local queue.
+    let outage = Instant::now();
+    for i in 0..per_phase {
+        let key = MARKETS[i % MARKETS.len()];
+        sink.send(key.as_bytes(), format!("during-{i}").as_bytes())
+            .await
+            .unwrap();
+    }
+    let remaining = Duration::from_secs(10).saturating_sub(outage.elapsed());
+    tokio::time::sleep(remaining).await;
+    assert!(sink.pending() > 0, "nothing was waiting for the broker");
+    tokio::task::block_in_place(|| broker.restart());
+
+    sink.flush(Duration::from_secs(60)).await.unwrap();
+    let stats = sink.stats();
+    assert_eq!(stats.enqueued, 2 * per_phase as u64);
+    assert!(stats.delivered >= 2 * per_phase as u64, "{stats:?}");
+
+    let seen = consume_all(&settings, &topic, 2 * per_phase).await;
+    let missing: Vec<String> = (0..per_phase)
+        .flat_map(|i| [format!("before-{i}"), format!("during-{i}")])
+        .filter(|value| !seen.contains_key(value))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} records lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    let duplicates = seen.values().filter(|d| d.len() > 1).count();
+    eprintln!(
+        "outage test: {} records, {duplicates} delivered more than once, {stats:?}",
+        seen.len()
+    );
+    assert_keys_stay_on_one_partition(&seen);
+}
