@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
-use tokio_tungstenite::tungstenite::http::{StatusCode, header};
+use tokio_tungstenite::tungstenite::http::{HeaderMap, StatusCode, header};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -338,12 +338,7 @@ impl Slot {
                 if response.status() == StatusCode::TOO_MANY_REQUESTS
                     || response.status() == StatusCode::IM_A_TEAPOT =>
             {
-                let retry_after = response
-                    .headers()
-                    .get(header::RETRY_AFTER)
-                    .and_then(|value| value.to_str().ok())
-                    .and_then(|text| text.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
+                let retry_after = retry_after(response.headers());
                 Err(ConnectFailure::RateLimited {
                     status: response.status(),
                     retry_after,
@@ -359,9 +354,9 @@ impl Slot {
 
     /// Subscribes, then forwards frames until the connection ends.
     async fn session(&mut self, mut socket: Socket, connection: ConnectionId) -> SessionEnd {
-        let config = Arc::clone(&self.shared);
-        let config = &config.config;
-        let metrics = Arc::clone(&self.shared.metrics);
+        let shared = Arc::clone(&self.shared);
+        let config = &shared.config;
+        let metrics = &shared.metrics;
         let ticket = uuid::Uuid::new_v4().to_string();
         let request = build_request(&ticket, &config.types, &self.codes, config.format);
         if let Err(err) = socket.send(Message::text(request)).await {
@@ -563,6 +558,20 @@ fn log_upbit_error(slot: u32, frame: &[u8]) -> bool {
     }
 }
 
+/// `Retry-After` in its delta-seconds form (the form rate limiters send); an HTTP date is ignored
+/// and the configured rate-limited backoff applies instead. Capped at an hour.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    const LONGEST: Duration = Duration::from_secs(3600);
+    let seconds = headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(LONGEST))
+}
+
 /// Runs `work` unless shutdown is requested first (`None`).
 async fn until_shutdown<T>(
     shutdown: &mut watch::Receiver<bool>,
@@ -596,5 +605,40 @@ async fn close(socket: &mut Socket, code: CloseCode, reason: &'static str) {
     };
     if timeout(CLOSE_GRACE, closing).await.is_err() {
         debug!("the server did not answer the close frame in time");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    #[test]
+    fn retry_after_reads_seconds_and_ignores_dates() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static(" 7 "));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("999999"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3600)));
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn classifies_status_and_error_answers_apart_from_data() {
+        assert_eq!(classify(br#"{"status":"UP"}"#), FrameClass::Status);
+        assert_eq!(
+            classify(br#" {"error":{"name":"INVALID_PARAM","message":"x"}}"#),
+            FrameClass::Error
+        );
+        assert_eq!(
+            classify(br#"{"ty":"ticker","cd":"KRW-BTC"}"#),
+            FrameClass::Data
+        );
+        assert_eq!(classify(b"not json"), FrameClass::Data);
     }
 }
