@@ -153,7 +153,10 @@ pub async fn an_older_ticker_never_overwrites_a_newer_one_and_is_reported_stale<
     store: S,
 ) {
     let newer = ticker("KRW-BTC", T0 + 1_000, "83000000");
-    store.put_latest(&[newer.clone()]).await.unwrap();
+    store
+        .put_latest(std::slice::from_ref(&newer))
+        .await
+        .unwrap();
 
     let older = ticker("KRW-BTC", T0, "80000000");
     let outcome = store.put_latest(&[older]).await.unwrap();
@@ -167,7 +170,10 @@ pub async fn an_older_ticker_never_overwrites_a_newer_one_and_is_reported_stale<
 
 pub async fn a_ticker_with_the_same_trade_timestamp_is_not_newer<S: MarketStore>(store: S) {
     let first = ticker("KRW-ETH", T0, "4712000");
-    store.put_latest(&[first.clone()]).await.unwrap();
+    store
+        .put_latest(std::slice::from_ref(&first))
+        .await
+        .unwrap();
 
     let same_time = ticker("KRW-ETH", T0, "4713000");
     let outcome = store.put_latest(&[same_time]).await.unwrap();
@@ -186,7 +192,10 @@ pub async fn a_newer_ticker_replaces_the_stored_one<S: MarketStore>(store: S) {
         .unwrap();
 
     let newer = ticker("KRW-SOL", T0 + 1, "250100");
-    let outcome = store.put_latest(&[newer.clone()]).await.unwrap();
+    let outcome = store
+        .put_latest(std::slice::from_ref(&newer))
+        .await
+        .unwrap();
 
     assert_eq!(outcome, report(1, 0));
     assert_eq!(
@@ -304,7 +313,10 @@ pub async fn candles_come_back_in_range_oldest_first_up_to_the_limit<S: MarketSt
 
 pub async fn a_replayed_or_older_candle_is_ignored<S: MarketStore>(store: S) {
     let stored = candle("KRW-XRP", 0, "1712.5", 50);
-    store.put_candles(&[stored.clone()]).await.unwrap();
+    store
+        .put_candles(std::slice::from_ref(&stored))
+        .await
+        .unwrap();
 
     let replayed = candle("KRW-XRP", 0, "1800", 50);
     let older = candle("KRW-XRP", 0, "1600", 49);
@@ -318,7 +330,10 @@ pub async fn a_replayed_or_older_candle_is_ignored<S: MarketStore>(store: S) {
 
     let advanced = candle("KRW-XRP", 0, "1713", 51);
     assert_eq!(
-        store.put_candles(&[advanced.clone()]).await.unwrap(),
+        store
+            .put_candles(std::slice::from_ref(&advanced))
+            .await
+            .unwrap(),
         report(1, 0)
     );
     assert_eq!(
@@ -348,7 +363,10 @@ pub async fn a_catalog_refresh_replaces_the_stored_entry<S: MarketStore>(store: 
         .unwrap();
 
     let flagged = market_info("KRW-SXP", true);
-    store.put_markets(&[flagged.clone()]).await.unwrap();
+    store
+        .put_markets(std::slice::from_ref(&flagged))
+        .await
+        .unwrap();
 
     assert_eq!(store.markets().await.unwrap(), vec![flagged]);
 }
