@@ -2,7 +2,11 @@
 //! client per service with its endpoint override and, for local stand-ins only, fixed credentials.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::time::Duration;
+
 use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 use crate::config::AwsSettings;
@@ -34,10 +38,34 @@ fn local_credentials() -> Credentials {
     )
 }
 
-/// A DynamoDB client, pointed at `COINKING_DYNAMODB_ENDPOINT` when set.
+/// Attempts per DynamoDB call made by the SDK itself (transport-level retries of throttling,
+/// 5xx, timeouts and I/O errors, with capped exponential backoff and full jitter).
+pub const DYNAMODB_MAX_ATTEMPTS: u32 = 4;
+/// First backoff ceiling of the SDK's DynamoDB retries (DynamoDB recovers from throttling in
+/// tens of milliseconds; the SDK's 1 s default is meant for control-plane calls).
+pub const DYNAMODB_INITIAL_BACKOFF: Duration = Duration::from_millis(50);
+/// Cap of the SDK's backoff between DynamoDB attempts.
+pub const DYNAMODB_MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// One DynamoDB attempt that takes longer than this is abandoned and retried.
+pub const DYNAMODB_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bound of one DynamoDB call including all its attempts.
+pub const DYNAMODB_OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A DynamoDB client, pointed at `COINKING_DYNAMODB_ENDPOINT` when set. Retries and timeouts
+/// are set explicitly (see `market_store::retry` for which layer retries what).
 pub fn dynamodb_client(sdk: &SdkConfig, settings: &AwsSettings) -> aws_sdk_dynamodb::Client {
     let endpoint = settings.endpoints.dynamodb.as_deref();
-    let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk);
+    let retry = RetryConfig::standard()
+        .with_max_attempts(DYNAMODB_MAX_ATTEMPTS)
+        .with_initial_backoff(DYNAMODB_INITIAL_BACKOFF)
+        .with_max_backoff(DYNAMODB_MAX_BACKOFF);
+    let timeouts = TimeoutConfig::builder()
+        .operation_attempt_timeout(DYNAMODB_ATTEMPT_TIMEOUT)
+        .operation_timeout(DYNAMODB_OPERATION_TIMEOUT)
+        .build();
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .retry_config(retry)
+        .timeout_config(timeouts);
     if let Some(url) = endpoint {
         builder = builder.endpoint_url(url);
     }

@@ -35,6 +35,52 @@ pub enum AdapterError {
         /// Records in flight or waiting to be retried.
         pending: usize,
     },
+
+    /// A DynamoDB call failed after the SDK's own retries; `retryable` was decided from the
+    /// service's error code, the HTTP status or the kind of transport failure
+    /// (see [`crate::market_store::dynamodb::classify`]).
+    #[error("dynamodb {operation} on table {table}: {message}")]
+    DynamoDb {
+        /// The API operation (`PutItem`, `Query`, …).
+        operation: &'static str,
+        /// The table it was about.
+        table: String,
+        /// Throttling, 5xx, timeout or I/O (true) versus a request the service rejected (false).
+        retryable: bool,
+        /// The whole error chain, including the service's code and message.
+        message: String,
+    },
+
+    /// `BatchWriteItem` kept returning `UnprocessedItems` until the attempts ran out.
+    /// Retryable: the service accepted the requests but lacked capacity for them.
+    #[error(
+        "dynamodb BatchWriteItem on table {table}: {} item(s) still unprocessed after {attempts} attempt(s): {}",
+        keys.len(),
+        keys.join(", ")
+    )]
+    Unprocessed {
+        /// The table written to.
+        table: String,
+        /// Attempts made, including the first.
+        attempts: u32,
+        /// `pk/sk` of every item that was not written.
+        keys: Vec<String>,
+    },
+
+    /// A stored item cannot be mapped to its domain type. Permanent: the data or the code is wrong.
+    #[error("dynamodb item {key}: attribute {attribute}: {reason}")]
+    InvalidItem {
+        /// `pk/sk` of the item.
+        key: String,
+        /// The attribute that was missing or malformed.
+        attribute: String,
+        /// Which rule it broke.
+        reason: String,
+    },
+
+    /// The caller asked for something the store cannot represent. Permanent.
+    #[error("invalid market store request: {0}")]
+    InvalidRequest(String),
 }
 
 impl AdapterError {
@@ -45,6 +91,10 @@ impl AdapterError {
             Self::Kafka(error) => error.rdkafka_error_code().is_none_or(is_retryable_code),
             Self::TopicAdmin { code, .. } => is_retryable_code(*code),
             Self::Undelivered { .. } => true,
+
+            Self::DynamoDb { retryable, .. } => *retryable,
+            Self::Unprocessed { .. } => true,
+            Self::InvalidItem { .. } | Self::InvalidRequest(_) => false,
         }
     }
 }

@@ -10,15 +10,23 @@
 //! - [`kafka_sink`]: [`kafka_sink::KafkaSink`], enqueue-only keyed producing with delivery
 //!   accounting, queue-full backpressure and retry of failed deliveries.
 //! - [`error`]: [`AdapterError`], classified as retryable or permanent.
+//! - [`market_store`]: ports for latest tickers, 1-minute candles and the market catalog, with
+//!   DynamoDB (single table) and in-memory implementations.
 //!
 //! Locally every service is a stand-in on 127.0.0.1 started by `scripts/services.sh up`
 //! (dynalite, kinesalite, moto, tansu); see DESIGN.md "Local stand-ins".
+
+// Lets the shared market-store contract suite name this crate the same way from unit tests
+// as from integration tests.
+#[cfg(test)]
+extern crate self as coinking_adapters;
 
 pub mod aws;
 pub mod config;
 pub mod error;
 pub mod kafka;
 pub mod kafka_sink;
+pub mod market_store;
 
 pub use config::{AwsSettings, KafkaSettings, ServiceEndpoints};
 pub use error::AdapterError;

@@ -1,0 +1,758 @@
+//! [`DynamoDbMarketStore`]: the market-store ports on the single DynamoDB table.
+//!
+//! - Latest tickers and candles are conditional `PutItem`s (newer wins; candle replay guard),
+//!   several in flight at once ([`DynamoDbStoreConfig::write_concurrency`]). `BatchWriteItem`
+//!   cannot carry conditions, and `TransactWriteItems` would fail the whole batch on one stale
+//!   item; a single conditional put per item costs the same write units as a batch entry. The
+//!   ingester coalesces per market before writing, so the number of puts follows the number of
+//!   markets, not the message rate.
+//! - A failed condition is not an error: the item is counted as `stale` in the [`WriteReport`].
+//! - The catalog is written with `BatchWriteItem` in chunks of [`BATCH_WRITE_MAX_ITEMS`],
+//!   resubmitting `UnprocessedItems` with backoff (see [`super::retry`] for who retries what).
+//! - Reads are `GetItem` and `Query`, paged through `LastEvaluatedKey`; never `Scan`.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
+    ScalarAttributeType, TableStatus, TimeToLiveSpecification, WriteRequest,
+};
+use coinking_core::candle::Candle;
+use coinking_core::catalog::MarketInfo;
+use coinking_core::market::MarketCode;
+use coinking_core::ticker::NormalizedTicker;
+use futures_util::StreamExt;
+use futures_util::stream;
+use tracing::{info, warn};
+
+use super::items::{self, Item};
+use super::retry::RetryPolicy;
+use super::{
+    CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION,
+    DEFAULT_TABLE_NAME, TickerReader, TickerWriter, WriteReport, check_candle_time,
+    last_per_market, latest_per_candle, newest_per_market,
+};
+use crate::error::AdapterError;
+
+/// DynamoDB's limit on the items of one `BatchWriteItem`.
+pub const BATCH_WRITE_MAX_ITEMS: usize = 25;
+/// Conditional puts in flight per write call by default.
+pub const DEFAULT_WRITE_CONCURRENCY: usize = 16;
+/// How long [`ensure_table`] waits for a new table to become `ACTIVE`.
+pub const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The latest-ticker rule: only a strictly newer trade replaces the stored ticker.
+const TICKER_NEWER_WINS: &str = "attribute_not_exists(sk) OR trade_timestamp < :ts";
+/// The candle rule: only a candle that has applied more of the stream replaces the stored one.
+const CANDLE_ADVANCES: &str = "attribute_not_exists(sk) OR last_position < :pos";
+
+/// Error codes that mean "busy, try again later", not "the request is wrong".
+const RETRYABLE_CODES: [&str; 8] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "InternalServerError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+];
+
+/// Settings of the DynamoDB market store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamoDbStoreConfig {
+    pub table: String,
+    /// Candles expire this long after their minute (the `ttl` attribute).
+    pub candle_retention: Duration,
+    /// Conditional puts in flight per `put_latest` / `put_candles` call.
+    pub write_concurrency: usize,
+    /// Resubmission of `UnprocessedItems`.
+    pub batch_retry: RetryPolicy,
+    /// `Limit` of each Query page; `None` lets DynamoDB fill 1 MB pages. Tests set it small
+    /// to exercise paging.
+    pub query_page_size: Option<i32>,
+    /// Strongly consistent reads (twice the read cost). Off by default: the frontend polls
+    /// every second and an up-to-a-second-old ticker is fine.
+    pub consistent_reads: bool,
+}
+
+impl Default for DynamoDbStoreConfig {
+    fn default() -> Self {
+        Self {
+            table: DEFAULT_TABLE_NAME.to_owned(),
+            candle_retention: DEFAULT_CANDLE_RETENTION,
+            write_concurrency: DEFAULT_WRITE_CONCURRENCY,
+            batch_retry: RetryPolicy::default(),
+            query_page_size: None,
+            consistent_reads: false,
+        }
+    }
+}
+
+/// The market store on DynamoDB. Cheap to clone (the SDK client is shared).
+#[derive(Debug, Clone)]
+pub struct DynamoDbMarketStore {
+    client: Client,
+    config: Arc<DynamoDbStoreConfig>,
+}
+
+enum Outcome {
+    Written,
+    Stale,
+}
+
+impl DynamoDbMarketStore {
+    pub fn new(client: Client, config: DynamoDbStoreConfig) -> Self {
+        Self {
+            client,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn config(&self) -> &DynamoDbStoreConfig {
+        &self.config
+    }
+
+    fn table(&self) -> &str {
+        &self.config.table
+    }
+
+    fn error<E>(&self, operation: &'static str, error: SdkError<E, HttpResponse>) -> AdapterError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        classify(operation, self.table(), error)
+    }
+
+    /// A conditional put; a failed condition means the stored item is at least as new.
+    async fn put_if(
+        &self,
+        item: Item,
+        condition: &'static str,
+        placeholder: &'static str,
+        value: AttributeValue,
+    ) -> Result<Outcome, AdapterError> {
+        let sent = self
+            .client
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .expression_attribute_values(placeholder, value)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(Outcome::Written),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Outcome::Stale)
+            }
+            Err(error) => Err(self.error("PutItem", error)),
+        }
+    }
+
+    /// Runs `puts` with at most `write_concurrency` in flight; the first error ends the call
+    /// (the rest are idempotent and the caller retries the batch).
+    async fn run_puts<F>(
+        &self,
+        puts: Vec<F>,
+        mut report: WriteReport,
+    ) -> Result<WriteReport, AdapterError>
+    where
+        F: Future<Output = Result<Outcome, AdapterError>>,
+    {
+        let mut in_flight =
+            stream::iter(puts).buffer_unordered(self.config.write_concurrency.max(1));
+        while let Some(outcome) = in_flight.next().await {
+            match outcome? {
+                Outcome::Written => report.written += 1,
+                Outcome::Stale => report.stale += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every item of one Query, paged through `LastEvaluatedKey`, stopping early after `limit`
+    /// items. `key_condition` uses `:pk` and optionally `:from` / `:to`.
+    async fn query(
+        &self,
+        key_condition: &'static str,
+        values: Vec<(&'static str, AttributeValue)>,
+        limit: usize,
+    ) -> Result<Vec<Item>, AdapterError> {
+        let mut found = Vec::new();
+        let mut start_key = None;
+        loop {
+            let remaining = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
+            let page_limit = self
+                .config
+                .query_page_size
+                .map_or(remaining, |size| size.min(remaining));
+            let mut request = self
+                .client
+                .query()
+                .table_name(self.table())
+                .key_condition_expression(key_condition)
+                .consistent_read(self.config.consistent_reads)
+                .set_exclusive_start_key(start_key.take());
+            if limit != usize::MAX || self.config.query_page_size.is_some() {
+                request = request.limit(page_limit);
+            }
+            for (placeholder, value) in &values {
+                request = request.expression_attribute_values(*placeholder, value.clone());
+            }
+            let page = request
+                .send()
+                .await
+                .map_err(|error| self.error("Query", error))?;
+            found.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() && found.len() < limit => start_key = Some(key),
+                _ => return Ok(found),
+            }
+        }
+    }
+}
+
+impl TickerWriter for DynamoDbMarketStore {
+    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, AdapterError> {
+        let (newest, stale_in_batch) = newest_per_market(tickers);
+        let puts = newest
+            .into_iter()
+            .map(|ticker| {
+                self.put_if(
+                    items::ticker_to_item(ticker),
+                    TICKER_NEWER_WINS,
+                    ":ts",
+                    AttributeValue::N(ticker.trade_timestamp.to_string()),
+                )
+            })
+            .collect();
+        let report = WriteReport {
+            written: 0,
+            stale: stale_in_batch,
+        };
+        self.run_puts(puts, report).await
+    }
+}
+
+impl TickerReader for DynamoDbMarketStore {
+    /// One Query on `pk = TICKER`, narrowed to the sort-key range of the requested markets;
+    /// tickers of other markets inside that range are dropped here.
+    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, AdapterError> {
+        let wanted: BTreeSet<&str> = markets.iter().map(MarketCode::as_str).collect();
+        let (Some(first), Some(last)) = (wanted.first(), wanted.last()) else {
+            return Ok(Vec::new());
+        };
+        let values = vec![
+            (":pk", AttributeValue::S(items::TICKER_PK.to_owned())),
+            (":from", AttributeValue::S((*first).to_owned())),
+            (":to", AttributeValue::S((*last).to_owned())),
+        ];
+        let found = self
+            .query("pk = :pk AND sk BETWEEN :from AND :to", values, usize::MAX)
+            .await?;
+        let mut tickers = Vec::with_capacity(wanted.len());
+        for item in &found {
+            let requested = matches!(item.get(items::SK), Some(AttributeValue::S(sk)) if wanted.contains(sk.as_str()));
+            if requested {
+                tickers.push(items::ticker_from_item(item)?);
+            }
+        }
+        Ok(tickers)
+    }
+
+    async fn latest_one(
+        &self,
+        market: &MarketCode,
+    ) -> Result<Option<NormalizedTicker>, AdapterError> {
+        let got = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(items::ticker_key(market)))
+            .consistent_read(self.config.consistent_reads)
+            .send()
+            .await
+            .map_err(|error| self.error("GetItem", error))?;
+        got.item.as_ref().map(items::ticker_from_item).transpose()
+    }
+}
+
+impl CandleWriter for DynamoDbMarketStore {
+    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, AdapterError> {
+        for candle in candles {
+            check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
+        }
+        let (latest, stale_in_batch) = latest_per_candle(candles);
+        let retention = self.config.candle_retention;
+        let puts = latest
+            .into_iter()
+            .map(|candle| {
+                self.put_if(
+                    items::candle_to_item(candle, retention),
+                    CANDLE_ADVANCES,
+                    ":pos",
+                    AttributeValue::N(candle.last_position.to_string()),
+                )
+            })
+            .collect();
+        let report = WriteReport {
+            written: 0,
+            stale: stale_in_batch,
+        };
+        self.run_puts(puts, report).await
+    }
+}
+
+impl CandleReader for DynamoDbMarketStore {
+    async fn candles(
+        &self,
+        market: &MarketCode,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Candle>, AdapterError> {
+        check_candle_time("from", from_ms)?;
+        check_candle_time("to", to_ms)?;
+        if from_ms > to_ms || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let values = vec![
+            (":pk", AttributeValue::S(items::candle_pk(market))),
+            (":from", AttributeValue::S(items::candle_sk(from_ms))),
+            (":to", AttributeValue::S(items::candle_sk(to_ms))),
+        ];
+        let found = self
+            .query("pk = :pk AND sk BETWEEN :from AND :to", values, limit)
+            .await?;
+        found.iter().map(items::candle_from_item).collect()
+    }
+}
+
+impl CatalogWriter for DynamoDbMarketStore {
+    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, AdapterError> {
+        let distinct = last_per_market(markets);
+        let sender = SdkBatchSender { store: self };
+        for chunk in distinct.chunks(BATCH_WRITE_MAX_ITEMS) {
+            let mut requests = Vec::with_capacity(chunk.len());
+            for info in chunk {
+                requests.push(put_request(items::market_to_item(info))?);
+            }
+            write_batch(&sender, self.table(), requests, &self.config.batch_retry).await?;
+        }
+        Ok(WriteReport {
+            written: distinct.len(),
+            stale: 0,
+        })
+    }
+}
+
+impl CatalogReader for DynamoDbMarketStore {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
+        let values = vec![(":pk", AttributeValue::S(items::MARKET_PK.to_owned()))];
+        let found = self.query("pk = :pk", values, usize::MAX).await?;
+        found.iter().map(items::market_from_item).collect()
+    }
+}
+
+fn put_request(item: Item) -> Result<WriteRequest, AdapterError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(|error| AdapterError::InvalidRequest(error.to_string()))?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+fn describe_request(request: &WriteRequest) -> String {
+    if let Some(put) = request.put_request() {
+        return items::describe_key(put.item());
+    }
+    if let Some(delete) = request.delete_request() {
+        return items::describe_key(delete.key());
+    }
+    "?".to_owned()
+}
+
+/// One `BatchWriteItem` call: sends `requests`, answers the ones left unprocessed.
+pub(crate) trait BatchSender: Send + Sync {
+    fn send(
+        &self,
+        requests: Vec<WriteRequest>,
+    ) -> impl Future<Output = Result<Vec<WriteRequest>, AdapterError>> + Send;
+}
+
+struct SdkBatchSender<'a> {
+    store: &'a DynamoDbMarketStore,
+}
+
+impl BatchSender for SdkBatchSender<'_> {
+    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, AdapterError> {
+        let table = self.store.table();
+        let output = self
+            .store
+            .client
+            .batch_write_item()
+            .request_items(table, requests)
+            .send()
+            .await
+            .map_err(|error| self.store.error("BatchWriteItem", error))?;
+        Ok(output
+            .unprocessed_items
+            .and_then(|mut unprocessed| unprocessed.remove(table))
+            .unwrap_or_default())
+    }
+}
+
+/// Sends `requests` (at most [`BATCH_WRITE_MAX_ITEMS`]) and resubmits whatever comes back
+/// unprocessed, waiting a jittered, growing delay between attempts; after
+/// `policy.max_attempts` the error names every item not written.
+pub(crate) async fn write_batch(
+    sender: &impl BatchSender,
+    table: &str,
+    requests: Vec<WriteRequest>,
+    policy: &RetryPolicy,
+) -> Result<(), AdapterError> {
+    let mut pending = requests;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let unprocessed = sender.send(pending).await?;
+        if unprocessed.is_empty() {
+            return Ok(());
+        }
+        if attempt >= policy.max_attempts.max(1) {
+            return Err(AdapterError::Unprocessed {
+                table: table.to_owned(),
+                attempts: attempt,
+                keys: unprocessed.iter().map(describe_request).collect(),
+            });
+        }
+        let wait = policy.backoff(attempt);
+        warn!(
+            table,
+            attempt,
+            unprocessed = unprocessed.len(),
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "batch write left items unprocessed, retrying"
+        );
+        tokio::time::sleep(wait).await;
+        pending = unprocessed;
+    }
+}
+
+/// Turns an SDK error into an [`AdapterError::DynamoDb`], deciding whether retrying can help:
+/// transport timeouts and I/O failures, malformed responses, throttling codes and 5xx statuses
+/// are retryable; validation, missing tables, access denied and request construction are not.
+pub fn classify<E>(
+    operation: &'static str,
+    table: &str,
+    error: SdkError<E, HttpResponse>,
+) -> AdapterError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let retryable = match &error {
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(failure) => failure.is_timeout() || failure.is_io(),
+        SdkError::ServiceError(service) => {
+            let code_is_retryable = service
+                .err()
+                .code()
+                .is_some_and(|code| RETRYABLE_CODES.contains(&code));
+            code_is_retryable || service.raw().status().is_server_error()
+        }
+        _ => false,
+    };
+    AdapterError::DynamoDb {
+        operation,
+        table: table.to_owned(),
+        retryable,
+        message: DisplayErrorContext(&error).to_string(),
+    }
+}
+
+/// Creates the market table if it is missing (PAY_PER_REQUEST, `pk` S / `sk` S), waits until it
+/// is `ACTIVE` and enables TTL on `ttl`. For tests and the local run; deployments create the
+/// table from template.yaml. A server without TTL support (dynalite) is tolerated with a warning.
+pub async fn ensure_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+    let described = client.describe_table().table_name(table).send().await;
+    match described {
+        Ok(_) => {}
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            create_table(client, table).await?;
+        }
+        Err(error) => return Err(classify("DescribeTable", table, error)),
+    }
+    wait_until_active(client, table).await?;
+    enable_ttl(client, table).await
+}
+
+async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+    let key = |name: &str, key_type| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+    };
+    let string_attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+    };
+    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
+        AdapterError::InvalidRequest(error.to_string())
+    };
+    let created = client
+        .create_table()
+        .table_name(table)
+        .key_schema(key(items::PK, KeyType::Hash).map_err(invalid)?)
+        .key_schema(key(items::SK, KeyType::Range).map_err(invalid)?)
+        .attribute_definitions(string_attribute(items::PK).map_err(invalid)?)
+        .attribute_definitions(string_attribute(items::SK).map_err(invalid)?)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    match created {
+        Ok(_) => {
+            info!(table, "table created");
+            Ok(())
+        }
+        // Someone else created it between our describe and create: fine.
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(classify("CreateTable", table, error)),
+    }
+}
+
+async fn wait_until_active(client: &Client, table: &str) -> Result<(), AdapterError> {
+    let deadline = tokio::time::Instant::now() + TABLE_ACTIVE_TIMEOUT;
+    loop {
+        let described = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|error| classify("DescribeTable", table, error))?;
+        let status = described.table.and_then(|t| t.table_status);
+        if status == Some(TableStatus::Active) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(AdapterError::DynamoDb {
+                operation: "DescribeTable",
+                table: table.to_owned(),
+                retryable: true,
+                message: format!("not ACTIVE after {TABLE_ACTIVE_TIMEOUT:?} (status {status:?})"),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn enable_ttl(client: &Client, table: &str) -> Result<(), AdapterError> {
+    let specification = TimeToLiveSpecification::builder()
+        .attribute_name(items::TTL)
+        .enabled(true)
+        .build()
+        .map_err(|error| AdapterError::InvalidRequest(error.to_string()))?;
+    let updated = client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(specification)
+        .send()
+        .await;
+    match updated {
+        Ok(_) => Ok(()),
+        // dynalite has no UpdateTimeToLive, and DynamoDB refuses to enable TTL twice: neither
+        // stops a test or the local run, where candles simply never expire.
+        Err(SdkError::ServiceError(service)) => {
+            warn!(
+                table,
+                code = service.err().code().unwrap_or("unknown"),
+                "could not enable TTL on the table, candles will not expire"
+            );
+            Ok(())
+        }
+        Err(error) => Err(classify("UpdateTimeToLive", table, error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use aws_sdk_dynamodb::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+
+    use super::*;
+
+    /// A scripted `BatchWriteItem`. Using a fake is right here, and only here: no stand-in can
+    /// be made to return `UnprocessedItems` on demand (dynalite never throttles), and this is
+    /// the retry logic of our own code, not the service's behaviour, that is under test.
+    struct ScriptedSender {
+        /// How many requests each successive call leaves unprocessed (the last ones sent).
+        unprocessed_per_call: Mutex<VecDeque<usize>>,
+        /// How many requests each call received.
+        calls: Mutex<Vec<usize>>,
+    }
+
+    impl ScriptedSender {
+        fn new(script: &[usize]) -> Self {
+            Self {
+                unprocessed_per_call: Mutex::new(script.iter().copied().collect()),
+                calls: Mutex::new(Vec::new()),
+            }
+        }
+
+        fn calls(&self) -> Vec<usize> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl BatchSender for ScriptedSender {
+        async fn send(
+            &self,
+            mut requests: Vec<WriteRequest>,
+        ) -> Result<Vec<WriteRequest>, AdapterError> {
+            self.calls.lock().unwrap().push(requests.len());
+            let left = self
+                .unprocessed_per_call
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(0)
+                .min(requests.len());
+            Ok(requests.split_off(requests.len() - left))
+        }
+    }
+
+    fn requests(count: usize) -> Vec<WriteRequest> {
+        (0..count)
+            .map(|i| {
+                let code = MarketCode::parse(&format!("KRW-M{i:03}")).unwrap();
+                put_request(items::market_key(&code)).unwrap()
+            })
+            .collect()
+    }
+
+    fn quick_policy(max_attempts: u32) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(4),
+        }
+    }
+
+    #[tokio::test]
+    async fn unprocessed_items_are_resubmitted_until_all_are_written() {
+        let sender = ScriptedSender::new(&[10, 3]);
+
+        write_batch(&sender, "t", requests(25), &quick_policy(5))
+            .await
+            .unwrap();
+
+        assert_eq!(sender.calls(), [25, 10, 3]);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_max_attempts_and_names_the_items_not_written() {
+        let sender = ScriptedSender::new(&[5, 4, 2, 2]);
+
+        let error = write_batch(&sender, "coinking-market", requests(25), &quick_policy(3))
+            .await
+            .unwrap_err();
+
+        assert_eq!(sender.calls(), [25, 5, 4]);
+        assert!(error.is_retryable());
+        match &error {
+            AdapterError::Unprocessed { attempts, keys, .. } => {
+                assert_eq!(*attempts, 3);
+                assert_eq!(keys, &["MARKET/KRW-M023", "MARKET/KRW-M024"]);
+            }
+            other => panic!("expected Unprocessed, got {other}"),
+        }
+        assert_eq!(
+            error.to_string(),
+            "dynamodb BatchWriteItem on table coinking-market: 2 item(s) still unprocessed \
+             after 3 attempt(s): MARKET/KRW-M023, MARKET/KRW-M024"
+        );
+    }
+
+    fn put_error(code: &str, status: u16) -> SdkError<PutItemError, HttpResponse> {
+        let metadata = ErrorMetadata::builder()
+            .code(code)
+            .message("scripted")
+            .build();
+        let raw = HttpResponse::new(status.try_into().unwrap(), "{}".into());
+        SdkError::service_error(PutItemError::generic(metadata), raw)
+    }
+
+    #[test]
+    fn throttling_server_errors_and_timeouts_are_retryable() {
+        let retryable = [
+            put_error("ProvisionedThroughputExceededException", 400),
+            put_error("ThrottlingException", 400),
+            put_error("SomethingNew", 503),
+            SdkError::timeout_error("attempt timed out"),
+            SdkError::dispatch_failure(ConnectorError::timeout("read timed out".into())),
+            SdkError::dispatch_failure(ConnectorError::io("connection reset".into())),
+        ];
+        for error in retryable {
+            let classified = classify("PutItem", "t", error);
+            assert!(classified.is_retryable(), "{classified}");
+        }
+    }
+
+    #[test]
+    fn rejected_requests_are_permanent_and_keep_the_service_message() {
+        let permanent = [
+            put_error("ValidationException", 400),
+            put_error("ResourceNotFoundException", 400),
+            put_error("AccessDeniedException", 400),
+            SdkError::construction_failure("no region"),
+        ];
+        for error in permanent {
+            let classified = classify("PutItem", "t", error);
+            assert!(!classified.is_retryable(), "{classified}");
+        }
+        let classified = classify("PutItem", "t", put_error("ValidationException", 400));
+        assert!(
+            classified.to_string().contains("ValidationException"),
+            "{classified}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_written_at_once_is_one_call() {
+        let sender = ScriptedSender::new(&[]);
+
+        write_batch(&sender, "t", requests(25), &quick_policy(1))
+            .await
+            .unwrap();
+
+        assert_eq!(sender.calls(), [25]);
+    }
+}
