@@ -5,12 +5,14 @@
 #   kinesis   kinesalite 3.3.3                     port ${COINKING_KINESIS_PORT:-4569}
 #   s3        moto[server] 5.2.5 (moto_server)     port ${COINKING_S3_PORT:-5055}
 #
-# Usage: scripts/services.sh up|down|status|install|env|running [service...]
+# Usage: scripts/services.sh up|down|status|install|env|ports|running [service...]
 #   up       install what is missing, start what is not running, wait until each answers
 #   down     stop the processes this script started (TERM, then KILL after a grace period)
 #   status   report each service
 #   install  only install the tools
 #   env      print `export COINKING_…` lines for the endpoints (eval "$(scripts/services.sh env)")
+#   ports    print `export COINKING_*_PORT=…` lines: an explicit value, else the port a running
+#            service of ours uses, else the default if it is free, else a free port
 #   running  print the names of the services that are running (started by this script)
 #
 # Tools go to ${COINKING_TOOLS_DIR:-~/.cache/coinking/tools} and are reused between runs; tansu is
@@ -52,14 +54,33 @@ elapsed() {
     printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
 }
 
-port_of() {
+port_variable() { echo "COINKING_$(tr '[:lower:]' '[:upper:]' <<<"$1")_PORT"; }
+
+default_port() {
     case $1 in
-        kafka) echo "${COINKING_KAFKA_PORT:-9092}" ;;
-        dynamodb) echo "${COINKING_DYNAMODB_PORT:-4567}" ;;
-        kinesis) echo "${COINKING_KINESIS_PORT:-4569}" ;;
-        s3) echo "${COINKING_S3_PORT:-5055}" ;;
+        kafka) echo 9092 ;;
+        dynamodb) echo 4567 ;;
+        kinesis) echo 4569 ;;
+        s3) echo 5055 ;;
         *) die "unknown service '$1' (expected one of: ${ALL_SERVICES[*]})" ;;
     esac
+}
+
+# The port in effect: an explicit COINKING_*_PORT, else the one our running service was started
+# on, else the default.
+port_of() {
+    local variable recorded
+    variable=$(port_variable "$1")
+    if [[ -n ${!variable:-} ]]; then
+        echo "${!variable}"
+        return
+    fi
+    recorded=$(recorded_port "$1")
+    if [[ -n $recorded ]] && our_pid "$1" >/dev/null; then
+        echo "$recorded"
+        return
+    fi
+    default_port "$1"
 }
 
 # A word of the command line that tells our process apart from whatever reused its PID.
@@ -73,6 +94,9 @@ marker_of() {
 }
 
 pid_file() { echo "$PID_DIR/$1.pid"; }
+port_file() { echo "$PID_DIR/$1.port"; }
+recorded_port() { cat "$(port_file "$1")" 2>/dev/null || true; }
+forget() { rm -f "$(pid_file "$1")" "$(port_file "$1")"; }
 log_file() { echo "$LOG_DIR/$1.log"; }
 
 # The recorded PID if that process is alive and is still the service we started.
@@ -344,7 +368,7 @@ stop_services() {
             names+=("$svc")
             pids+=("$pid")
         elif [[ -f $file ]]; then
-            rm -f "$file"
+            forget "$svc"
             log "$svc was not running (removed stale pid file)"
         else
             log "$svc not running"
@@ -361,7 +385,7 @@ stop_services() {
             while alive "${pids[$i]}" && (($(now_us) < kill_deadline)); do sleep 0.1; done
             alive "${pids[$i]}" && die "${names[$i]} (pid ${pids[$i]}) survived KILL"
         fi
-        rm -f "$(pid_file "${names[$i]}")"
+        forget "${names[$i]}"
         log "${names[$i]} stopped (pid ${pids[$i]}, $signal) after $(elapsed "$start")"
         signal=TERM
     done
@@ -379,15 +403,21 @@ cmd_up() {
     for svc in "${services[@]}"; do
         port=$(port_of "$svc")
         if pid=$(our_pid "$svc"); then
+            local running_port
+            running_port=$(recorded_port "$svc")
+            if [[ -n $running_port && $running_port != "$port" ]]; then
+                die "$svc is already running (pid $pid) on port $running_port, not $port: stop it with" \
+                    "\`scripts/services.sh down $svc\` or use $(port_variable "$svc")=$running_port"
+            fi
             log "$svc already running (pid $pid) on 127.0.0.1:$port"
             continue
         fi
-        rm -f "$(pid_file "$svc")"
+        forget "$svc"
         if port_in_use "$port"; then
             printf 'services: error: port %s for %s is already taken by a process this script did not start:\n' \
                 "$port" "$svc" >&2
             port_owner "$port" >&2
-            die "stop it, or pick another port with COINKING_$(tr '[:lower:]' '[:upper:]' <<<"$svc")_PORT"
+            die "stop it, or pick another port with $(port_variable "$svc")"
         fi
         to_start+=("$svc")
     done
@@ -397,6 +427,7 @@ cmd_up() {
         starts+=("$(now_us)")
         pid=$(launch "$svc")
         echo "$pid" >"$(pid_file "$svc")"
+        port_of "$svc" >"$(port_file "$svc")"
         started+=("$svc")
         pids+=("$pid")
         log "$svc starting (pid $pid), log $(log_file "$svc")"
@@ -454,6 +485,19 @@ cmd_env() {
     echo "export COINKING_S3_ENDPOINT=http://127.0.0.1:$(port_of s3)"
 }
 
+cmd_ports() {
+    local svc variable port
+    for svc in "$@"; do
+        variable=$(port_variable "$svc")
+        port=$(port_of "$svc")
+        if [[ -z ${!variable:-} ]] && ! our_pid "$svc" >/dev/null && port_in_use "$port"; then
+            port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+            log "default port $(default_port "$svc") for $svc is taken by another process: using $port" >&2
+        fi
+        echo "export $variable=$port"
+    done
+}
+
 cmd_running() {
     local svc
     for svc in "$@"; do
@@ -472,7 +516,7 @@ with_lock() {
 
 main() {
     local command=${1:-}
-    [[ -n $command ]] || die "usage: $0 up|down|status|install|env|running [service...]"
+    [[ -n $command ]] || die "usage: $0 up|down|status|install|env|ports|running [service...]"
     shift
     local services=("$@")
     if ((${#services[@]} == 0)); then services=("${ALL_SERVICES[@]}"); fi
@@ -485,8 +529,9 @@ main() {
         status) cmd_status "${services[@]}" ;;
         install) with_lock install_for "${services[@]}" ;;
         env) cmd_env ;;
+        ports) cmd_ports "${services[@]}" ;;
         running) cmd_running "${services[@]}" ;;
-        *) die "unknown command '$command' (expected up, down, status, install, env or running)" ;;
+        *) die "unknown command '$command' (expected up, down, status, install, env, ports or running)" ;;
     esac
 }
 

@@ -59,6 +59,9 @@ trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Ports: explicit COINKING_*_PORT values, else those of our running services, else the defaults,
+# else free ones (another checkout on this machine may hold the defaults).
+eval "$(services ports)"
 stage "services up" services up
 eval "$(services env)"
 env | grep '^COINKING_' | sort
