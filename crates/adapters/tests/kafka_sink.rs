@@ -17,17 +17,7 @@ use coinking_adapters::kafka_sink::KafkaSink;
 use rdkafka::Message;
 use rdkafka::consumer::Consumer;
 
-const MARKETS: [&str; 9] = [
-    "KRW-BTC",
-    "KRW-ETH",
-    "KRW-DOGE",
-    "KRW-BIGTIME",
-    "KRW-SUI",
-    "KRW-UXLINK",
-    "KRW-SOL",
-    "KRW-XRP",
-    "KRW-SXP",
-];
+use coinking_core::market::DEFAULT_GAME_MARKETS as MARKETS;
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())

@@ -14,37 +14,7 @@ use coinking_core::upbit::{KeyStyle, UpbitMessage, encode::encode_list, encode_m
 use serde_json::{Map, Value};
 
 /// The data types the simulator can replay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DataType {
-    Ticker,
-    Trade,
-}
-
-impl DataType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataType::Ticker => "ticker",
-            DataType::Trade => "trade",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "ticker" => Some(DataType::Ticker),
-            "trade" => Some(DataType::Trade),
-            _ => None,
-        }
-    }
-
-    /// The type of a market-data message; `None` for status and error messages.
-    pub fn of(message: &UpbitMessage) -> Option<Self> {
-        match message {
-            UpbitMessage::Ticker(_) => Some(DataType::Ticker),
-            UpbitMessage::Trade(_) => Some(DataType::Trade),
-            UpbitMessage::Status(_) | UpbitMessage::Error { .. } => None,
-        }
-    }
-}
+pub use coinking_core::upbit::DataType;
 
 /// The `format` of a subscription: key style, and whether each frame is a JSON array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -41,21 +41,7 @@ impl WireFormat {
 }
 
 /// The data types the source subscribes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DataType {
-    Ticker,
-    Trade,
-}
-
-impl DataType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataType::Ticker => "ticker",
-            DataType::Trade => "trade",
-        }
-    }
-}
+pub use coinking_core::upbit::DataType;
 
 /// How the source connects, subscribes and recovers. `SourceConfig::default()` is the production
 /// setting for the nine game markets.

@@ -122,3 +122,37 @@ impl StreamType {
         }
     }
 }
+
+/// A subscribable data type (`"type"` in the subscription request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataType {
+    Ticker,
+    Trade,
+}
+
+impl DataType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataType::Ticker => "ticker",
+            DataType::Trade => "trade",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "ticker" => Some(DataType::Ticker),
+            "trade" => Some(DataType::Trade),
+            _ => None,
+        }
+    }
+
+    /// The type of a market-data message; `None` for status and error messages.
+    pub fn of(message: &UpbitMessage) -> Option<Self> {
+        match message {
+            UpbitMessage::Ticker(_) => Some(DataType::Ticker),
+            UpbitMessage::Trade(_) => Some(DataType::Trade),
+            UpbitMessage::Status(_) | UpbitMessage::Error { .. } => None,
+        }
+    }
+}
