@@ -1,0 +1,220 @@
+//! `coinking up`: the whole platform on one machine, serving every Lambda handler on
+//! `http://127.0.0.1:3000` with template.yaml's routes.
+//!
+//! Embedded defaults, each switchable to the real backend by configuration:
+//! - market data: Upbit itself when `api.upbit.com` answers within [`UPBIT_PROBE_TIMEOUT`],
+//!   otherwise the shipped capture replayed (looping) by the built-in Upbit simulator on a
+//!   loopback port; `--source upbit|simulator` forces one;
+//! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
+//!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`;
+//! - bus: in-process (the interim [`market_feed`] writes straight into the store).
+//!
+//! Module map:
+//! - [`routes`]: the route table, one entry per template.yaml route, bound to the handlers.
+//! - [`server`]: hyper on the loopback port; each request becomes the API Gateway v2 event.
+//! - [`market_feed`]: the interim feed (to be replaced by `coinking_ingester::embedded`).
+
+pub mod market_feed;
+pub mod routes;
+pub mod server;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use coinking_adapters::AwsSettings;
+use coinking_adapters::aws::{dynamodb_client, sdk_config};
+use coinking_adapters::market_store::{
+    DynamoDbMarketStore, DynamoDbStoreConfig, InMemoryMarketStore, MarketStore, ensure_table,
+};
+use coinking_core::catalog::Catalog;
+use coinking_ingester::sources::config::{DEFAULT_REST_BASE_URL, DEFAULT_URL};
+use coinking_ingester::sources::fetch_catalog;
+use coinking_upbit_sim::{SimConfig, UpbitSimulator};
+use get_ticker::{Deps, TickerConfig};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::cli::{SourceChoice, StoreChoice, UpArgs};
+use market_feed::FeedConfig;
+use routes::{Functions, route_table};
+
+/// How long `up` waits for Upbit before falling back to the simulator.
+pub const UPBIT_PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Where the market data comes from, decided at start.
+struct MarketSource {
+    url: String,
+    catalog: Catalog,
+    rebase_to_now: bool,
+    /// Kept alive while the platform runs.
+    simulator: Option<coinking_upbit_sim::RunningSimulator>,
+}
+
+pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let ticker_config = TickerConfig::from_env().context("get-ticker configuration")?;
+    let aws = AwsSettings::from_env().context("AWS configuration")?;
+    if std::env::var_os("COINKING_KAFKA_BROKERS").is_some() {
+        tracing::warn!(
+            "COINKING_KAFKA_BROKERS is set, but this build's local feed writes straight to the store; Kafka is used once the embedded ingester lands"
+        );
+    }
+    let (stop, stopped) = watch::channel(false);
+    let source = choose_source(&args, &ticker_config).await?;
+    let store_choice = args.store.unwrap_or(if aws.endpoints.dynamodb.is_some() {
+        StoreChoice::Dynamodb
+    } else {
+        StoreChoice::Memory
+    });
+    let platform = Platform {
+        args: &args,
+        ticker_config,
+        source,
+        started,
+        stopped,
+    };
+    let run = async {
+        match store_choice {
+            StoreChoice::Memory => {
+                tracing::info!(
+                    store = "in-memory",
+                    "market store: in process (set COINKING_DYNAMODB_ENDPOINT for DynamoDB)"
+                );
+                platform.run(InMemoryMarketStore::new()).await
+            }
+            StoreChoice::Dynamodb => {
+                let sdk = sdk_config(&aws).await;
+                let client = dynamodb_client(&sdk, &aws);
+                let mut config = DynamoDbStoreConfig::default();
+                if let Some(table) = &platform.ticker_config.market_table {
+                    config.table.clone_from(table);
+                }
+                ensure_table(&client, &config.table)
+                    .await
+                    .with_context(|| format!("preparing DynamoDB table {}", config.table))?;
+                tracing::info!(store = "dynamodb", table = %config.table, endpoint = aws.endpoints.dynamodb.as_deref().unwrap_or("aws"), "market store: DynamoDB");
+                platform.run(DynamoDbMarketStore::new(client, config)).await
+            }
+        }
+    };
+    tokio::pin!(run);
+    tokio::select! {
+        result = &mut run => result,
+        () = shutdown => {
+            stop.send_replace(true);
+            run.await
+        }
+    }
+}
+
+async fn choose_source(args: &UpArgs, config: &TickerConfig) -> anyhow::Result<MarketSource> {
+    if args.source != SourceChoice::Simulator {
+        match fetch_catalog(DEFAULT_REST_BASE_URL, UPBIT_PROBE_TIMEOUT).await {
+            Ok(catalog) => {
+                tracing::info!(
+                    source = "upbit",
+                    markets = config.game_markets.len(),
+                    "market data: live from Upbit ({DEFAULT_URL})"
+                );
+                return Ok(MarketSource {
+                    url: DEFAULT_URL.to_owned(),
+                    catalog,
+                    rebase_to_now: false,
+                    simulator: None,
+                });
+            }
+            Err(err) if args.source == SourceChoice::Upbit => {
+                return Err(anyhow::anyhow!(err)).context("--source upbit: Upbit is not reachable");
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "Upbit is not reachable within {UPBIT_PROBE_TIMEOUT:?}");
+            }
+        }
+    }
+    let simulator = UpbitSimulator::start(SimConfig {
+        speed: args.speed,
+        looping: true,
+        ..SimConfig::default()
+    })
+    .await
+    .context("starting the built-in Upbit simulator")?;
+    tracing::warn!(
+        source = "simulator",
+        url = %simulator.url(),
+        "market data: NOT LIVE, replaying the shipped capture (60 s, looping) through the built-in Upbit simulator; times are shifted to now"
+    );
+    Ok(MarketSource {
+        url: simulator.url(),
+        catalog: Catalog::bundled(),
+        rebase_to_now: true,
+        simulator: Some(simulator),
+    })
+}
+
+struct Platform<'a> {
+    args: &'a UpArgs,
+    ticker_config: TickerConfig,
+    source: MarketSource,
+    started: Instant,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Platform<'_> {
+    async fn run<S>(self, store: S) -> anyhow::Result<()>
+    where
+        S: MarketStore + Clone + 'static,
+    {
+        let listener = TcpListener::bind(self.args.listen).await.with_context(|| {
+            format!(
+                "listening on {} (use --listen or COINKING_LISTEN)",
+                self.args.listen
+            )
+        })?;
+        let address = listener.local_addr()?;
+
+        let feed_config = FeedConfig {
+            url: self.source.url.clone(),
+            markets: self.ticker_config.game_markets.clone(),
+            rebase_to_now: self.source.rebase_to_now,
+        };
+        let feed_store = store.clone();
+        let catalog = self.source.catalog;
+        let feed_stopped = wait_for(self.stopped.clone());
+        let feed = tokio::spawn(async move {
+            market_feed::run(feed_config, &catalog, feed_store, feed_stopped).await
+        });
+
+        let functions = Functions::new(Deps::new(store, self.ticker_config));
+        let routes = route_table(&functions);
+        for route in &routes {
+            tracing::debug!(
+                method = route.method,
+                path = route.path,
+                function = route.function,
+                "route"
+            );
+        }
+        tracing::info!(
+            url = %format!("http://{address}"),
+            routes = routes.len(),
+            ready_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "platform ready: try curl http://{address}/upbit_data"
+        );
+        let served = server::serve(listener, routes, wait_for(self.stopped)).await;
+        match feed.await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "market feed failed"),
+            Err(err) => tracing::warn!(error = %err, "market feed task failed"),
+        }
+        if let Some(simulator) = self.source.simulator {
+            simulator.shutdown().await;
+        }
+        tracing::info!("platform stopped");
+        served
+    }
+}
+
+async fn wait_for(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
