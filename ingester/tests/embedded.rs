@@ -6,20 +6,28 @@ mod common;
 
 use std::time::Duration;
 
+use coinking_adapters::market_store::items::MAX_CANDLE_MS;
 use coinking_adapters::market_store::{
     CandleReader, CatalogReader, InMemoryMarketStore, TickerReader,
 };
-use coinking_adapters::market_store::items::MAX_CANDLE_MS;
 use coinking_core::market::MarketCode;
 use coinking_ingester::embedded::{EmbeddedConfig, run};
 use coinking_ingester::sources::{DataType, SourceConfig};
 use coinking_upbit_sim::{SHIPPED_CAPTURE, SimConfig, UpbitSimulator};
 use tokio::sync::oneshot;
 
-async fn all_candles(store: &InMemoryMarketStore, markets: &[MarketCode]) -> Vec<common::CandleValues> {
+async fn all_candles(
+    store: &InMemoryMarketStore,
+    markets: &[MarketCode],
+) -> Vec<common::CandleValues> {
     let mut candles = Vec::new();
     for market in markets {
-        candles.extend(store.candles(market, 0, MAX_CANDLE_MS, 10_000).await.unwrap());
+        candles.extend(
+            store
+                .candles(market, 0, MAX_CANDLE_MS, 10_000)
+                .await
+                .unwrap(),
+        );
     }
     common::values(&candles)
 }
@@ -71,8 +79,16 @@ async fn a_replay_leaves_the_newest_ticker_per_market_and_the_capture_s_candles(
     let latest = store.latest(&markets).await.unwrap();
     assert_eq!(latest.len(), expected.latest.len());
     for ticker in latest {
-        assert_eq!(Some(&ticker), expected.latest.get(&ticker.market), "{}", ticker.market);
+        assert_eq!(
+            Some(&ticker),
+            expected.latest.get(&ticker.market),
+            "{}",
+            ticker.market
+        );
     }
-    assert!(!store.markets().await.unwrap().is_empty(), "catalog items written");
+    assert!(
+        !store.markets().await.unwrap().is_empty(),
+        "catalog items written"
+    );
     sim.shutdown().await;
 }

@@ -2,6 +2,9 @@
 //! capture (latest ticker per market, `build_candles`), candle comparison, bounded polling.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod pipeline;
+pub mod services;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
@@ -75,7 +78,8 @@ pub fn expected(capture: &str) -> Expected {
         .enumerate()
         .map(|(position, ticker)| Tick::from_ticker(ticker, position as i64))
         .collect();
-    let mut candles: Vec<CandleValues> = build_candles(&ticks).iter().map(CandleValues::of).collect();
+    let mut candles: Vec<CandleValues> =
+        build_candles(&ticks).iter().map(CandleValues::of).collect();
     candles.sort();
     Expected {
         latest,
@@ -107,4 +111,49 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+use coinking_adapters::market_store::items::MAX_CANDLE_MS;
+use coinking_adapters::market_store::{CandleReader, TickerReader};
+
+/// Every stored candle of `markets`, position-independent and sorted.
+pub async fn stored_candles(
+    store: &impl CandleReader,
+    markets: &[MarketCode],
+) -> Vec<CandleValues> {
+    let mut candles = Vec::new();
+    for market in markets {
+        match store.candles(market, 0, MAX_CANDLE_MS, 10_000).await {
+            Ok(found) => candles.extend(found),
+            Err(_) => return Vec::new(),
+        }
+    }
+    values(&candles)
+}
+
+/// Whether the store holds exactly the expected latest tickers.
+pub async fn latest_matches(store: &impl TickerReader, expected: &Expected) -> bool {
+    let markets: Vec<MarketCode> = expected.latest.keys().cloned().collect();
+    match store.latest(&markets).await {
+        Ok(latest) => {
+            latest.len() == expected.latest.len()
+                && latest
+                    .iter()
+                    .all(|t| expected.latest.get(&t.market) == Some(t))
+        }
+        Err(_) => false,
+    }
+}
+
+/// After replays (a reconnect restarts the simulator's replay), candles keep their prices
+/// (open, high, low, close) but may count replayed trades again: the same minutes, equal OHLC,
+/// at least the expected count.
+pub fn candles_cover(stored: &[CandleValues], expected: &[CandleValues]) -> bool {
+    stored.len() == expected.len()
+        && stored.iter().zip(expected).all(|(s, e)| {
+            s.market == e.market
+                && s.minute_start_ms == e.minute_start_ms
+                && s.ohlc == e.ohlc
+                && s.trade_count >= e.trade_count
+        })
 }
