@@ -5,9 +5,9 @@
 //! - [`config`]: [`AwsSettings`] (region, [`ServiceEndpoints`] overrides) and [`KafkaSettings`],
 //!   read once from `COINKING_*` environment variables with local defaults.
 //! - [`aws`]: the shared SDK config (rustls + ring HTTPS) and DynamoDB, Kinesis and S3 clients.
-//! - [`kafka`]: rdkafka producer/consumer configurations and [`kafka::KafkaAdmin`]
+//! - `kafka` (feature `kafka`): rdkafka producer/consumer configurations and [`kafka::KafkaAdmin`]
 //!   (`ensure_topic`, `delete_topic`).
-//! - [`kafka_sink`]: [`kafka_sink::KafkaSink`], enqueue-only keyed producing with delivery
+//! - `kafka_sink` (feature `kafka`): `KafkaSink`, enqueue-only keyed producing with delivery
 //!   accounting, queue-full backpressure and retry of failed deliveries.
 //! - [`error`]: [`AdapterError`], classified as retryable or permanent.
 //! - [`market_store`]: ports for latest tickers, 1-minute candles and the market catalog, with
@@ -24,7 +24,9 @@ extern crate self as coinking_adapters;
 pub mod aws;
 pub mod config;
 pub mod error;
+#[cfg(feature = "kafka")]
 pub mod kafka;
+#[cfg(feature = "kafka")]
 pub mod kafka_sink;
 pub mod market_store;
 
