@@ -8,7 +8,7 @@ pub const ENV_GAME_MARKETS: &str = "COINKING_GAME_MARKETS";
 /// Comma-separated origins allowed by CORS, or `*`.
 pub const ENV_CORS_ORIGINS: &str = "COINKING_CORS_ORIGINS";
 /// The market table's name.
-pub const ENV_MARKET_TABLE: &str = "COINKING_MARKET_TABLE";
+pub const ENV_DYNAMODB_TABLE: &str = "COINKING_DYNAMODB_TABLE";
 
 /// Any origin may read: the market data is public, read-only and sent without credentials
 /// (Upbit's own REST API answers `Access-Control-Allow-Origin: *` for the same data). A
@@ -87,7 +87,7 @@ impl TickerConfig {
         let cors_origins = parse_origins(
             &value(ENV_CORS_ORIGINS).unwrap_or_else(|| DEFAULT_CORS_ORIGINS.to_owned()),
         )?;
-        let market_table = value(ENV_MARKET_TABLE).map(|t| t.trim().to_owned());
+        let market_table = value(ENV_DYNAMODB_TABLE).map(|t| t.trim().to_owned());
         if let Some(table) = &market_table {
             validate_table_name(table)?;
         }
@@ -156,7 +156,7 @@ fn validate_table_name(table: &str) -> Result<(), ConfigError> {
         Ok(())
     } else {
         Err(ConfigError {
-            variable: ENV_MARKET_TABLE,
+            variable: ENV_DYNAMODB_TABLE,
             reason: "must be 3 to 255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`".into(),
         })
     }
@@ -227,12 +227,12 @@ mod tests {
     #[test]
     fn table_names_follow_dynamodb_rules() {
         assert_eq!(
-            config(&[(ENV_MARKET_TABLE, "coinking-market-dev")])
+            config(&[(ENV_DYNAMODB_TABLE, "coinking-market-dev")])
                 .unwrap()
                 .market_table
                 .as_deref(),
             Some("coinking-market-dev")
         );
-        assert!(config(&[(ENV_MARKET_TABLE, "a b")]).is_err());
+        assert!(config(&[(ENV_DYNAMODB_TABLE, "a b")]).is_err());
     }
 }

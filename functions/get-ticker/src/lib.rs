@@ -29,7 +29,7 @@
 //! |---|---|---|
 //! | `COINKING_GAME_MARKETS` | the nine game markets of DESIGN.md | comma-separated codes of `/upbit_data`, in display order |
 //! | `COINKING_CORS_ORIGINS` | `*` | comma-separated allowed origins, or `*` (public, credential-less data) |
-//! | `COINKING_MARKET_TABLE` | `coinking-market` | the market table |
+//! | `COINKING_DYNAMODB_TABLE` | `coinking-market` | the market table |
 //! | `COINKING_AWS_REGION` | `us-east-1` | region (on Lambda, set it to `AWS_REGION`) |
 //! | `COINKING_DYNAMODB_ENDPOINT` | unset | endpoint override, local stand-ins only |
 //! | `COINKING_LOG_FORMAT`, `RUST_LOG` | `auto`, `info` | JSON logs on Lambda |

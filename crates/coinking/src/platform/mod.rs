@@ -3,18 +3,18 @@
 //!
 //! Embedded defaults, each switchable to the real backend by configuration:
 //! - market data: Upbit itself when `api.upbit.com` answers within [`UPBIT_PROBE_TIMEOUT`],
-//!   otherwise the shipped capture replayed (looping) by the built-in Upbit simulator on a
-//!   loopback port; `--source upbit|simulator` forces one;
+//!   otherwise the shipped capture's series (the `gen-capture` default, same seed) timed from
+//!   now and replayed, looping, by the built-in Upbit simulator on a loopback port;
+//!   `--source upbit|simulator` forces one;
+//! - ingest: `coinking_ingester::embedded` (source → transform → in-process bus → stream
+//!   stage), the production stages without Kafka;
 //! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
-//!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`;
-//! - bus: in-process (the interim [`market_feed`] writes straight into the store).
+//!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`.
 //!
 //! Module map:
 //! - [`routes`]: the route table, one entry per template.yaml route, bound to the handlers.
 //! - [`server`]: hyper on the loopback port; each request becomes the API Gateway v2 event.
-//! - [`market_feed`]: the interim feed (to be replaced by `coinking_ingester::embedded`).
 
-pub mod market_feed;
 pub mod routes;
 pub mod server;
 
@@ -28,15 +28,16 @@ use coinking_adapters::market_store::{
     DynamoDbMarketStore, DynamoDbStoreConfig, InMemoryMarketStore, MarketStore, ensure_table,
 };
 use coinking_core::catalog::Catalog;
+use coinking_core::synth::{self, SynthConfig};
+use coinking_ingester::embedded::{self, EmbeddedConfig};
 use coinking_ingester::sources::config::{DEFAULT_REST_BASE_URL, DEFAULT_URL};
-use coinking_ingester::sources::fetch_catalog;
-use coinking_upbit_sim::{SimConfig, UpbitSimulator};
+use coinking_ingester::sources::{DataType, SourceConfig, fetch_catalog};
+use coinking_upbit_sim::{CaptureSource, SimConfig, UpbitSimulator};
 use get_ticker::{Deps, TickerConfig};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::cli::{SourceChoice, StoreChoice, UpArgs};
-use market_feed::FeedConfig;
 use routes::{Functions, route_table};
 
 /// How long `up` waits for Upbit before falling back to the simulator.
@@ -46,7 +47,6 @@ pub const UPBIT_PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
 struct MarketSource {
     url: String,
     catalog: Catalog,
-    rebase_to_now: bool,
     /// Kept alive while the platform runs.
     simulator: Option<coinking_upbit_sim::RunningSimulator>,
 }
@@ -57,7 +57,7 @@ pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Re
     let aws = AwsSettings::from_env().context("AWS configuration")?;
     if std::env::var_os("COINKING_KAFKA_BROKERS").is_some() {
         tracing::warn!(
-            "COINKING_KAFKA_BROKERS is set, but this build's local feed writes straight to the store; Kafka is used once the embedded ingester lands"
+            "COINKING_KAFKA_BROKERS is set, but `coinking up` runs the ingester in process (no Kafka); run the ingester binary for the Kafka path"
         );
     }
     let (stop, stopped) = watch::channel(false);
@@ -120,7 +120,6 @@ async fn choose_source(args: &UpArgs, config: &TickerConfig) -> anyhow::Result<M
                 return Ok(MarketSource {
                     url: DEFAULT_URL.to_owned(),
                     catalog,
-                    rebase_to_now: false,
                     simulator: None,
                 });
             }
@@ -132,7 +131,19 @@ async fn choose_source(args: &UpArgs, config: &TickerConfig) -> anyhow::Result<M
             }
         }
     }
+    // The shipped capture is `gen-capture`'s default output, dated November 2024. The same
+    // series generated from now keeps the game's clock and `X-Data-Age-Ms` honest.
+    let capture = synth::generate(&SynthConfig {
+        start_ms: get_ticker::handler::system_clock(),
+        ..SynthConfig::default()
+    });
+    let mut capture_text = String::with_capacity(capture.len() * 700);
+    for line in &capture {
+        capture_text.push_str(&line.to_ndjson());
+        capture_text.push('\n');
+    }
     let simulator = UpbitSimulator::start(SimConfig {
+        capture: CaptureSource::Text(capture_text),
         speed: args.speed,
         looping: true,
         ..SimConfig::default()
@@ -142,12 +153,11 @@ async fn choose_source(args: &UpArgs, config: &TickerConfig) -> anyhow::Result<M
     tracing::warn!(
         source = "simulator",
         url = %simulator.url(),
-        "market data: NOT LIVE, replaying the shipped capture (60 s, looping) through the built-in Upbit simulator; times are shifted to now"
+        "market data: NOT LIVE, replaying the shipped capture's 60 s series (looping, timed from now) through the built-in Upbit simulator"
     );
     Ok(MarketSource {
         url: simulator.url(),
         catalog: Catalog::bundled(),
-        rebase_to_now: true,
         simulator: Some(simulator),
     })
 }
@@ -173,17 +183,21 @@ impl Platform<'_> {
         })?;
         let address = listener.local_addr()?;
 
-        let feed_config = FeedConfig {
-            url: self.source.url.clone(),
-            markets: self.ticker_config.game_markets.clone(),
-            rebase_to_now: self.source.rebase_to_now,
+        let ingest_config = EmbeddedConfig {
+            source: SourceConfig {
+                url: self.source.url.clone(),
+                codes: self.ticker_config.game_markets.clone(),
+                types: vec![DataType::Ticker],
+                ..SourceConfig::default()
+            },
+            catalog: self.source.catalog.iter().cloned().collect(),
+            ..EmbeddedConfig::default()
         };
-        let feed_store = store.clone();
-        let catalog = self.source.catalog;
-        let feed_stopped = wait_for(self.stopped.clone());
-        let feed = tokio::spawn(async move {
-            market_feed::run(feed_config, &catalog, feed_store, feed_stopped).await
-        });
+        let ingest = tokio::spawn(embedded::run(
+            ingest_config,
+            store.clone(),
+            wait_for(self.stopped.clone()),
+        ));
 
         let functions = Functions::new(Deps::new(store, self.ticker_config));
         let routes = route_table(&functions);
@@ -202,10 +216,10 @@ impl Platform<'_> {
             "platform ready: try curl http://{address}/upbit_data"
         );
         let served = server::serve(listener, routes, wait_for(self.stopped)).await;
-        match feed.await {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => tracing::warn!(error = %err, "market feed failed"),
-            Err(err) => tracing::warn!(error = %err, "market feed task failed"),
+        match ingest.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "embedded ingester failed"),
+            Err(err) => tracing::warn!(error = %err, "embedded ingester task failed"),
         }
         if let Some(simulator) = self.source.simulator {
             simulator.shutdown().await;
