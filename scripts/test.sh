@@ -68,6 +68,9 @@ env | grep '^COINKING_' | sort
 
 selection=("$@")
 if ((${#selection[@]} == 0)); then selection=(--workspace); fi
+# Every feature: the kafka adapter's tests need `coinking-adapters/kafka`, which the Lambdas
+# leave off.
+selection+=(--all-features)
 
 if cargo nextest --version >/dev/null 2>&1; then
     stage "cargo nextest run" cargo nextest run "${selection[@]}" --no-fail-fast

@@ -33,3 +33,27 @@ pub enum CatalogFetchError {
     #[error("tls setup: {0}")]
     Tls(String),
 }
+
+/// What stops the ingester (or one of its stages) as a whole. Transient trouble (reconnects,
+/// store retries, delivery retries) is not an error: it is logged, counted and retried.
+#[derive(Debug, thiserror::Error)]
+pub enum IngesterError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Adapter(#[from] coinking_adapters::AdapterError),
+    #[error("sink: {0}")]
+    Sink(#[from] crate::sinks::SinkError),
+    #[error("stream stage: {0}")]
+    Flush(#[from] crate::stream::FlushError),
+    #[error("simulator: {0}")]
+    Simulator(#[from] coinking_upbit_sim::SimError),
+    /// A drain on shutdown did not finish; the message says what was left.
+    #[error("drain: {0}")]
+    Drain(String),
+    #[error("config {field}: {reason}")]
+    Config { field: &'static str, reason: String },
+    /// A stage's task panicked or was cancelled.
+    #[error("task: {0}")]
+    Task(String),
+}

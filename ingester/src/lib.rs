@@ -1,15 +1,29 @@
-//! The CoinKing ingester: Upbit's WebSocket in, Kafka out (and later Kafka → DynamoDB), laid out
-//! as sources → transforms → sinks joined by bounded channels.
+//! The CoinKing ingester: Upbit's WebSocket in, Kafka out, and Kafka → DynamoDB, laid out as
+//! sources → transforms → sinks joined by bounded channels, plus the stream stage.
 //!
 //! Module map:
 //! - [`sources`]: where data enters. [`sources::UpbitSource`] connects to Upbit, subscribes,
 //!   keeps the connections alive and hands every raw frame on as a [`sources::SourceEvent`];
 //!   [`sources::load_catalog`] fetches the market catalog (or falls back to the bundled one).
-//! - [`error`]: [`SourceError`] (start-up failures) and [`CatalogFetchError`].
-//!
-//! Still to come: the transform (frame → normalised ticker), the Kafka sink, the stream stage.
+//! - [`transforms`]: [`transforms::Normalizer`], frames → keyed records (normalised v1 JSON).
+//! - [`sinks`]: the [`sinks::RecordSink`] port: [`sinks::KafkaBus`] and [`sinks::InProcessBus`].
+//! - [`pipeline`]: [`pipeline::run_ingest`], source → transform → sink with a drain.
+//! - [`stream`]: the stream stage: [`stream::StreamProcessor`] (coalesce, newer-wins tickers,
+//!   candles, catalog, dead letters) and its drivers [`stream::run_kafka`] (consumer group,
+//!   commit after write) and [`stream::run_in_process`].
+//! - [`embedded`]: [`embedded::run`], the whole chain in process for the local platform.
+//! - [`config`]: the binary's typed configuration (TOML file + `COINKING_*` env).
+//! - [`ops`]: `/healthz`, `/readyz`, `/metrics` (Prometheus text) and the metric registry.
+//! - [`error`]: [`SourceError`], [`CatalogFetchError`], [`IngesterError`].
 
+// pub mod config;
+pub mod embedded;
 pub mod error;
+// pub mod ops;
+pub mod pipeline;
+pub mod sinks;
 pub mod sources;
+pub mod stream;
+pub mod transforms;
 
-pub use error::{CatalogFetchError, SourceError};
+pub use error::{CatalogFetchError, IngesterError, SourceError};

@@ -2,7 +2,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `COINKING_AWS_REGION` | `us-east-1` | region for every AWS client |
+//! | `COINKING_AWS_REGION` | `AWS_REGION` (set by Lambda/ECS), else `us-east-1` | region for every AWS client |
 //! | `COINKING_DYNAMODB_ENDPOINT` | unset (the real service) | e.g. `http://127.0.0.1:4567` (dynalite) |
 //! | `COINKING_KINESIS_ENDPOINT` | unset (the real service) | e.g. `http://127.0.0.1:4569` (kinesalite) |
 //! | `COINKING_S3_ENDPOINT` | unset (the real service) | e.g. `http://127.0.0.1:5055` (moto) |
@@ -28,6 +28,8 @@ pub const ENV_KAFKA_DELIVERY_TIMEOUT_MS: &str = "COINKING_KAFKA_DELIVERY_TIMEOUT
 pub const ENV_KAFKA_REPLICATION_FACTOR: &str = "COINKING_KAFKA_REPLICATION_FACTOR";
 
 pub const DEFAULT_AWS_REGION: &str = "us-east-1";
+/// The region variable the Lambda and ECS runtimes set; used when `COINKING_AWS_REGION` is not.
+pub const RUNTIME_AWS_REGION: &str = "AWS_REGION";
 pub const DEFAULT_KAFKA_BROKERS: &str = "127.0.0.1:9092";
 pub const DEFAULT_KAFKA_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_KAFKA_DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -69,8 +71,10 @@ impl AwsSettings {
 
     /// Reads the settings through `lookup`, which answers like `std::env::var(name).ok()`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AdapterError> {
-        let region =
-            non_empty(&lookup, ENV_AWS_REGION).unwrap_or_else(|| DEFAULT_AWS_REGION.into());
+        // Lambda and ECS set AWS_REGION to where the task runs; template.yaml does not repeat it.
+        let region = non_empty(&lookup, ENV_AWS_REGION)
+            .or_else(|| non_empty(&lookup, RUNTIME_AWS_REGION))
+            .unwrap_or_else(|| DEFAULT_AWS_REGION.into());
         let endpoints = ServiceEndpoints {
             dynamodb: endpoint(&lookup, ENV_DYNAMODB_ENDPOINT)?,
             kinesis: endpoint(&lookup, ENV_KINESIS_ENDPOINT)?,
@@ -235,6 +239,19 @@ mod tests {
         assert_eq!(settings.region, "us-east-1");
         assert_eq!(settings.endpoints, ServiceEndpoints::default());
         assert!(!settings.uses_local_credentials(settings.endpoints.s3.as_deref()));
+    }
+
+    #[test]
+    fn the_runtime_region_is_used_unless_coinking_aws_region_overrides_it() {
+        let on_lambda =
+            AwsSettings::from_lookup(lookup_in(&[(RUNTIME_AWS_REGION, "ap-northeast-2")])).unwrap();
+        assert_eq!(on_lambda.region, "ap-northeast-2");
+        let overridden = AwsSettings::from_lookup(lookup_in(&[
+            (RUNTIME_AWS_REGION, "ap-northeast-2"),
+            (ENV_AWS_REGION, "eu-west-1"),
+        ]))
+        .unwrap();
+        assert_eq!(overridden.region, "eu-west-1");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The crate's error type, classified as retryable or permanent at the service boundary.
 
+#[cfg(feature = "kafka")]
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 /// Everything an adapter can fail with.
@@ -14,10 +15,12 @@ pub enum AdapterError {
         reason: String,
     },
 
+    #[cfg(feature = "kafka")]
     /// A Kafka client could not be created or a Kafka call failed.
     #[error("kafka: {0}")]
     Kafka(#[from] KafkaError),
 
+    #[cfg(feature = "kafka")]
     /// The broker refused an admin operation on one topic.
     #[error("kafka topic {topic}: {operation} failed with {code}")]
     TopicAdmin {
@@ -102,7 +105,9 @@ impl AdapterError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Config { .. } => false,
+            #[cfg(feature = "kafka")]
             Self::Kafka(error) => error.rdkafka_error_code().is_none_or(is_retryable_code),
+            #[cfg(feature = "kafka")]
             Self::TopicAdmin { code, .. } => is_retryable_code(*code),
             Self::Undelivered { .. } => true,
 
@@ -113,6 +118,7 @@ impl AdapterError {
     }
 }
 
+#[cfg(feature = "kafka")]
 /// Codes that mean "the cluster is busy or moving", not "the request is wrong".
 fn is_retryable_code(code: RDKafkaErrorCode) -> bool {
     matches!(
@@ -146,6 +152,7 @@ mod tests {
         assert!(!error.is_retryable());
     }
 
+    #[cfg(feature = "kafka")]
     #[test]
     fn a_timed_out_topic_creation_is_retryable_but_a_bad_request_is_not() {
         let timed_out = AdapterError::TopicAdmin {

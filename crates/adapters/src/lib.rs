@@ -5,9 +5,9 @@
 //! - [`config`]: [`AwsSettings`] (region, [`ServiceEndpoints`] overrides) and [`KafkaSettings`],
 //!   read once from `COINKING_*` environment variables with local defaults.
 //! - [`aws`]: the shared SDK config (rustls + ring HTTPS) and DynamoDB, Kinesis and S3 clients.
-//! - [`kafka`]: rdkafka producer/consumer configurations and [`kafka::KafkaAdmin`]
+//! - `kafka` (feature `kafka`): rdkafka producer/consumer configurations and [`kafka::KafkaAdmin`]
 //!   (`ensure_topic`, `delete_topic`).
-//! - [`kafka_sink`]: [`kafka_sink::KafkaSink`], enqueue-only keyed producing with delivery
+//! - `kafka_sink` (feature `kafka`): `KafkaSink`, enqueue-only keyed producing with delivery
 //!   accounting, queue-full backpressure and retry of failed deliveries.
 //! - [`click_sink`]: the clickstream's write port [`click_sink::ClickSink`] with Kinesis
 //!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations.
@@ -27,7 +27,9 @@ pub mod aws;
 pub mod click_sink;
 pub mod config;
 pub mod error;
+#[cfg(feature = "kafka")]
 pub mod kafka;
+#[cfg(feature = "kafka")]
 pub mod kafka_sink;
 pub mod market_store;
 

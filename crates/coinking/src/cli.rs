@@ -1,5 +1,6 @@
 //! The command line.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -23,8 +24,8 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the platform locally with embedded defaults (no AWS, no Docker). For now this replays
-    /// the shipped Upbit capture through the parser and prints normalised tickers as NDJSON.
+    /// Run the platform locally with embedded defaults (no AWS, no Docker): every Lambda's
+    /// routes on http://127.0.0.1:3000, fed by Upbit or, offline, the built-in simulator.
     Up(UpArgs),
     /// Replay a raw capture file (NDJSON) and print normalised tickers.
     Replay(ReplayArgs),
@@ -34,8 +35,34 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
-    #[command(flatten)]
-    pub pacing: Pacing,
+    /// Address of the local HTTP API.
+    #[arg(long, env = "COINKING_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Market data: `auto` uses Upbit when it answers within 1.5 s, else the simulator.
+    #[arg(long, env = "COINKING_MARKET_SOURCE", value_enum, default_value_t = SourceChoice::Auto)]
+    pub source: SourceChoice,
+    /// Market store; default `dynamodb` when COINKING_DYNAMODB_ENDPOINT is set, else `memory`.
+    #[arg(long, env = "COINKING_MARKET_STORE", value_enum)]
+    pub store: Option<StoreChoice>,
+    /// Simulator replay speed (1 = as recorded).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Directory of the clickstream archive (S3's layout: `clickstream/dt=…/hour=…/*.parquet`).
+    #[arg(long, env = "COINKING_LAKE_DIR", default_value = ".coinking/lake")]
+    pub lake_dir: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceChoice {
+    Auto,
+    Upbit,
+    Simulator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreChoice {
+    Memory,
+    Dynamodb,
 }
 
 #[derive(Debug, Args)]

@@ -3,12 +3,15 @@
 //! Module map:
 //! - `cli`: the command line (clap).
 //! - `logging`: tracing setup, human output locally and JSON on AWS.
-//! - `replay`: replays a raw capture through the parser and normaliser (the offline source).
+//! - `platform`: `coinking up`, the local platform: the route table, the HTTP server that turns
+//!   requests into API Gateway events for the Lambda handlers, and the market feed.
+//! - `replay`: replays a raw capture through the parser and normaliser, printing tickers.
 //! - `gen_capture`: writes a synthetic capture (`coinking gen-capture`).
 
 mod cli;
 mod gen_capture;
 mod logging;
+mod platform;
 mod replay;
 
 use clap::Parser;
@@ -20,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     logging::init(cli.log_format);
     match cli.command {
-        Command::Up(args) => replay::run_up(args, shutdown_signal()).await,
+        Command::Up(args) => platform::run(args, shutdown_signal()).await,
         Command::Replay(args) => replay::run_replay(args, shutdown_signal()).await,
         Command::GenCapture(args) => gen_capture::run(args),
     }

@@ -11,19 +11,7 @@ use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{DecodeStats, UpbitMessage, decode_counted};
 use tokio::time::Instant;
 
-use crate::cli::{Pacing, ReplayArgs, UpArgs};
-
-/// The capture shipped with the repository: 60 s of the nine default game markets.
-pub const SHIPPED_CAPTURE: &str = include_str!("../../../data/sample-capture.ndjson");
-
-pub async fn run_up(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    tracing::info!(
-        source = "shipped capture",
-        "running locally with embedded defaults: replaying the shipped Upbit capture (no network)"
-    );
-    let lines = load(SHIPPED_CAPTURE).context("reading the shipped capture")?;
-    replay(&lines, &args.pacing, shutdown).await
-}
+use crate::cli::{Pacing, ReplayArgs};
 
 pub async fn run_replay(
     args: ReplayArgs,

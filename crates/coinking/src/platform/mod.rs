@@ -1,0 +1,271 @@
+//! `coinking up`: the whole platform on one machine, serving every Lambda handler on
+//! `http://127.0.0.1:3000` with template.yaml's routes.
+//!
+//! Embedded defaults, each switchable to the real backend by configuration:
+//! - market data: Upbit itself when `api.upbit.com` answers within [`UPBIT_PROBE_TIMEOUT`],
+//!   otherwise the shipped capture's series (the `gen-capture` default, same seed) timed from
+//!   now and replayed, looping, by the built-in Upbit simulator on a loopback port;
+//!   `--source upbit|simulator` forces one;
+//! - ingest: `coinking_ingester::embedded` (source → transform → in-process bus → stream
+//!   stage), the production stages without Kafka;
+//! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
+//!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`.
+//! - clickstream: `POST /set_click_stream` puts records on an in-process queue in place of
+//!   Kinesis; the archiver Lambda's own code drains it in batches into `--lake-dir`
+//!   (`COINKING_LAKE_DIR`, default `.coinking/lake`) in S3's file layout.
+//!
+//! Module map:
+//! - [`routes`]: the route table, one entry per template.yaml route, bound to the handlers.
+//! - [`server`]: hyper on the loopback port; each request becomes the API Gateway v2 event.
+
+pub mod routes;
+pub mod server;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clickstream_archiver::{LocalBatching, run_local_archiver};
+use coinking_adapters::AwsSettings;
+use coinking_adapters::aws::{dynamodb_client, sdk_config};
+use coinking_adapters::click_sink::queue::click_queue;
+use coinking_adapters::market_store::{
+    DynamoDbMarketStore, DynamoDbStoreConfig, InMemoryMarketStore, MarketStore, ensure_table,
+};
+use coinking_clickstream::Archiver;
+use coinking_core::catalog::Catalog;
+use coinking_core::synth::{self, SynthConfig};
+use coinking_ingester::embedded::{self, EmbeddedConfig};
+use coinking_ingester::sources::config::{DEFAULT_REST_BASE_URL, DEFAULT_URL};
+use coinking_ingester::sources::{DataType, SourceConfig, fetch_catalog};
+use coinking_upbit_sim::{CaptureSource, SimConfig, UpbitSimulator};
+use get_ticker::{Deps, TickerConfig};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::cli::{SourceChoice, StoreChoice, UpArgs};
+use routes::{Functions, route_table};
+
+/// Records the in-process clickstream queue holds before `POST /set_click_stream` waits.
+pub const CLICK_QUEUE_CAPACITY: usize = 10_000;
+/// How long shutdown waits for the archiver to write what is queued.
+pub const ARCHIVE_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long `up` waits for Upbit before falling back to the simulator.
+pub const UPBIT_PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Where the market data comes from, decided at start.
+struct MarketSource {
+    url: String,
+    catalog: Catalog,
+    /// Kept alive while the platform runs.
+    simulator: Option<coinking_upbit_sim::RunningSimulator>,
+}
+
+pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let ticker_config = TickerConfig::from_env().context("get-ticker configuration")?;
+    let aws = AwsSettings::from_env().context("AWS configuration")?;
+    if std::env::var_os("COINKING_KAFKA_BROKERS").is_some() {
+        tracing::warn!(
+            "COINKING_KAFKA_BROKERS is set, but `coinking up` runs the ingester in process (no Kafka); run the ingester binary for the Kafka path"
+        );
+    }
+    let (stop, stopped) = watch::channel(false);
+    let source = choose_source(&args, &ticker_config).await?;
+    let store_choice = args.store.unwrap_or(if aws.endpoints.dynamodb.is_some() {
+        StoreChoice::Dynamodb
+    } else {
+        StoreChoice::Memory
+    });
+    let platform = Platform {
+        args: &args,
+        ticker_config,
+        source,
+        started,
+        stopped,
+    };
+    let run = async {
+        match store_choice {
+            StoreChoice::Memory => {
+                tracing::info!(
+                    store = "in-memory",
+                    "market store: in process (set COINKING_DYNAMODB_ENDPOINT for DynamoDB)"
+                );
+                platform.run(InMemoryMarketStore::new()).await
+            }
+            StoreChoice::Dynamodb => {
+                let sdk = sdk_config(&aws).await;
+                let client = dynamodb_client(&sdk, &aws);
+                let mut config = DynamoDbStoreConfig::default();
+                if let Some(table) = &platform.ticker_config.market_table {
+                    config.table.clone_from(table);
+                }
+                ensure_table(&client, &config.table)
+                    .await
+                    .with_context(|| format!("preparing DynamoDB table {}", config.table))?;
+                tracing::info!(store = "dynamodb", table = %config.table, endpoint = aws.endpoints.dynamodb.as_deref().unwrap_or("aws"), "market store: DynamoDB");
+                platform.run(DynamoDbMarketStore::new(client, config)).await
+            }
+        }
+    };
+    tokio::pin!(run);
+    tokio::select! {
+        result = &mut run => result,
+        () = shutdown => {
+            stop.send_replace(true);
+            run.await
+        }
+    }
+}
+
+async fn choose_source(args: &UpArgs, config: &TickerConfig) -> anyhow::Result<MarketSource> {
+    if args.source != SourceChoice::Simulator {
+        match fetch_catalog(DEFAULT_REST_BASE_URL, UPBIT_PROBE_TIMEOUT).await {
+            Ok(catalog) => {
+                tracing::info!(
+                    source = "upbit",
+                    markets = config.game_markets.len(),
+                    "market data: live from Upbit ({DEFAULT_URL})"
+                );
+                return Ok(MarketSource {
+                    url: DEFAULT_URL.to_owned(),
+                    catalog,
+                    simulator: None,
+                });
+            }
+            Err(err) if args.source == SourceChoice::Upbit => {
+                return Err(anyhow::anyhow!(err)).context("--source upbit: Upbit is not reachable");
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "Upbit is not reachable within {UPBIT_PROBE_TIMEOUT:?}");
+            }
+        }
+    }
+    // The shipped capture is `gen-capture`'s default output, dated November 2024. The same
+    // series generated from now keeps the game's clock and `X-Data-Age-Ms` honest.
+    let capture = synth::generate(&SynthConfig {
+        start_ms: get_ticker::handler::system_clock(),
+        ..SynthConfig::default()
+    });
+    let mut capture_text = String::with_capacity(capture.len() * 700);
+    for line in &capture {
+        capture_text.push_str(&line.to_ndjson());
+        capture_text.push('\n');
+    }
+    let simulator = UpbitSimulator::start(SimConfig {
+        capture: CaptureSource::Text(capture_text),
+        speed: args.speed,
+        looping: true,
+        ..SimConfig::default()
+    })
+    .await
+    .context("starting the built-in Upbit simulator")?;
+    tracing::warn!(
+        source = "simulator",
+        url = %simulator.url(),
+        "market data: NOT LIVE, replaying the shipped capture's 60 s series (looping, timed from now) through the built-in Upbit simulator"
+    );
+    Ok(MarketSource {
+        url: simulator.url(),
+        catalog: Catalog::bundled(),
+        simulator: Some(simulator),
+    })
+}
+
+struct Platform<'a> {
+    args: &'a UpArgs,
+    ticker_config: TickerConfig,
+    source: MarketSource,
+    started: Instant,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Platform<'_> {
+    async fn run<S>(self, store: S) -> anyhow::Result<()>
+    where
+        S: MarketStore + Clone + 'static,
+    {
+        let listener = TcpListener::bind(self.args.listen).await.with_context(|| {
+            format!(
+                "listening on {} (use --listen or COINKING_LISTEN)",
+                self.args.listen
+            )
+        })?;
+        let address = listener.local_addr()?;
+
+        let ingest_config = EmbeddedConfig {
+            source: SourceConfig {
+                url: self.source.url.clone(),
+                codes: self.ticker_config.game_markets.clone(),
+                types: vec![DataType::Ticker],
+                ..SourceConfig::default()
+            },
+            catalog: self.source.catalog.iter().cloned().collect(),
+            ..EmbeddedConfig::default()
+        };
+        let ingest = tokio::spawn(embedded::run(
+            ingest_config,
+            store.clone(),
+            wait_for(self.stopped.clone()),
+        ));
+
+        let click_config =
+            post_clickstream::Config::from_env().context("post-clickstream configuration")?;
+        let lake = clickstream_archiver::config::local_store(&self.args.lake_dir)
+            .context("clickstream archive directory")?;
+        let (click_sink, click_records) = click_queue(CLICK_QUEUE_CAPACITY);
+        let archiver = tokio::spawn(run_local_archiver(
+            click_records,
+            Archiver::new(Arc::new(lake)),
+            LocalBatching::default(),
+        ));
+        tracing::info!(lake = %self.args.lake_dir.display(), "clickstream: in-process queue archived to a local directory");
+        let functions = Functions::new(
+            Deps::new(store, self.ticker_config),
+            post_clickstream::Service::new(click_sink, click_config.rules, click_config.cors),
+        );
+        let routes = route_table(&functions);
+        for route in &routes {
+            tracing::debug!(
+                method = route.method,
+                path = route.path,
+                function = route.function,
+                "route"
+            );
+        }
+        tracing::info!(
+            url = %format!("http://{address}"),
+            routes = routes.len(),
+            ready_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "platform ready: try curl http://{address}/upbit_data"
+        );
+        let served = server::serve(listener, routes, wait_for(self.stopped)).await;
+        // The queue's only sender lives in the handlers: dropping them lets the archiver drain
+        // what is queued and stop.
+        drop(functions);
+        match tokio::time::timeout(ARCHIVE_DRAIN_TIMEOUT, archiver).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "clickstream archiver task failed"),
+            Err(_) => tracing::warn!(
+                "clickstream archiver still draining at shutdown; queued records are lost"
+            ),
+        }
+        match ingest.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "embedded ingester failed"),
+            Err(err) => tracing::warn!(error = %err, "embedded ingester task failed"),
+        }
+        if let Some(simulator) = self.source.simulator {
+            simulator.shutdown().await;
+        }
+        tracing::info!("platform stopped");
+        served
+    }
+}
+
+async fn wait_for(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}

@@ -1,0 +1,265 @@
+//! End to end: the built `coinking up` binary as a process, driven over HTTP as the game's
+//! frontend drives it. The simulator source is forced, so nothing leaves 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use coinking_core::catalog::Catalog;
+use coinking_core::market::{DEFAULT_GAME_MARKETS, MarketCode};
+use serde_json::Value;
+
+const CONTRACT_FIELDS: [&str; 10] = [
+    "change",
+    "change_price",
+    "change_rate",
+    "code",
+    "coin_name",
+    "high_price",
+    "low_price",
+    "timestamp",
+    "trade_price",
+    "trade_timestamp",
+];
+
+/// The platform process; killed when the test ends, whatever the outcome.
+struct Platform {
+    child: Child,
+    address: SocketAddr,
+    started: Instant,
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_platform() -> Platform {
+    let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_coinking"))
+        .args([
+            "up",
+            "--source",
+            "simulator",
+            "--listen",
+            &address.to_string(),
+        ])
+        // The embedded defaults, whatever the developer's shell exports.
+        .env_remove("COINKING_DYNAMODB_ENDPOINT")
+        .env_remove("COINKING_MARKET_STORE")
+        .env_remove("COINKING_GAME_MARKETS")
+        .env_remove("COINKING_CORS_ORIGINS")
+        .env_remove("COINKING_KAFKA_BROKERS")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    Platform {
+        child,
+        address,
+        started,
+    }
+}
+
+struct HttpResponse {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: String,
+}
+
+/// One HTTP/1.1 GET with `Connection: close`, as a browser's fetch would send it.
+fn get(address: SocketAddr, path: &str) -> std::io::Result<HttpResponse> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://localhost:5173\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|line| line.split_once(": "))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+        .collect();
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}
+
+/// Checks one `/upbit_data` answer against the contract; returns its elements.
+fn check_contract(response: &HttpResponse) -> Vec<serde_json::Map<String, Value>> {
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.headers["content-type"], "application/json");
+    assert_eq!(response.headers["access-control-allow-origin"], "*");
+    let body: Value = serde_json::from_str(&response.body).unwrap();
+    let mut items = Vec::new();
+    for item in body.as_array().expect("a JSON array") {
+        let fields = item.as_object().unwrap().clone();
+        let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+        assert_eq!(keys, CONTRACT_FIELDS, "exactly the contract's fields");
+        for number in [
+            "trade_price",
+            "high_price",
+            "low_price",
+            "change_price",
+            "change_rate",
+        ] {
+            assert!(fields[number].is_number(), "{number}: {item}");
+        }
+        for integer in ["timestamp", "trade_timestamp"] {
+            assert!(fields[integer].is_i64(), "{integer}: {item}");
+        }
+        for text in ["code", "coin_name", "change"] {
+            assert!(fields[text].is_string(), "{text}: {item}");
+        }
+        assert!(["RISE", "EVEN", "FALL"].contains(&fields["change"].as_str().unwrap()));
+        items.push(fields);
+    }
+    items
+}
+
+/// Polls until `/upbit_data` lists every game market (or `deadline` passes).
+fn wait_until_serving(platform: &Platform, deadline: Duration) {
+    while platform.started.elapsed() < deadline {
+        let listed = get(platform.address, "/upbit_data")
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|r| serde_json::from_str::<Value>(&r.body).ok())
+            .and_then(|body| body.as_array().map(Vec::len));
+        if listed == Some(DEFAULT_GAME_MARKETS.len()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("coinking up did not answer within {deadline:?}");
+}
+
+#[test]
+fn upbit_data_lists_the_nine_game_markets_with_korean_names_within_5_s_of_start() {
+    let platform = start_platform();
+    let deadline = Duration::from_secs(5);
+    let catalog = Catalog::bundled();
+    let mut last_count = 0;
+    while platform.started.elapsed() < deadline {
+        if let Ok(response) = get(platform.address, "/upbit_data") {
+            let items = check_contract(&response);
+            last_count = items.len();
+            if items.len() == DEFAULT_GAME_MARKETS.len() {
+                let codes: Vec<&str> = items.iter().map(|i| i["code"].as_str().unwrap()).collect();
+                assert_eq!(codes, DEFAULT_GAME_MARKETS);
+                for item in &items {
+                    let market = MarketCode::parse(item["code"].as_str().unwrap()).unwrap();
+                    assert_eq!(
+                        item["coin_name"].as_str(),
+                        catalog.korean_name(&market),
+                        "{market}"
+                    );
+                }
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("only {last_count} of 9 markets listed after {deadline:?}");
+}
+
+#[test]
+fn polling_every_second_for_10_s_like_the_game_sees_prices_move() {
+    let platform = start_platform();
+    wait_until_serving(&platform, Duration::from_secs(10));
+
+    let mut seen: BTreeMap<String, Vec<(f64, i64)>> = BTreeMap::new();
+    for _ in 0..=10 {
+        let response = get(platform.address, "/upbit_data").unwrap();
+        assert_eq!(response.headers["cache-control"], "max-age=1");
+        for item in check_contract(&response) {
+            seen.entry(item["code"].as_str().unwrap().to_owned())
+                .or_default()
+                .push((
+                    item["trade_price"].as_f64().unwrap(),
+                    item["trade_timestamp"].as_i64().unwrap(),
+                ));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+
+    assert_eq!(seen.len(), 9, "every game market answered: {seen:?}");
+    let mut moved = 0;
+    for (market, polls) in &seen {
+        for pair in polls.windows(2) {
+            assert!(
+                pair[1].1 >= pair[0].1,
+                "{market}: trade_timestamp went back: {polls:?}"
+            );
+        }
+        let first = polls[0].0;
+        if polls.iter().any(|(price, _)| *price != first) {
+            moved += 1;
+        }
+    }
+    assert!(
+        moved >= 3,
+        "only {moved} markets changed price in 10 s: {seen:?}"
+    );
+    let newest_first = seen.values().map(|p| p[0].1).max().unwrap();
+    let newest_last = seen.values().map(|p| p[p.len() - 1].1).max().unwrap();
+    assert!(newest_last > newest_first, "no newer trade in 10 s");
+}
+
+#[test]
+fn modern_routes_and_errors_are_served_by_the_same_handler() {
+    let platform = start_platform();
+    wait_until_serving(&platform, Duration::from_secs(10));
+
+    let ticker = get(platform.address, "/tickers/KRW-BTC").unwrap();
+    assert_eq!(ticker.status, 200, "{}", ticker.body);
+    let body: Value = serde_json::from_str(&ticker.body).unwrap();
+    assert_eq!(body["market"], "KRW-BTC");
+    assert!(body["trade_price"].is_string(), "exact decimal text");
+    let age: i64 = ticker.headers["x-data-age-ms"].parse().unwrap();
+    assert!(
+        age < 60_000,
+        "replayed times are shifted to now: age {age} ms"
+    );
+
+    let candles = get(platform.address, "/tickers/KRW-BTC/candles?limit=5").unwrap();
+    assert_eq!(candles.status, 200, "{}", candles.body);
+
+    let bad = get(platform.address, "/tickers/KRW-BTC/candles?limit=0").unwrap();
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.body,
+        r#"{"error":{"code":"invalid_parameter","message":"limit: must be an integer from 1 to 1440"}}"#
+    );
+    let missing = get(platform.address, "/no/such/route").unwrap();
+    assert_eq!(missing.status, 404);
+}

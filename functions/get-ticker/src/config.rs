@@ -1,0 +1,238 @@
+//! The function's typed configuration, read once per process from the variables template.yaml
+//! declares (see the crate doc for the list). An empty variable counts as unset.
+
+use coinking_core::market::{DEFAULT_GAME_MARKETS, MarketCode};
+
+/// Comma-separated game markets of `/upbit_data`, in the order the frontend lists them.
+pub const ENV_GAME_MARKETS: &str = "COINKING_GAME_MARKETS";
+/// Comma-separated origins allowed by CORS, or `*`.
+pub const ENV_CORS_ORIGINS: &str = "COINKING_CORS_ORIGINS";
+/// The market table's name.
+pub const ENV_DYNAMODB_TABLE: &str = "COINKING_DYNAMODB_TABLE";
+
+/// Any origin may read: the market data is public, read-only and sent without credentials
+/// (Upbit's own REST API answers `Access-Control-Allow-Origin: *` for the same data). A
+/// deployment that wants to pin the game's origin sets `COINKING_CORS_ORIGINS`.
+pub const DEFAULT_CORS_ORIGINS: &str = "*";
+
+/// Most markets one configuration or one `?markets=` list may name.
+pub const MAX_MARKETS: usize = 100;
+
+/// A variable that does not hold a usable value; the message names the variable and the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+/// Which origins get CORS headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// `*`: every origin.
+    Any,
+    /// Exactly these origins (`scheme://host[:port]`), echoed back with `Vary: Origin`.
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it is allowed.
+    pub fn allow(&self, origin: &str) -> Option<String> {
+        match self {
+            CorsOrigins::Any => Some("*".to_owned()),
+            CorsOrigins::List(origins) => origins.iter().find(|o| *o == origin).cloned(),
+        }
+    }
+}
+
+/// Everything the handler is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TickerConfig {
+    /// The markets of `/upbit_data` (and the default of `/tickers`), in display order.
+    pub game_markets: Vec<MarketCode>,
+    pub cors_origins: CorsOrigins,
+    /// `None`: the adapters' default table (`coinking-market`).
+    pub market_table: Option<String>,
+}
+
+impl Default for TickerConfig {
+    fn default() -> Self {
+        Self {
+            game_markets: MarketCode::default_game_markets(),
+            cors_origins: CorsOrigins::Any,
+            market_table: None,
+        }
+    }
+}
+
+impl TickerConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads through `lookup`, which answers like `std::env::var(name).ok()`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let game_markets = match value(ENV_GAME_MARKETS) {
+            Some(text) => parse_market_list(&text).map_err(|reason| ConfigError {
+                variable: ENV_GAME_MARKETS,
+                reason,
+            })?,
+            None => DEFAULT_GAME_MARKETS
+                .iter()
+                .filter_map(|code| MarketCode::parse(code).ok())
+                .collect(),
+        };
+        let cors_origins = parse_origins(
+            &value(ENV_CORS_ORIGINS).unwrap_or_else(|| DEFAULT_CORS_ORIGINS.to_owned()),
+        )?;
+        let market_table = value(ENV_DYNAMODB_TABLE).map(|t| t.trim().to_owned());
+        if let Some(table) = &market_table {
+            validate_table_name(table)?;
+        }
+        Ok(Self {
+            game_markets,
+            cors_origins,
+            market_table,
+        })
+    }
+}
+
+/// Parses `KRW-BTC,KRW-ETH`: canonical codes, at least one, at most [`MAX_MARKETS`], duplicates
+/// dropped (first occurrence kept, so the order is the caller's). The error is the rule broken,
+/// naming the element (`[1]: …`).
+pub fn parse_market_list(text: &str) -> Result<Vec<MarketCode>, String> {
+    let mut markets: Vec<MarketCode> = Vec::new();
+    for (index, part) in text.split(',').enumerate() {
+        let code = MarketCode::parse(part.trim()).map_err(|err| format!("[{index}] {err}"))?;
+        if !markets.contains(&code) {
+            markets.push(code);
+        }
+    }
+    if markets.len() > MAX_MARKETS {
+        return Err(format!("must name at most {MAX_MARKETS} markets"));
+    }
+    Ok(markets)
+}
+
+fn parse_origins(text: &str) -> Result<CorsOrigins, ConfigError> {
+    let fail = |reason: String| ConfigError {
+        variable: ENV_CORS_ORIGINS,
+        reason,
+    };
+    let entries: Vec<&str> = text.split(',').map(str::trim).collect();
+    if entries.contains(&"*") {
+        if entries.len() > 1 {
+            return Err(fail("`*` must be the only entry".into()));
+        }
+        return Ok(CorsOrigins::Any);
+    }
+    let mut origins = Vec::with_capacity(entries.len());
+    for (index, origin) in entries.iter().enumerate() {
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let valid = rest.is_some_and(|host| {
+            !host.is_empty() && !host.contains('/') && !host.contains(char::is_whitespace)
+        });
+        if !valid {
+            return Err(fail(format!(
+                "[{index}] must be `*` or an origin like https://game.example.com (scheme, host, optional port, no path), got `{origin}`"
+            )));
+        }
+        origins.push((*origin).to_owned());
+    }
+    Ok(CorsOrigins::List(origins))
+}
+
+/// DynamoDB's table-name rule: 3–255 characters of `a-z A-Z 0-9 _ - .`.
+fn validate_table_name(table: &str) -> Result<(), ConfigError> {
+    let valid = (3..=255).contains(&table.len())
+        && table
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            variable: ENV_DYNAMODB_TABLE,
+            reason: "must be 3 to 255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<TickerConfig, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        TickerConfig::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_nine_game_markets_any_origin_and_the_default_table() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config, TickerConfig::default());
+        let codes: Vec<&str> = config.game_markets.iter().map(MarketCode::as_str).collect();
+        assert_eq!(codes, DEFAULT_GAME_MARKETS);
+    }
+
+    #[test]
+    fn game_markets_keep_the_configured_order_without_duplicates() {
+        let config = config(&[(ENV_GAME_MARKETS, "KRW-SOL, KRW-BTC,KRW-SOL")]).unwrap();
+        let codes: Vec<&str> = config.game_markets.iter().map(MarketCode::as_str).collect();
+        assert_eq!(codes, ["KRW-SOL", "KRW-BTC"]);
+    }
+
+    #[test]
+    fn a_malformed_game_market_names_the_variable_and_element() {
+        let err = config(&[(ENV_GAME_MARKETS, "KRW-BTC,btc")]).unwrap_err();
+        assert_eq!(err.variable, ENV_GAME_MARKETS);
+        assert!(
+            err.to_string().starts_with("COINKING_GAME_MARKETS: [1] "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn origins_are_a_list_or_a_lone_star() {
+        let config = config(&[(
+            ENV_CORS_ORIGINS,
+            "https://game.example.com, http://localhost:5173",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.cors_origins,
+            CorsOrigins::List(vec![
+                "https://game.example.com".into(),
+                "http://localhost:5173".into()
+            ])
+        );
+        assert!(self::config(&[(ENV_CORS_ORIGINS, "*,https://a.example")]).is_err());
+        let err = self::config(&[(ENV_CORS_ORIGINS, "https://a.example/path")]).unwrap_err();
+        assert!(
+            err.to_string().contains("[0] must be `*` or an origin"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn table_names_follow_dynamodb_rules() {
+        assert_eq!(
+            config(&[(ENV_DYNAMODB_TABLE, "coinking-market-dev")])
+                .unwrap()
+                .market_table
+                .as_deref(),
+            Some("coinking-market-dev")
+        );
+        assert!(config(&[(ENV_DYNAMODB_TABLE, "a b")]).is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! The get-ticker bootstrap: logging, typed config, one DynamoDB client, then the runtime loop.
+
+use coinking_adapters::AwsSettings;
+use coinking_adapters::aws::{dynamodb_client, sdk_config};
+use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig};
+use get_ticker::{Deps, TickerConfig, handle};
+use lambda_http::{Error, service_fn};
+use logging::init_logging;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    init_logging();
+    let config = TickerConfig::from_env()?;
+    let aws = AwsSettings::from_env()?;
+    let sdk = sdk_config(&aws).await;
+    let mut store_config = DynamoDbStoreConfig::default();
+    if let Some(table) = &config.market_table {
+        store_config.table.clone_from(table);
+    }
+    let store = DynamoDbMarketStore::new(dynamodb_client(&sdk, &aws), store_config);
+    let deps = Deps::new(store, config);
+    lambda_http::run(service_fn(|request| async {
+        Ok::<_, std::convert::Infallible>(handle(&deps, request).await)
+    }))
+    .await
+}
+
+/// JSON on Lambda (CloudWatch parses it), human elsewhere.
+mod logging {
+    use tracing_subscriber::EnvFilter;
+
+    pub fn init_logging() {
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+        let json = match std::env::var("COINKING_LOG_FORMAT").as_deref() {
+            Ok("json") => true,
+            Ok("human") => false,
+            _ => std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some(),
+        };
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
+        if json {
+            builder.json().flatten_event(true).init();
+        } else {
+            builder.init();
+        }
+    }
+}

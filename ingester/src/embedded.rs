@@ -1,0 +1,100 @@
+//! The ingester inside another process (`coinking up`, the local platform): source → transform
+//! → in-process bus → stream processor → the caller's store. No Kafka, no DynamoDB needed.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), coinking_ingester::IngesterError> {
+//! use coinking_adapters::market_store::InMemoryMarketStore;
+//! use coinking_ingester::embedded::{EmbeddedConfig, run};
+//! use coinking_ingester::sources::SourceConfig;
+//!
+//! let config = EmbeddedConfig {
+//!     source: SourceConfig { url: "ws://127.0.0.1:9999/websocket/v1".into(), ..SourceConfig::default() },
+//!     ..EmbeddedConfig::default()
+//! };
+//! let store = InMemoryMarketStore::new();
+//! run(config, store.clone(), async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `run` returns after `shutdown` resolves and everything received has been written (or the
+//! final write gave up after `in_process::FINAL_FLUSH_TIMEOUT`, returned as an error). Poison
+//! records (none are expected in process) are kept in memory and logged.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use coinking_adapters::market_store::MarketStore;
+use coinking_core::catalog::{Catalog, MarketInfo};
+
+use crate::error::IngesterError;
+use crate::pipeline::run_ingest;
+use crate::sinks::InProcessBus;
+use crate::sources::{DataType, SourceConfig, UpbitSource};
+use crate::stream::{
+    DEFAULT_WINDOW, MemoryDeadLetters, StreamMetrics, StreamProcessor, run_in_process,
+};
+use crate::transforms::{Normalizer, Topic};
+
+/// What the embedded ingester runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbeddedConfig {
+    /// The Upbit (or simulator) connection; `types` defaults to ticker only here, the stream
+    /// stage's only input.
+    pub source: SourceConfig,
+    /// Coalescing window. Default 250 ms.
+    pub window: Duration,
+    /// Records in flight between the transform and the stream stage. Default 4096.
+    pub bus_capacity: usize,
+    /// Catalog items written at start. Default: the bundled catalog.
+    pub catalog: Vec<MarketInfo>,
+}
+
+impl Default for EmbeddedConfig {
+    fn default() -> Self {
+        Self {
+            source: SourceConfig {
+                types: vec![DataType::Ticker],
+                ..SourceConfig::default()
+            },
+            window: DEFAULT_WINDOW,
+            bus_capacity: 4096,
+            catalog: Catalog::bundled().iter().cloned().collect(),
+        }
+    }
+}
+
+/// Runs the embedded ingester until `shutdown` resolves; see the module doc.
+pub async fn run<S, F>(config: EmbeddedConfig, store: S, shutdown: F) -> Result<(), IngesterError>
+where
+    S: MarketStore + Clone + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let source = UpbitSource::new(config.source)?;
+    let (bus, records) = InProcessBus::new(config.bus_capacity);
+    let metrics = Arc::new(StreamMetrics::default());
+    let mut processor = StreamProcessor::new(store, Topic::Ticker.default_name(), metrics);
+    processor.set_catalog(config.catalog);
+    let window = config.window;
+    let stream_task = tokio::spawn(async move {
+        let dead_letters = MemoryDeadLetters::new();
+        run_in_process(processor, &dead_letters, records, window).await
+    });
+    let ingest = run_ingest(
+        source,
+        Normalizer::new(false),
+        &bus,
+        shutdown,
+        Duration::from_secs(5),
+    )
+    .await;
+    // Dropping the bus closes the channel: the stream stage writes what is left and returns.
+    drop(bus);
+    let stream = stream_task
+        .await
+        .map_err(|error| IngesterError::Task(format!("stream stage: {error}")))?;
+    ingest?;
+    stream?;
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! The Kafka driver: a consumer group on `upbit.ticker` feeding a [`StreamProcessor`].
+//!
+//! Every window (and whenever [`KafkaStreamConfig::max_pending`] records are waiting) it flushes
+//! and then commits, synchronously, exactly the offsets that flush returned. So:
+//! - **Store down or throttling**: the flush is retried with backoff; no offset is committed and
+//!   no further record is read meanwhile (the partition does not advance). librdkafka keeps the
+//!   group membership alive in the background as long as `max.poll.interval.ms` (5 min) allows.
+//! - **Poison record**: it goes to the DLQ (flushed before the commit), never stops the partition.
+//! - **Commit fails** (a rebalance in progress, the broker away): counted and logged; the records
+//!   are delivered again to whoever owns the partition next and rewritten idempotently.
+//! - **Rebalance**: after the next successful flush the candle cache is dropped (another member
+//!   may have advanced those candles) and reloaded from the store on demand.
+//! - **Shutdown**: stop reading, flush with retries until the drain deadline, commit, leave.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use coinking_adapters::KafkaSettings;
+use coinking_adapters::kafka::consumer_config;
+use coinking_adapters::market_store::MarketStore;
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
+use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::dead_letter::DeadLetterSink;
+use super::metrics::StreamMetrics;
+use super::processor::{FlushOutcome, Record, StreamProcessor};
+use super::retry::flush_with_retry;
+use crate::error::IngesterError;
+
+/// How often consumer lag is measured.
+pub const LAG_INTERVAL: Duration = Duration::from_secs(5);
+/// Timeout of each blocking broker call (commit, watermarks).
+const BROKER_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the Kafka driver consumes and how often it writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaStreamConfig {
+    pub topic: String,
+    pub group_id: String,
+    /// Coalescing window. Default [`super::DEFAULT_WINDOW`].
+    pub window: Duration,
+    /// Flush early once this many records wait. Default 10 000.
+    pub max_pending: usize,
+    /// How long the shutdown drain may keep retrying its last flush. Default 20 s.
+    pub drain_timeout: Duration,
+}
+
+impl Default for KafkaStreamConfig {
+    fn default() -> Self {
+        Self {
+            topic: crate::transforms::Topic::Ticker.default_name().to_owned(),
+            group_id: "coinking-stream".to_owned(),
+            window: super::DEFAULT_WINDOW,
+            max_pending: 10_000,
+            drain_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Notes rebalances for the driver and the readiness gauge.
+struct StageContext {
+    generation: AtomicU64,
+    metrics: Arc<StreamMetrics>,
+}
+
+impl ClientContext for StageContext {}
+
+impl ConsumerContext for StageContext {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        let assigned = consumer.assignment().map(|list| list.count()).unwrap_or(0);
+        self.metrics.assigned_partitions.store(
+            i64::try_from(assigned).unwrap_or(i64::MAX),
+            Ordering::Relaxed,
+        );
+        match rebalance {
+            Rebalance::Assign(list) => {
+                tracing::info!(partitions = list.count(), "kafka partitions assigned")
+            }
+            Rebalance::Revoke(list) => {
+                tracing::info!(partitions = list.count(), "kafka partitions revoked")
+            }
+            Rebalance::Error(error) => tracing::warn!(%error, "kafka rebalance error"),
+        }
+    }
+}
+
+type StageConsumer = StreamConsumer<StageContext>;
+
+/// Runs the consumer-group stream stage until `shutdown` resolves, then drains (see the module
+/// doc). Errors only when the consumer cannot be created or subscribed, or the drain's last
+/// flush did not succeed in time (its offsets stay uncommitted: nothing is lost, it is replayed).
+pub async fn run_kafka<S: MarketStore>(
+    settings: &KafkaSettings,
+    config: &KafkaStreamConfig,
+    mut processor: StreamProcessor<S>,
+    dead_letters: &impl DeadLetterSink,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), IngesterError> {
+    let metrics = Arc::clone(processor.metrics());
+    let context = StageContext {
+        generation: AtomicU64::new(0),
+        metrics: Arc::clone(&metrics),
+    };
+    let consumer: Arc<StageConsumer> = Arc::new(
+        consumer_config(settings, &config.group_id)
+            .create_with_context(context)
+            .map_err(coinking_adapters::AdapterError::from)?,
+    );
+    consumer
+        .subscribe(&[config.topic.as_str()])
+        .map_err(coinking_adapters::AdapterError::from)?;
+    tracing::info!(topic = %config.topic, group = %config.group_id, window_ms = config.window.as_millis() as u64, "stream stage started");
+
+    let mut window = tokio::time::interval(config.window);
+    window.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut lag_timer = tokio::time::interval(LAG_INTERVAL);
+    lag_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut stopping = false;
+    let mut pending_records = 0_usize;
+    let mut seen_generation = 0_u64;
+
+    while !stopping {
+        let mut flush_now = false;
+        tokio::select! {
+            () = &mut shutdown => stopping = true,
+            received = consumer.recv() => match received {
+                Ok(message) => {
+                    processor.ingest(Record {
+                        key: message.key().unwrap_or_default().to_vec(),
+                        payload: message.payload().unwrap_or_default().to_vec(),
+                        partition: message.partition(),
+                        offset: message.offset(),
+                    });
+                    pending_records += 1;
+                    flush_now = pending_records >= config.max_pending;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "kafka consume error");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = window.tick() => flush_now = true,
+            _ = lag_timer.tick() => update_lag(&consumer, &config.topic, &metrics).await,
+        }
+        if stopping || !flush_now {
+            continue;
+        }
+        let generation = consumer.context().generation.load(Ordering::Relaxed);
+        if processor.has_pending() {
+            // Shutdown may arrive while a flush keeps failing: stop retrying without a
+            // deadline and let the drain below retry with one.
+            let flushed = tokio::select! {
+                result = flush_with_retry(&mut processor, dead_letters, None) => Some(result),
+                () = &mut shutdown => None,
+            };
+            match flushed {
+                Some(Ok(outcome)) => {
+                    commit(&consumer, &config.topic, &outcome, &metrics).await;
+                    pending_records = 0;
+                }
+                Some(Err(error)) => tracing::error!(%error, "stream flush gave up"),
+                None => stopping = true,
+            }
+        }
+        if generation != seen_generation && !processor.has_pending() {
+            processor.forget_candles();
+            seen_generation = generation;
+        }
+    }
+
+    tracing::info!("stream stage draining");
+    let deadline = Instant::now() + config.drain_timeout;
+    let result = if processor.has_pending() {
+        match flush_with_retry(&mut processor, dead_letters, Some(deadline)).await {
+            Ok(outcome) => {
+                commit(&consumer, &config.topic, &outcome, &metrics).await;
+                Ok(())
+            }
+            Err(error) => Err(IngesterError::Drain(format!(
+                "last stream flush failed, offsets left uncommitted: {error}"
+            ))),
+        }
+    } else {
+        Ok(())
+    };
+    consumer.unsubscribe();
+    tracing::info!("stream stage stopped");
+    result
+}
+
+/// Commits the flushed offsets synchronously (off the async workers).
+async fn commit(
+    consumer: &Arc<StageConsumer>,
+    topic: &str,
+    outcome: &FlushOutcome,
+    metrics: &StreamMetrics,
+) {
+    if outcome.commit.is_empty() {
+        return;
+    }
+    let mut list = TopicPartitionList::new();
+    for (partition, next) in &outcome.commit {
+        if let Err(error) = list.add_partition_offset(topic, *partition, Offset::Offset(*next)) {
+            tracing::warn!(%error, partition, "cannot build the offset commit");
+        }
+    }
+    let consumer = Arc::clone(consumer);
+    let committed =
+        tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync)).await;
+    match committed {
+        Ok(Ok(())) => {
+            metrics.commits.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(Err(error)) => {
+            metrics.commit_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(%error, "offset commit failed; the records will be replayed");
+        }
+        Err(error) => {
+            metrics.commit_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(%error, "offset commit task failed");
+        }
+    }
+}
+
+/// Sum over assigned partitions of (high watermark − committed offset).
+async fn update_lag(consumer: &Arc<StageConsumer>, topic: &str, metrics: &StreamMetrics) {
+    let consumer = Arc::clone(consumer);
+    let topic = topic.to_owned();
+    let lag = tokio::task::spawn_blocking(move || -> Option<i64> {
+        let committed = consumer.committed(BROKER_CALL_TIMEOUT).ok()?;
+        let mut lag = 0_i64;
+        for element in committed.elements_for_topic(&topic) {
+            let (low, high) = consumer
+                .fetch_watermarks(&topic, element.partition(), BROKER_CALL_TIMEOUT)
+                .ok()?;
+            let from = match element.offset() {
+                Offset::Offset(offset) => offset,
+                _ => low,
+            };
+            lag += (high - from).max(0);
+        }
+        Some(lag)
+    })
+    .await;
+    if let Ok(Some(lag)) = lag {
+        metrics.consumer_lag.store(lag, Ordering::Relaxed);
+    }
+}
+
+/// Whether the consumer holds partitions (readiness).
+pub fn is_assigned(metrics: &StreamMetrics) -> bool {
+    metrics.assigned_partitions.load(Ordering::Relaxed) > 0
+}

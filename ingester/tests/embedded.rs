@@ -1,0 +1,94 @@
+//! The embedded run (source → transform → in-process bus → stream processor → store) against the
+//! Upbit simulator replaying the shipped capture, into the in-memory store.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use coinking_adapters::market_store::items::MAX_CANDLE_MS;
+use coinking_adapters::market_store::{
+    CandleReader, CatalogReader, InMemoryMarketStore, TickerReader,
+};
+use coinking_core::market::MarketCode;
+use coinking_ingester::embedded::{EmbeddedConfig, run};
+use coinking_ingester::sources::{DataType, SourceConfig};
+use coinking_upbit_sim::{SHIPPED_CAPTURE, SimConfig, UpbitSimulator};
+use tokio::sync::oneshot;
+
+async fn all_candles(
+    store: &InMemoryMarketStore,
+    markets: &[MarketCode],
+) -> Vec<common::CandleValues> {
+    let mut candles = Vec::new();
+    for market in markets {
+        candles.extend(
+            store
+                .candles(market, 0, MAX_CANDLE_MS, 10_000)
+                .await
+                .unwrap(),
+        );
+    }
+    common::values(&candles)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_leaves_the_newest_ticker_per_market_and_the_capture_s_candles() {
+    let sim = UpbitSimulator::start(SimConfig {
+        speed: 0.0,
+        close_at_end: false,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let expected = common::expected(SHIPPED_CAPTURE);
+    let markets: Vec<MarketCode> = expected.latest.keys().cloned().collect();
+    let config = EmbeddedConfig {
+        source: SourceConfig {
+            url: sim.url(),
+            codes: markets.clone(),
+            types: vec![DataType::Ticker],
+            no_data_watchdog: Duration::from_secs(60),
+            ..SourceConfig::default()
+        },
+        window: Duration::from_millis(50),
+        ..EmbeddedConfig::default()
+    };
+    let store = InMemoryMarketStore::new();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn(run(config, store.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    let reached = common::eventually(Duration::from_secs(30), || {
+        let store = store.clone();
+        let markets = markets.clone();
+        let expected_candles = expected.candles.clone();
+        async move { all_candles(&store, &markets).await == expected_candles }
+    })
+    .await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    assert!(reached, "candles never matched the capture's");
+    assert_eq!(all_candles(&store, &markets).await, expected.candles);
+    let latest = store.latest(&markets).await.unwrap();
+    assert_eq!(latest.len(), expected.latest.len());
+    for ticker in latest {
+        assert_eq!(
+            Some(&ticker),
+            expected.latest.get(&ticker.market),
+            "{}",
+            ticker.market
+        );
+    }
+    assert!(
+        !store.markets().await.unwrap().is_empty(),
+        "catalog items written"
+    );
+    sim.shutdown().await;
+}
