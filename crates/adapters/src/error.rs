@@ -81,6 +81,20 @@ pub enum AdapterError {
         reason: String,
     },
 
+    /// A Kinesis call failed after the SDK's own retries (see
+    /// [`crate::click_sink::kinesis::classify`]).
+    #[error("kinesis {operation} on stream {stream}: {message}")]
+    Kinesis {
+        /// The API operation (`PutRecords`, …).
+        operation: &'static str,
+        /// The stream it was about.
+        stream: String,
+        /// Throttling, 5xx, timeout or I/O (true) versus a request the service rejected (false).
+        retryable: bool,
+        /// The whole error chain.
+        message: String,
+    },
+
     /// The caller asked for something the store cannot represent. Permanent.
     #[error("invalid market store request: {0}")]
     InvalidRequest(String),
@@ -97,7 +111,7 @@ impl AdapterError {
             Self::TopicAdmin { code, .. } => is_retryable_code(*code),
             Self::Undelivered { .. } => true,
 
-            Self::DynamoDb { retryable, .. } => *retryable,
+            Self::DynamoDb { retryable, .. } | Self::Kinesis { retryable, .. } => *retryable,
             Self::Unprocessed { .. } => true,
             Self::InvalidItem { .. } | Self::InvalidRequest(_) => false,
         }

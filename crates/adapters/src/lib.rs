@@ -9,6 +9,8 @@
 //!   (`ensure_topic`, `delete_topic`).
 //! - `kafka_sink` (feature `kafka`): `KafkaSink`, enqueue-only keyed producing with delivery
 //!   accounting, queue-full backpressure and retry of failed deliveries.
+//! - [`click_sink`]: the clickstream's write port [`click_sink::ClickSink`] with Kinesis
+//!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations.
 //! - [`error`]: [`AdapterError`], classified as retryable or permanent.
 //! - [`market_store`]: ports for latest tickers, 1-minute candles and the market catalog, with
 //!   DynamoDB (single table) and in-memory implementations.
@@ -22,6 +24,7 @@
 extern crate self as coinking_adapters;
 
 pub mod aws;
+pub mod click_sink;
 pub mod config;
 pub mod error;
 #[cfg(feature = "kafka")]

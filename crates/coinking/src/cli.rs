@@ -47,6 +47,9 @@ pub struct UpArgs {
     /// Simulator replay speed (1 = as recorded).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Directory of the clickstream archive (S3's layout: `clickstream/dt=…/hour=…/*.parquet`).
+    #[arg(long, env = "COINKING_LAKE_DIR", default_value = ".coinking/lake")]
+    pub lake_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

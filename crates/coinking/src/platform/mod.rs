@@ -10,6 +10,9 @@
 //!   stage), the production stages without Kafka;
 //! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
 //!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`.
+//! - clickstream: `POST /set_click_stream` puts records on an in-process queue in place of
+//!   Kinesis; the archiver Lambda's own code drains it in batches into `--lake-dir`
+//!   (`COINKING_LAKE_DIR`, default `.coinking/lake`) in S3's file layout.
 //!
 //! Module map:
 //! - [`routes`]: the route table, one entry per template.yaml route, bound to the handlers.
@@ -21,12 +24,17 @@ pub mod server;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use clickstream_archiver::{LocalBatching, run_local_archiver};
 use coinking_adapters::AwsSettings;
 use coinking_adapters::aws::{dynamodb_client, sdk_config};
+use coinking_adapters::click_sink::queue::click_queue;
 use coinking_adapters::market_store::{
     DynamoDbMarketStore, DynamoDbStoreConfig, InMemoryMarketStore, MarketStore, ensure_table,
 };
+use coinking_clickstream::Archiver;
 use coinking_core::catalog::Catalog;
 use coinking_core::synth::{self, SynthConfig};
 use coinking_ingester::embedded::{self, EmbeddedConfig};
@@ -39,6 +47,11 @@ use tokio::sync::watch;
 
 use crate::cli::{SourceChoice, StoreChoice, UpArgs};
 use routes::{Functions, route_table};
+
+/// Records the in-process clickstream queue holds before `POST /set_click_stream` waits.
+pub const CLICK_QUEUE_CAPACITY: usize = 10_000;
+/// How long shutdown waits for the archiver to write what is queued.
+pub const ARCHIVE_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long `up` waits for Upbit before falling back to the simulator.
 pub const UPBIT_PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -199,7 +212,21 @@ impl Platform<'_> {
             wait_for(self.stopped.clone()),
         ));
 
-        let functions = Functions::new(Deps::new(store, self.ticker_config));
+        let click_config =
+            post_clickstream::Config::from_env().context("post-clickstream configuration")?;
+        let lake = clickstream_archiver::config::local_store(&self.args.lake_dir)
+            .context("clickstream archive directory")?;
+        let (click_sink, click_records) = click_queue(CLICK_QUEUE_CAPACITY);
+        let archiver = tokio::spawn(run_local_archiver(
+            click_records,
+            Archiver::new(Arc::new(lake)),
+            LocalBatching::default(),
+        ));
+        tracing::info!(lake = %self.args.lake_dir.display(), "clickstream: in-process queue archived to a local directory");
+        let functions = Functions::new(
+            Deps::new(store, self.ticker_config),
+            post_clickstream::Service::new(click_sink, click_config.rules, click_config.cors),
+        );
         let routes = route_table(&functions);
         for route in &routes {
             tracing::debug!(
@@ -216,6 +243,16 @@ impl Platform<'_> {
             "platform ready: try curl http://{address}/upbit_data"
         );
         let served = server::serve(listener, routes, wait_for(self.stopped)).await;
+        // The queue's only sender lives in the handlers: dropping them lets the archiver drain
+        // what is queued and stop.
+        drop(functions);
+        match tokio::time::timeout(ARCHIVE_DRAIN_TIMEOUT, archiver).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "clickstream archiver task failed"),
+            Err(_) => tracing::warn!(
+                "clickstream archiver still draining at shutdown; queued records are lost"
+            ),
+        }
         match ingest.await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => tracing::warn!(error = %err, "embedded ingester failed"),

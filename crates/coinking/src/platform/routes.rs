@@ -10,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use coinking_adapters::click_sink::ClickSink;
 use coinking_adapters::market_store::{CandleReader, CatalogReader, TickerReader};
 use lambda_http::{Body, Request, Response};
 
@@ -22,6 +23,7 @@ pub type LambdaHandler = Arc<dyn Fn(Request) -> HandlerFuture + Send + Sync>;
 #[derive(Clone)]
 pub struct Functions {
     pub get_ticker: LambdaHandler,
+    pub post_clickstream: LambdaHandler,
 }
 
 impl std::fmt::Debug for Functions {
@@ -31,15 +33,24 @@ impl std::fmt::Debug for Functions {
 }
 
 impl Functions {
-    pub fn new<S>(get_ticker: get_ticker::Deps<S>) -> Self
+    pub fn new<S, C>(
+        get_ticker: get_ticker::Deps<S>,
+        post_clickstream: post_clickstream::Service<C>,
+    ) -> Self
     where
         S: TickerReader + CandleReader + CatalogReader + 'static,
+        C: ClickSink + 'static,
     {
         let get_ticker = Arc::new(get_ticker);
+        let post_clickstream = Arc::new(post_clickstream);
         Self {
             get_ticker: Arc::new(move |request| {
                 let deps = Arc::clone(&get_ticker);
                 Box::pin(async move { get_ticker::handle(&deps, request).await })
+            }),
+            post_clickstream: Arc::new(move |request| {
+                let service = Arc::clone(&post_clickstream);
+                Box::pin(async move { post_clickstream::handle(&service, request).await })
             }),
         }
     }
@@ -50,12 +61,26 @@ impl Functions {
 /// templates overlap).
 pub fn route_table(functions: &Functions) -> Vec<Route> {
     let get_ticker = &functions.get_ticker;
+    let post_clickstream = &functions.post_clickstream;
     vec![
         Route::new("ANY", "/upbit_data", "get-ticker", get_ticker),
         Route::new("ANY", "/markets", "get-ticker", get_ticker),
         Route::new("ANY", "/tickers", "get-ticker", get_ticker),
         Route::new("ANY", "/tickers/{market}", "get-ticker", get_ticker),
         Route::new("ANY", "/tickers/{market}/candles", "get-ticker", get_ticker),
+        // ANY: the handler answers the CORS preflight (OPTIONS) and 405 for other methods.
+        Route::new(
+            "ANY",
+            "/set_click_stream",
+            "post-clickstream",
+            post_clickstream,
+        ),
+        Route::new(
+            "ANY",
+            "/set_click_stream/batch",
+            "post-clickstream",
+            post_clickstream,
+        ),
     ]
 }
 

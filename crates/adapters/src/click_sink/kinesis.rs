@@ -1,0 +1,120 @@
+//! [`ClickSink`] on Kinesis Data Streams: `PutRecords`, partition key = event id.
+
+use aws_sdk_kinesis::Client;
+use aws_sdk_kinesis::config::http::HttpResponse;
+use aws_sdk_kinesis::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+
+use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
+use crate::error::AdapterError;
+use crate::market_store::RetryPolicy;
+
+/// Error codes of a whole call that mean "try again later".
+const RETRYABLE_CODES: [&str; 5] = [
+    "ProvisionedThroughputExceededException",
+    "LimitExceededException",
+    "KMSThrottlingException",
+    "InternalFailure",
+    "ServiceUnavailable",
+];
+
+/// Puts records on one stream.
+#[derive(Debug, Clone)]
+pub struct KinesisClickSink {
+    client: Client,
+    stream: String,
+    policy: RetryPolicy,
+}
+
+impl KinesisClickSink {
+    pub fn new(client: Client, stream: impl Into<String>, policy: RetryPolicy) -> Self {
+        Self {
+            client,
+            stream: stream.into(),
+            policy,
+        }
+    }
+}
+
+impl ClickSink for KinesisClickSink {
+    async fn put(&self, records: &[ClickRecord]) -> PutReport {
+        put_with_retry(self, records, &self.policy).await
+    }
+}
+
+impl PutRecordsCall for KinesisClickSink {
+    async fn put_records(
+        &self,
+        records: &[&ClickRecord],
+    ) -> Result<Vec<EntryResult>, AdapterError> {
+        let mut entries = Vec::with_capacity(records.len());
+        for record in records {
+            let entry = PutRecordsRequestEntry::builder()
+                .partition_key(&record.partition_key)
+                .data(Blob::new(record.data.clone()))
+                .build()
+                .map_err(|error| AdapterError::Kinesis {
+                    operation: "PutRecords",
+                    stream: self.stream.clone(),
+                    retryable: false,
+                    message: error.to_string(),
+                })?;
+            entries.push(entry);
+        }
+        let output = self
+            .client
+            .put_records()
+            .stream_name(&self.stream)
+            .set_records(Some(entries))
+            .send()
+            .await
+            .map_err(|error| classify("PutRecords", &self.stream, error))?;
+        Ok(output
+            .records
+            .into_iter()
+            .map(|entry| match (entry.sequence_number, entry.shard_id) {
+                (Some(sequence_number), Some(shard_id)) if entry.error_code.is_none() => {
+                    EntryResult::Ok {
+                        shard_id,
+                        sequence_number,
+                    }
+                }
+                _ => EntryResult::Err {
+                    error_code: entry.error_code.unwrap_or_else(|| "Unknown".to_owned()),
+                    error_message: entry.error_message.unwrap_or_default(),
+                },
+            })
+            .collect())
+    }
+}
+
+/// Maps an SDK error to [`AdapterError::Kinesis`], retryable for throttling, 5xx, timeouts and
+/// I/O failures, permanent for requests the service refused (missing stream, bad request).
+pub fn classify<E>(
+    operation: &'static str,
+    stream: &str,
+    error: SdkError<E, HttpResponse>,
+) -> AdapterError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let retryable = match &error {
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(failure) => failure.is_timeout() || failure.is_io(),
+        SdkError::ServiceError(service) => {
+            service
+                .err()
+                .code()
+                .is_some_and(|code| RETRYABLE_CODES.contains(&code))
+                || service.raw().status().is_server_error()
+        }
+        _ => false,
+    };
+    AdapterError::Kinesis {
+        operation,
+        stream: stream.to_owned(),
+        retryable,
+        message: DisplayErrorContext(&error).to_string(),
+    }
+}

@@ -1,0 +1,16 @@
+//! The post-clickstream Lambda: `POST /set_click_stream` → validated game record → Kinesis.
+//!
+//! Module map:
+//! - [`config`]: typed settings from env (stream, CORS origins, game markets), read once.
+//! - [`handler`]: the plain, tested request → response function over a
+//!   [`ClickSink`](coinking_adapters::click_sink::ClickSink); every answer and limit is listed in
+//!   its module doc.
+//!
+//! `main.rs` only wires these to the Kinesis sink and the Lambda runtime; the local platform
+//! wires the same handler to an in-process queue.
+
+pub mod config;
+pub mod handler;
+
+pub use config::{Config, CorsOrigins};
+pub use handler::{Service, handle};

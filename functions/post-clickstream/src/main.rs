@@ -1,0 +1,29 @@
+//! Lambda entry point: config and clients once, then the handler for every request.
+
+use coinking_adapters::click_sink::handler_retry_policy;
+use coinking_adapters::click_sink::kinesis::KinesisClickSink;
+use coinking_adapters::{AwsSettings, aws};
+use lambda_http::{Error, run, service_fn};
+use post_clickstream::{Config, Service, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .without_time() // CloudWatch stamps every line
+        .init();
+    let config = Config::from_env()?;
+    let settings = AwsSettings::from_env()?;
+    let sdk = aws::sdk_config(&settings).await;
+    let sink = KinesisClickSink::new(
+        aws::kinesis_client(&sdk, &settings),
+        config.stream,
+        handler_retry_policy(),
+    );
+    let service = Service::new(sink, config.rules, config.cors);
+    run(service_fn(|request| async {
+        Ok::<_, std::convert::Infallible>(handle(&service, request).await)
+    }))
+    .await
+}
