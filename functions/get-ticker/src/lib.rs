@@ -1,7 +1,8 @@
 //! The get-ticker Lambda: market data for the game's frontend, behind API Gateway HTTP API.
 //!
-//! Routes (each declared `ANY` in template.yaml so the function itself answers 405 and the
-//! CORS preflight):
+//! Routes (template.yaml declares each as `GET` on the HTTP API, whose `CorsConfiguration`
+//! answers preflights on AWS; the function also answers `OPTIONS` and wrong methods itself, so
+//! it behaves the same under `cargo lambda watch` or behind an `ANY` route):
 //!
 //! | route | answer |
 //! |---|---|

@@ -199,6 +199,7 @@ impl Platform<'_> {
             wait_for(self.stopped.clone()),
         ));
 
+        let cors = self.ticker_config.cors_origins.clone();
         let functions = Functions::new(Deps::new(store, self.ticker_config));
         let routes = route_table(&functions);
         for route in &routes {
@@ -215,7 +216,7 @@ impl Platform<'_> {
             ready_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "platform ready: try curl http://{address}/upbit_data"
         );
-        let served = server::serve(listener, routes, wait_for(self.stopped)).await;
+        let served = server::serve(listener, routes, cors, wait_for(self.stopped)).await;
         match ingest.await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => tracing::warn!(error = %err, "embedded ingester failed"),
