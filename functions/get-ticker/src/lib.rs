@@ -33,7 +33,7 @@
 //! | `COINKING_DYNAMODB_TABLE` | `coinking-market` | the market table |
 //! | `COINKING_AWS_REGION` | `us-east-1` | region (on Lambda, set it to `AWS_REGION`) |
 //! | `COINKING_DYNAMODB_ENDPOINT` | unset | endpoint override, local stand-ins only |
-//! | `COINKING_LOG_FORMAT`, `RUST_LOG` | `auto`, `info` | JSON logs on Lambda |
+//! | `COINKING_LOG_FORMAT`, `RUST_LOG` | `auto`, `info` | JSON logs on Lambda; `RUST_LOG` is one level (error … trace) |
 //!
 //! Module map:
 //! - [`config`]: [`TickerConfig`], parsed once from the environment.
