@@ -85,11 +85,20 @@ struct HttpResponse {
 
 /// One HTTP/1.1 GET with `Connection: close`, as a browser's fetch would send it.
 fn get(address: SocketAddr, path: &str) -> std::io::Result<HttpResponse> {
+    send(address, "GET", path, "")
+}
+
+fn send(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+) -> std::io::Result<HttpResponse> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://localhost:5173\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://localhost:5173\r\nAccept: application/json\r\n{extra_headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
@@ -262,4 +271,25 @@ fn modern_routes_and_errors_are_served_by_the_same_handler() {
     );
     let missing = get(platform.address, "/no/such/route").unwrap();
     assert_eq!(missing.status, 404);
+    let wrong_method = send(platform.address, "POST", "/upbit_data", "").unwrap();
+    assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
+}
+
+#[test]
+fn the_cors_preflight_is_answered_like_the_http_api_cors_configuration() {
+    let platform = start_platform();
+    wait_until_serving(&platform, Duration::from_secs(10));
+
+    let preflight = send(
+        platform.address,
+        "OPTIONS",
+        "/upbit_data",
+        "Access-Control-Request-Method: GET\r\n",
+    )
+    .unwrap();
+
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.headers["access-control-allow-origin"], "*");
+    assert!(preflight.headers["access-control-allow-methods"].contains("GET"));
+    assert_eq!(preflight.headers["access-control-max-age"], "600");
 }

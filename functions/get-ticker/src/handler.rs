@@ -1,9 +1,9 @@
 //! The handler: routing, CORS, parameter validation and the five routes.
 //!
 //! The function routes by itself (on the raw path, without any stage prefix) so that it answers
-//! the same whether API Gateway sends it one route or all of them: template.yaml declares
-//! `ANY` on each path, so wrong methods reach the function and get a JSON 405, and `OPTIONS`
-//! reaches it for the CORS preflight.
+//! the same whether API Gateway sends it one route or all of them, and whatever the method:
+//! wrong methods get a JSON 405 and `OPTIONS` the CORS preflight (on AWS, template.yaml's
+//! `GET` routes and the HTTP API's CORS configuration stop both before the function).
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! The get-ticker Lambda: market data for the game's frontend, behind API Gateway HTTP API.
 //!
-//! Routes (each declared `ANY` in template.yaml so the function itself answers 405 and the
-//! CORS preflight):
+//! Routes (template.yaml declares each as `GET` on the HTTP API, whose `CorsConfiguration`
+//! answers preflights on AWS; the function also answers `OPTIONS` and wrong methods itself, so
+//! it behaves the same under `cargo lambda watch` or behind an `ANY` route):
 //!
 //! | route | answer |
 //! |---|---|
@@ -32,7 +33,7 @@
 //! | `COINKING_DYNAMODB_TABLE` | `coinking-market` | the market table |
 //! | `COINKING_AWS_REGION` | `us-east-1` | region (on Lambda, set it to `AWS_REGION`) |
 //! | `COINKING_DYNAMODB_ENDPOINT` | unset | endpoint override, local stand-ins only |
-//! | `COINKING_LOG_FORMAT`, `RUST_LOG` | `auto`, `info` | JSON logs on Lambda |
+//! | `COINKING_LOG_FORMAT`, `RUST_LOG` | `auto`, `info` | JSON logs on Lambda; `RUST_LOG` is one level (error … trace) |
 //!
 //! Module map:
 //! - [`config`]: [`TickerConfig`], parsed once from the environment.

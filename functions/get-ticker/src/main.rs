@@ -25,19 +25,24 @@ async fn main() -> Result<(), Error> {
     .await
 }
 
-/// JSON on Lambda (CloudWatch parses it), human elsewhere.
+/// JSON on Lambda (CloudWatch parses it), human elsewhere. `RUST_LOG` is one level (template.yaml's
+/// `LogLevel`: error, warn, info, debug, trace); a plain level filter instead of `EnvFilter`
+/// keeps the regex engine out of the bootstrap (about a megabyte).
 mod logging {
-    use tracing_subscriber::EnvFilter;
+    use tracing::Level;
 
     pub fn init_logging() {
-        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+        let level = std::env::var("RUST_LOG")
+            .ok()
+            .and_then(|text| text.trim().parse::<Level>().ok())
+            .unwrap_or(Level::INFO);
         let json = match std::env::var("COINKING_LOG_FORMAT").as_deref() {
             Ok("json") => true,
             Ok("human") => false,
             _ => std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some(),
         };
         let builder = tracing_subscriber::fmt()
-            .with_env_filter(filter)
+            .with_max_level(level)
             .with_writer(std::io::stderr);
         if json {
             builder.json().flatten_event(true).init();

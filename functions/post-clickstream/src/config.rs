@@ -3,7 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `COINKING_CLICKSTREAM_STREAM` | `coinking-clickstream` | Kinesis stream the records go to |
-//! | `COINKING_CORS_ORIGINS` | empty (no CORS headers) | comma-separated allowed origins, or `*` |
+//! | `COINKING_CORS_ORIGINS` | `*` (like get-ticker) | comma-separated allowed origins, or `*`; an empty value sends no CORS headers |
 //! | `COINKING_GAME_MARKETS` | empty (any well-formed market) | comma-separated market codes players may trade |
 //!
 //! AWS endpoints and region come from `coinking_adapters::AwsSettings` (`COINKING_KINESIS_ENDPOINT`, …).
@@ -97,7 +97,7 @@ impl Config {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| DEFAULT_STREAM.to_owned());
-        let cors = CorsOrigins::parse(&lookup(ENV_CORS_ORIGINS).unwrap_or_default())?;
+        let cors = CorsOrigins::parse(&lookup(ENV_CORS_ORIGINS).unwrap_or_else(|| "*".to_owned()))?;
         let markets = lookup(ENV_GAME_MARKETS).unwrap_or_default();
         let mut codes = Vec::new();
         for code in markets.split(',').map(str::trim).filter(|c| !c.is_empty()) {
@@ -127,7 +127,7 @@ mod tests {
     fn defaults_need_no_environment() {
         let config = Config::from_lookup(|_| None).unwrap();
         assert_eq!(config.stream, DEFAULT_STREAM);
-        assert_eq!(config.cors, CorsOrigins::None);
+        assert_eq!(config.cors, CorsOrigins::Any);
         assert_eq!(config.rules, RecordRules::default());
     }
 

@@ -223,6 +223,7 @@ impl Platform<'_> {
             LocalBatching::default(),
         ));
         tracing::info!(lake = %self.args.lake_dir.display(), "clickstream: in-process queue archived to a local directory");
+        let cors = self.ticker_config.cors_origins.clone();
         let functions = Functions::new(
             Deps::new(store, self.ticker_config),
             post_clickstream::Service::new(click_sink, click_config.rules, click_config.cors),
@@ -242,7 +243,7 @@ impl Platform<'_> {
             ready_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "platform ready: try curl http://{address}/upbit_data"
         );
-        let served = server::serve(listener, routes, wait_for(self.stopped)).await;
+        let served = server::serve(listener, routes, cors, wait_for(self.stopped)).await;
         // The queue's only sender lives in the handlers: dropping them lets the archiver drain
         // what is queued and stop.
         drop(functions);

@@ -56,27 +56,26 @@ impl Functions {
     }
 }
 
-/// The HTTP API's routes (template.yaml `Events: … Type: HttpApi`), in the order API Gateway
-/// would prefer them (exact paths before parameterised ones does not matter here: no two
-/// templates overlap).
+/// The HTTP API's routes, exactly template.yaml's `Events: … Type: HttpApi` (method and path).
+/// No two templates overlap, so their order does not matter. `OPTIONS` preflights are answered
+/// by the server as the HTTP API's `CorsConfiguration` answers them on AWS.
 pub fn route_table(functions: &Functions) -> Vec<Route> {
     let get_ticker = &functions.get_ticker;
     let post_clickstream = &functions.post_clickstream;
     vec![
-        Route::new("ANY", "/upbit_data", "get-ticker", get_ticker),
-        Route::new("ANY", "/markets", "get-ticker", get_ticker),
-        Route::new("ANY", "/tickers", "get-ticker", get_ticker),
-        Route::new("ANY", "/tickers/{market}", "get-ticker", get_ticker),
-        Route::new("ANY", "/tickers/{market}/candles", "get-ticker", get_ticker),
-        // ANY: the handler answers the CORS preflight (OPTIONS) and 405 for other methods.
+        Route::new("GET", "/upbit_data", "get-ticker", get_ticker),
+        Route::new("GET", "/markets", "get-ticker", get_ticker),
+        Route::new("GET", "/tickers", "get-ticker", get_ticker),
+        Route::new("GET", "/tickers/{market}", "get-ticker", get_ticker),
+        Route::new("GET", "/tickers/{market}/candles", "get-ticker", get_ticker),
         Route::new(
-            "ANY",
+            "POST",
             "/set_click_stream",
             "post-clickstream",
             post_clickstream,
         ),
         Route::new(
-            "ANY",
+            "POST",
             "/set_click_stream/batch",
             "post-clickstream",
             post_clickstream,

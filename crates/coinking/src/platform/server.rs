@@ -21,6 +21,8 @@ use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use get_ticker::CorsOrigins;
+
 use super::routes::{Matched, Route, find};
 
 /// API Gateway's payload limit for HTTP APIs is 10 MB; Lambda's synchronous invoke takes 6 MB.
@@ -33,9 +35,11 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn serve(
     listener: TcpListener,
     routes: Vec<Route>,
+    cors: CorsOrigins,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let routes: Arc<[Route]> = routes.into();
+    let cors = Arc::new(cors);
     let counter = Arc::new(AtomicU64::new(0));
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -56,17 +60,24 @@ pub async fn serve(
         };
         let routes = Arc::clone(&routes);
         let counter = Arc::clone(&counter);
+        let cors = Arc::clone(&cors);
         connections.spawn(async move {
             let service = service_fn(move |request| {
                 let routes = Arc::clone(&routes);
+                let cors = Arc::clone(&cors);
                 let request_id = counter.fetch_add(1, Ordering::Relaxed);
-                async move { Ok::<_, Infallible>(dispatch(&routes, request, peer, request_id).await) }
+                async move {
+                    Ok::<_, Infallible>(dispatch(&routes, &cors, request, peer, request_id).await)
+                }
             });
             let mut builder = http1::Builder::new();
             builder
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT);
-            if let Err(err) = builder.serve_connection(TokioIo::new(stream), service).await {
+            if let Err(err) = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
                 tracing::debug!(error = %err, %peer, "connection ended with an error");
             }
         });
@@ -83,6 +94,7 @@ pub async fn serve(
 
 async fn dispatch(
     routes: &[Route],
+    cors: &CorsOrigins,
     request: hyper::Request<Incoming>,
     peer: SocketAddr,
     request_id: u64,
@@ -91,12 +103,15 @@ async fn dispatch(
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let Some((route, matched)) = find(routes, &method, &path) else {
-        // API Gateway answers an unrouted request itself; here it is one of our JSON errors,
-        // with 405 when the path exists for another method.
+        // API Gateway answers an unrouted request itself: the CORS preflight from the HTTP
+        // API's configuration, else (here) one of our JSON errors, 405 when the path exists
+        // for another method.
         let path_exists = routes
             .iter()
             .any(|r| find(std::slice::from_ref(r), r.method, &path).is_some());
-        return if path_exists {
+        return if path_exists && method == "OPTIONS" {
+            preflight(cors, request.headers())
+        } else if path_exists {
             platform_error(
                 405,
                 "method_not_allowed",
@@ -217,6 +232,39 @@ fn api_gateway_event(
         event["body"] = body_value;
     }
     event
+}
+
+/// The HTTP API's `CorsConfiguration` (template.yaml): allowed origins from
+/// `COINKING_CORS_ORIGINS`, methods GET, POST, OPTIONS, headers content-type, idempotency-key,
+/// authorization, max age 600 s. A disallowed origin gets no CORS headers, as on AWS.
+fn preflight(cors: &CorsOrigins, headers: &hyper::HeaderMap) -> hyper::Response<Full<Bytes>> {
+    use hyper::header::{
+        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+        ACCESS_CONTROL_MAX_AGE, HeaderValue, ORIGIN, VARY,
+    };
+    let mut response = hyper::Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = hyper::StatusCode::NO_CONTENT;
+    let allowed = headers
+        .get(ORIGIN)
+        .and_then(|origin| origin.to_str().ok())
+        .and_then(|origin| cors.allow(origin));
+    if let Some(allowed) = allowed.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        let out = response.headers_mut();
+        if allowed != "*" {
+            out.insert(VARY, HeaderValue::from_static("Origin"));
+        }
+        out.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+        out.insert(
+            ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET,POST,OPTIONS"),
+        );
+        out.insert(
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type,idempotency-key,authorization"),
+        );
+        out.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    }
+    response
 }
 
 fn to_hyper(response: lambda_http::Response<Body>) -> hyper::Response<Full<Bytes>> {

@@ -1,0 +1,232 @@
+//! The handler over the DynamoDB market store on dynalite (127.0.0.1): for every route, the
+//! answer equals the in-memory store's answer for the same data. A randomly named table per
+//! run, with a Query page size of 3 so every list read crosses page boundaries. dynalite must
+//! be running (`scripts/services.sh up`); without it these tests fail.
+#![allow(clippy::unwrap_used)]
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use coinking_adapters::AwsSettings;
+use coinking_adapters::aws::{dynamodb_client, sdk_config};
+use coinking_adapters::market_store::{
+    DynamoDbMarketStore, DynamoDbStoreConfig, InMemoryMarketStore, MarketStore, ensure_table,
+};
+use coinking_core::candle::{Candle, Tick};
+use coinking_core::catalog::{CautionFlags, MarketInfo};
+use coinking_core::market::{DEFAULT_GAME_MARKETS, MarketCode};
+use coinking_core::ticker::NormalizedTicker;
+use coinking_core::upbit::Change;
+use get_ticker::{Deps, TickerConfig, handle};
+use lambda_http::{Body, Request};
+use rust_decimal::Decimal;
+
+const NOW_MS: i64 = 1_732_500_060_000;
+
+/// Requests are not `Clone`: each store gets a fresh one from the fixture.
+type MakeRequest = fn() -> Request;
+
+macro_rules! event {
+    ($name:literal) => {
+        lambda_http::request::from_str(include_str!(concat!(
+            "../../../events/get-ticker/",
+            $name,
+            ".json"
+        )))
+        .unwrap()
+    };
+}
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+fn ticker(market: &str, price: &str, timestamp: i64) -> NormalizedTicker {
+    NormalizedTicker {
+        v: 1,
+        market: MarketCode::parse(market).unwrap(),
+        trade_price: dec(price),
+        opening_price: dec(price),
+        high_price: dec(price) * dec("1.01"),
+        low_price: dec(price) * dec("0.99"),
+        prev_closing_price: dec(price),
+        change: Change::Fall,
+        change_price: dec("0.1"),
+        change_rate: dec("0.000123"),
+        signed_change_price: dec("-0.1"),
+        signed_change_rate: dec("-0.000123"),
+        trade_volume: Some(dec("12.5")),
+        acc_trade_volume_24h: Some(dec("1000.25")),
+        acc_trade_price_24h: None,
+        ask_bid: None,
+        trade_timestamp: timestamp - 7,
+        timestamp,
+        stream_type: None,
+        market_warning: None,
+    }
+}
+
+/// The same data in any store: tickers for the game markets and 20 neighbours inside their
+/// sort-key range (which the one Query must filter out), candles, and catalog entries.
+async fn fill(store: &impl MarketStore) {
+    let mut tickers = Vec::new();
+    for (index, market) in DEFAULT_GAME_MARKETS.iter().enumerate() {
+        let offset = i64::try_from(index).unwrap();
+        tickers.push(ticker(
+            market,
+            &format!("{}.5", 1000 + offset),
+            NOW_MS - 900 - offset,
+        ));
+    }
+    for index in 0..20 {
+        tickers.push(ticker(&format!("KRW-C{index:02}"), "1", NOW_MS - 5_000));
+    }
+    store.put_latest(&tickers).await.unwrap();
+
+    let btc = MarketCode::parse("KRW-BTC").unwrap();
+    let candles: Vec<Candle> = (0..8)
+        .map(|minute| {
+            Candle::from_tick(&Tick {
+                market: btc.clone(),
+                trade_timestamp: 1_732_500_000_000 - 300_000 + minute * 60_000 + 1_000,
+                price: dec(&format!("8263{minute}000")),
+                volume: dec("0.001"),
+                position: minute,
+            })
+        })
+        .collect();
+    store.put_candles(&candles).await.unwrap();
+
+    store
+        .put_markets(&[MarketInfo {
+            market: btc,
+            korean_name: "비트코인".into(),
+            english_name: "Bitcoin".into(),
+            warning: true,
+            caution: CautionFlags {
+                trading_volume_soaring: true,
+                ..CautionFlags::default()
+            },
+        }])
+        .await
+        .unwrap();
+}
+
+fn body_text(response: &lambda_http::Response<Body>) -> String {
+    match response.body() {
+        Body::Empty => String::new(),
+        Body::Text(text) => text.clone(),
+        Body::Binary(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+        _ => panic!("unexpected body kind"),
+    }
+}
+
+async fn dynamodb_store() -> (DynamoDbMarketStore, aws_sdk_dynamodb::Client, String) {
+    let mut settings = AwsSettings::from_env().unwrap();
+    let port = std::env::var("COINKING_DYNAMODB_PORT").unwrap_or_else(|_| "4567".into());
+    let endpoint = settings
+        .endpoints
+        .dynamodb
+        .get_or_insert_with(|| format!("http://127.0.0.1:{port}"))
+        .clone();
+    assert!(
+        endpoint.contains("127.0.0.1") || endpoint.contains("localhost"),
+        "tests only talk to local stand-ins, not {endpoint}"
+    );
+    let sdk = sdk_config(&settings).await;
+    let client = dynamodb_client(&sdk, &settings);
+    let table = format!("coinking-get-ticker-test-{}", uuid::Uuid::new_v4());
+    let created =
+        tokio::time::timeout(Duration::from_secs(30), ensure_table(&client, &table)).await;
+    match created {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => panic!(
+            "dynalite at {endpoint}: {err}; start it with `scripts/services.sh up` or run `bash scripts/test.sh`"
+        ),
+        Err(_) => panic!(
+            "dynalite at {endpoint}: no answer in 30 s; start it with `scripts/services.sh up`"
+        ),
+    }
+    let store = DynamoDbMarketStore::new(
+        client.clone(),
+        DynamoDbStoreConfig {
+            table: table.clone(),
+            query_page_size: Some(3),
+            consistent_reads: true,
+            ..DynamoDbStoreConfig::default()
+        },
+    );
+    (store, client, table)
+}
+
+#[tokio::test]
+async fn every_route_answers_the_same_from_dynamodb_as_from_memory() {
+    let (dynamo, client, table) = dynamodb_store().await;
+    let memory = InMemoryMarketStore::new();
+    fill(&dynamo).await;
+    fill(&memory).await;
+    let on_dynamo = Deps::new(dynamo, TickerConfig::default()).with_clock(|| NOW_MS);
+    let in_memory = Deps::new(memory, TickerConfig::default()).with_clock(|| NOW_MS);
+
+    let cases: Vec<(&str, MakeRequest)> = vec![
+        ("upbit_data", || event!("upbit_data")),
+        ("markets", || event!("markets")),
+        ("tickers", || event!("tickers")),
+        ("tickers_selected", || event!("tickers_selected")),
+        ("ticker", || event!("ticker")),
+        ("candles", || event!("candles")),
+        ("candles_defaults", || event!("candles_defaults")),
+        ("error_unknown_market", || event!("error_unknown_market")),
+        ("error_candles_unknown_market", || {
+            event!("error_candles_unknown_market")
+        }),
+    ];
+    let mut failures = Vec::new();
+    for (name, request) in cases {
+        let expected = handle(&in_memory, request()).await;
+        let actual = handle(&on_dynamo, request()).await;
+        if (actual.status(), body_text(&actual)) != (expected.status(), body_text(&expected)) {
+            failures.push(format!(
+                "{name}: dynamodb {} {} / memory {} {}",
+                actual.status(),
+                body_text(&actual),
+                expected.status(),
+                body_text(&expected)
+            ));
+        }
+    }
+    client
+        .delete_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn upbit_data_from_dynamodb_has_the_nine_markets_and_not_their_neighbours() {
+    let (dynamo, client, table) = dynamodb_store().await;
+    fill(&dynamo).await;
+    let deps = Deps::new(dynamo, TickerConfig::default()).with_clock(|| NOW_MS);
+
+    let response = handle(&deps, event!("upbit_data")).await;
+
+    client
+        .delete_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = serde_json::from_str(&body_text(&response)).unwrap();
+    let codes: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, DEFAULT_GAME_MARKETS);
+    assert_eq!(body[0]["trade_price"].as_f64(), Some(1000.5));
+    assert_eq!(body[0]["change"], "FALL");
+}
