@@ -185,6 +185,7 @@ def build_session(master=None):
         builder = builder.master(master)
     return (builder.config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", os.environ.get("COINKING_SPARK_SHUFFLE_PARTITIONS", "8"))
             .getOrCreate())
 

@@ -4,15 +4,15 @@
 //! No Lambda links this crate (DataFusion is heavy).
 //!
 //! Module map, in the order a run flows through it:
-//! - [`storage`]: input/output locations (local directory or `s3://`), paginated listing,
+//! - [`storage`] — input/output locations (local directory or `s3://`), paginated listing,
 //!   atomic writes;
-//! - [`engine`]: DataFusion: deduplication by event_id, the 0.9 quantile, the aggregates;
-//! - [`results`]: the 20 results' shapes and rules as pure functions of the aggregates;
-//! - [`users`]: the per-player summaries;
-//! - [`run`]: [`run_analysis`] (list → analyze → write results, users, manifest last) and the
+//! - [`engine`] — DataFusion: deduplication by event_id, the 0.9 quantile, the aggregates;
+//! - [`results`] — the 20 results' shapes and rules as pure functions of the aggregates;
+//! - [`users`] — the per-player summaries;
+//! - [`run`] — [`run_analysis`] (list → analyze → write results, users, manifest last) and the
 //!   local scheduler [`run_every`];
-//! - [`fixture`]: writes games as Parquet in the archive's exact schema (tests, tools);
-//! - [`error`]: [`AnalyticsError`].
+//! - [`fixture`] — writes games as Parquet in the archive's exact schema (tests, tools);
+//! - [`error`] — [`AnalyticsError`].
 //!
 //! Every semantic choice is documented in `docs/ANALYTICS.md`.
 

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! The embedded engine end to end on tiny hand-made lakes: every expected value below is worked
 //! out by hand from the games listed in the test.
 
