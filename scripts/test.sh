@@ -75,3 +75,7 @@ else
     stage "cargo test" cargo test "${selection[@]}" --all-targets --no-fail-fast
 fi
 stage "doc tests" cargo test "${selection[@]}" --doc
+# The Spark job's pure rules (its parity with the engine is a Rust test: coinking-analytics `it`).
+if [[ ${selection[*]} == --workspace ]]; then
+    stage "analytics pytest" bash -c 'cd analytics && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
+fi

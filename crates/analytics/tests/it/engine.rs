@@ -296,3 +296,39 @@ async fn ties_at_the_quantile_are_all_in_the_top() {
     assert_eq!(manifest.top_10_percent_threshold, Some(9e9));
     assert_eq!(manifest.top_10_percent_games, 3);
 }
+
+#[tokio::test]
+async fn scheduler_runs_at_once_and_stops_on_shutdown() {
+    let lake = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    write_file(
+        lake.path(),
+        "clickstream/dt=2024-11-25/hour=00/x.parquet",
+        &[game("33333333-3333-4333-8333-333333333333", "kim", 2e9)],
+    );
+    let config = AnalyzeConfig::new(
+        Location::Local(lake.path().to_path_buf()),
+        Location::Local(out.path().to_path_buf()),
+    );
+    let manifest_path = out.path().join("analysis/_manifest.json");
+    let watched = manifest_path.clone();
+    // Shut down as soon as the first run's manifest exists (bounded: 30 s).
+    let shutdown = async move {
+        for _ in 0..300 {
+            if watched.exists() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        coinking_analytics::run_every(config, std::time::Duration::from_secs(3600), shutdown),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        read(out.path(), "analysis/_manifest.json")["game_count"],
+        json!(1)
+    );
+}
