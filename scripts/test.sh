@@ -67,7 +67,11 @@ eval "$(services env)"
 env | grep '^COINKING_' | sort
 
 selection=("$@")
-if ((${#selection[@]} == 0)); then selection=(--workspace); fi
+full_run=false
+if ((${#selection[@]} == 0)); then
+    selection=(--workspace)
+    full_run=true
+fi
 # Every feature: the kafka adapter's tests need `coinking-adapters/kafka`, which the Lambdas
 # leave off.
 selection+=(--all-features)
@@ -78,3 +82,7 @@ else
     stage "cargo test" cargo test "${selection[@]}" --all-targets --no-fail-fast
 fi
 stage "doc tests" cargo test "${selection[@]}" --doc
+# The Spark job's pure rules (its parity with the engine is a Rust test: coinking-analytics `it`).
+if [[ $full_run == true ]]; then
+    stage "analytics pytest" bash -c 'cd analytics && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
+fi

@@ -1,0 +1,44 @@
+//! `coinking-analyze --input <dir|s3://bucket/prefix> --output <dir|s3://bucket/prefix>`: one
+//! analysis run with the embedded engine (prints the manifest as JSON on stdout).
+
+use anyhow::Context;
+use clap::Parser;
+use coinking_analytics::{AnalyzeConfig, Location, run_analysis};
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Compute the clickstream analysis (20 results, per-player summaries) with DataFusion"
+)]
+struct Args {
+    /// Lake root: games are read from <input>/clickstream/.
+    #[arg(long)]
+    input: String,
+    /// Output root: results go to <output>/analysis/.
+    #[arg(long)]
+    output: String,
+    /// Parallelism (default: number of cores).
+    #[arg(long)]
+    partitions: Option<usize>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = AnalyzeConfig::new(
+        Location::parse(&args.input).context("--input")?,
+        Location::parse(&args.output).context("--output")?,
+    );
+    if let Some(partitions) = args.partitions {
+        config.target_partitions = partitions;
+    }
+    let manifest = run_analysis(&config).await.context("analysis failed")?;
+    println!("{}", serde_json::to_string(&manifest)?);
+    Ok(())
+}

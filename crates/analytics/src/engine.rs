@@ -1,0 +1,387 @@
+//! The DataFusion side: Parquet in, [`PopulationStats`] and [`PlayerAggregate`]s out.
+//!
+//! Steps: register the listed files as one table (`raw`), deduplicate by `event_id` into an
+//! in-memory table `games` (only the columns the results use), compute the 0.9 quantile of
+//! balance from the sorted balances, then run one small aggregate query per statistic over
+//! `games` and over `top` (`balance >= q`), and three per-player queries.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Float64Type, Int64Type};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::{SessionConfig, SessionContext, col, lit};
+use url::Url;
+
+use crate::error::AnalyticsError;
+use crate::results::{GroupStat, PopulationStats, TOP_QUANTILE, quantile_sorted};
+use crate::storage::{InputFile, Store};
+use crate::users::{PlayerAggregate, PopulationContext};
+
+/// Which row of a duplicated `event_id` is kept: the earliest `received_at`, then the smallest
+/// value of every column an output depends on, in this order (docs/ANALYTICS.md). Rows that tie
+/// on all of them are indistinguishable to every result, so which one survives cannot matter.
+const DEDUP_ORDER: &str = "received_at, user_name, balance, leverage, ai_recommend_1, \
+    ai_recommend_2, remaining_time_1, remaining_time_2, remaining_time_3, \
+    user_sell_time_1['time'], user_sell_time_2['time'], user_sell_time_3['time'], \
+    user_sell_time_1['coin'], user_sell_time_2['coin'], user_sell_time_3['coin'], \
+    array_to_string(coins, ',')";
+
+/// Everything the outputs are computed from.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOutput {
+    /// Rows read (before deduplication).
+    pub rows_read: u64,
+    pub all: PopulationStats,
+    pub top: PopulationStats,
+    /// `None` when there are no games.
+    pub top_threshold: Option<f64>,
+    pub players: Vec<PlayerAggregate>,
+    pub context: Option<PopulationContext>,
+}
+
+/// Runs the analysis over `files` (already listed from `store`).
+pub async fn analyze(
+    store: &Store,
+    files: &[InputFile],
+    target_partitions: usize,
+) -> Result<EngineOutput, AnalyticsError> {
+    if files.is_empty() {
+        return Ok(EngineOutput::default());
+    }
+    let config = SessionConfig::new()
+        .with_target_partitions(target_partitions.max(1))
+        .with_information_schema(false);
+    let ctx = SessionContext::new_with_config(config);
+    let base = Url::parse(&store.url_base).map_err(|e| AnalyticsError::InvalidLocation {
+        location: store.url_base.clone(),
+        reason: e.to_string(),
+    })?;
+    ctx.register_object_store(&base, Arc::clone(&store.store));
+
+    let mut urls = Vec::with_capacity(files.len());
+    for file in files {
+        urls.push(ListingTableUrl::parse(&file.url)?);
+    }
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        // dt=/hour= are path partitions only; the file carries received_at itself.
+        .with_table_partition_cols(vec![]);
+    let table_config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .infer_schema(&ctx.state())
+        .await?;
+    ctx.register_table("raw", Arc::new(ListingTable::try_new(table_config)?))?;
+
+    let rows_read = single_i64(&ctx, "SELECT count(*) FROM raw").await? as u64;
+    let games_sql = format!(
+        "SELECT user_name, coins, CAST(leverage AS BIGINT) AS leverage, \
+                ai_recommend_1 AS ai1, ai_recommend_2 AS ai2, \
+                remaining_time_1 AS rt1, remaining_time_2 AS rt2, remaining_time_3 AS rt3, \
+                user_sell_time_1['coin'] AS sc1, user_sell_time_1['time'] AS st1, \
+                user_sell_time_2['coin'] AS sc2, user_sell_time_2['time'] AS st2, \
+                user_sell_time_3['coin'] AS sc3, user_sell_time_3['time'] AS st3, \
+                balance \
+         FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY {DEDUP_ORDER}) AS rn \
+               FROM raw) \
+         WHERE rn = 1"
+    );
+    let games = ctx.sql(&games_sql).await?.cache().await?;
+    ctx.register_table("games", games.clone().into_view())?;
+
+    let mut balances = f64_column(
+        games
+            .clone()
+            .select(vec![col("balance")])?
+            .collect()
+            .await?,
+        0,
+    )?;
+    balances.sort_unstable_by(f64::total_cmp);
+    let threshold = quantile_sorted(&balances, TOP_QUANTILE);
+    let Some(q) = threshold else {
+        return Ok(EngineOutput {
+            rows_read,
+            ..EngineOutput::default()
+        });
+    };
+    let top = games.filter(col("balance").gt_eq(lit(q)))?;
+    ctx.register_table("top", top.into_view())?;
+
+    let all = population(&ctx, "games").await?;
+    let top = population(&ctx, "top").await?;
+    let mut players = players(&ctx).await?;
+
+    let mut bests: Vec<f64> = players.iter().map(|p| p.best_balance).collect();
+    bests.sort_unstable_by(f64::total_cmp);
+    for player in &mut players {
+        let best = player.best_balance;
+        player.games_below_best = balances.partition_point(|b| *b < best) as u64;
+        player.players_below = bests.partition_point(|b| *b < best) as u64;
+    }
+    let context = PopulationContext {
+        games: all.games,
+        players: players.len() as u64,
+        avg_sell_time: all.avg_sell_time.map(|t| t.unwrap_or(0.0)),
+        top_avg_sell_time: top.avg_sell_time.map(|t| t.unwrap_or(0.0)),
+        top_threshold: q,
+    };
+    Ok(EngineOutput {
+        rows_read,
+        all,
+        top,
+        top_threshold: Some(q),
+        players,
+        context: Some(context),
+    })
+}
+
+/// The statistics of one population (`games` or `top`).
+async fn population(ctx: &SessionContext, table: &str) -> Result<PopulationStats, AnalyticsError> {
+    let totals = ctx
+        .sql(&format!(
+            "SELECT count(*), avg(balance), avg(rt1), avg(rt2), avg(rt3), avg(st1), avg(st2), avg(st3) \
+             FROM {table}"
+        ))
+        .await?
+        .collect()
+        .await?;
+    let mut stats = PopulationStats::default();
+    if let Some(batch) = totals.iter().find(|b| b.num_rows() > 0) {
+        stats.games = i64_at(batch, 0, 0)? as u64;
+        stats.avg_balance = opt_f64_at(batch, 1, 0)?;
+        for stage in 0..3 {
+            stats.avg_remaining_time[stage] = opt_f64_at(batch, 2 + stage, 0)?;
+            stats.avg_sell_time[stage] = opt_f64_at(batch, 5 + stage, 0)?;
+        }
+    }
+
+    for batch in query(
+        ctx,
+        &format!("SELECT leverage, count(*), avg(balance) FROM {table} GROUP BY leverage"),
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            stats.leverage.push(GroupStat {
+                key: i64_at(&batch, 0, row)?,
+                count: i64_at(&batch, 1, row)? as u64,
+                avg_balance: f64_at(&batch, 2, row)?,
+            });
+        }
+    }
+    stats.ai_recommend_1 = bool_groups(ctx, table, "ai1").await?;
+    stats.ai_recommend_2 = bool_groups(ctx, table, "ai2").await?;
+
+    for batch in query(
+        ctx,
+        &format!(
+            "SELECT coin, count(*) FROM (SELECT unnest(coins) AS coin FROM {table}) GROUP BY coin"
+        ),
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            stats
+                .coin_picks
+                .push((string_at(&batch, 0, row)?, i64_at(&batch, 1, row)? as u64));
+        }
+    }
+    for batch in query(
+        ctx,
+        &format!(
+            "SELECT coin, avg(t) FROM ( \
+            SELECT sc1 AS coin, st1 AS t FROM {table} \
+            UNION ALL SELECT sc2 AS coin, st2 AS t FROM {table} \
+            UNION ALL SELECT sc3 AS coin, st3 AS t FROM {table}) \
+         GROUP BY coin"
+        ),
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            stats
+                .coin_sell_time
+                .push((string_at(&batch, 0, row)?, f64_at(&batch, 1, row)?));
+        }
+    }
+    Ok(stats)
+}
+
+async fn bool_groups(
+    ctx: &SessionContext,
+    table: &str,
+    column: &str,
+) -> Result<Vec<GroupStat<bool>>, AnalyticsError> {
+    let mut groups = Vec::new();
+    for batch in query(
+        ctx,
+        &format!("SELECT {column}, count(*), avg(balance) FROM {table} GROUP BY {column}"),
+    )
+    .await?
+    {
+        let keys = batch.column(0).as_boolean_opt().ok_or_else(|| {
+            AnalyticsError::Unexpected(format!("{column}: expected a boolean column"))
+        })?;
+        for row in 0..batch.num_rows() {
+            groups.push(GroupStat {
+                key: keys.value(row),
+                count: i64_at(&batch, 1, row)? as u64,
+                avg_balance: f64_at(&batch, 2, row)?,
+            });
+        }
+    }
+    Ok(groups)
+}
+
+/// Per-player aggregates, sorted by user name.
+async fn players(ctx: &SessionContext) -> Result<Vec<PlayerAggregate>, AnalyticsError> {
+    let mut by_name: BTreeMap<String, PlayerAggregate> = BTreeMap::new();
+    for batch in query(
+        ctx,
+        "SELECT user_name, count(*), max(balance), avg(balance), \
+                sum(CASE WHEN ai1 THEN 1 ELSE 0 END), sum(CASE WHEN ai2 THEN 1 ELSE 0 END), \
+                avg(st1), avg(st2), avg(st3) \
+         FROM games GROUP BY user_name",
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            let user_name = string_at(&batch, 0, row)?;
+            by_name.insert(
+                user_name.clone(),
+                PlayerAggregate {
+                    user_name,
+                    games: i64_at(&batch, 1, row)? as u64,
+                    best_balance: f64_at(&batch, 2, row)?,
+                    avg_balance: f64_at(&batch, 3, row)?,
+                    ai_recommend_1_used: i64_at(&batch, 4, row)? as u64,
+                    ai_recommend_2_used: i64_at(&batch, 5, row)? as u64,
+                    avg_sell_time: [
+                        f64_at(&batch, 6, row)?,
+                        f64_at(&batch, 7, row)?,
+                        f64_at(&batch, 8, row)?,
+                    ],
+                    ..PlayerAggregate::default()
+                },
+            );
+        }
+    }
+    let missing = |name: &str| AnalyticsError::Unexpected(format!("player `{name}` vanished"));
+    for batch in query(
+        ctx,
+        "SELECT user_name, count(*) FROM top GROUP BY user_name",
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            let name = string_at(&batch, 0, row)?;
+            let player = by_name.get_mut(&name).ok_or_else(|| missing(&name))?;
+            player.top_games = i64_at(&batch, 1, row)? as u64;
+        }
+    }
+    for batch in query(
+        ctx,
+        "SELECT user_name, leverage, count(*) FROM games GROUP BY user_name, leverage",
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            let name = string_at(&batch, 0, row)?;
+            let player = by_name.get_mut(&name).ok_or_else(|| missing(&name))?;
+            player
+                .leverage
+                .push((i64_at(&batch, 1, row)?, i64_at(&batch, 2, row)? as u64));
+        }
+    }
+    for batch in query(
+        ctx,
+        "SELECT user_name, coin, count(*) \
+         FROM (SELECT user_name, unnest(coins) AS coin FROM games) GROUP BY user_name, coin",
+    )
+    .await?
+    {
+        for row in 0..batch.num_rows() {
+            let name = string_at(&batch, 0, row)?;
+            let player = by_name.get_mut(&name).ok_or_else(|| missing(&name))?;
+            player
+                .coin_picks
+                .push((string_at(&batch, 1, row)?, i64_at(&batch, 2, row)? as u64));
+        }
+    }
+    Ok(by_name.into_values().collect())
+}
+
+async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, AnalyticsError> {
+    Ok(ctx.sql(sql).await?.collect().await?)
+}
+
+async fn single_i64(ctx: &SessionContext, sql: &str) -> Result<i64, AnalyticsError> {
+    let batches = query(ctx, sql).await?;
+    let batch = batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| AnalyticsError::Unexpected(format!("no row from `{sql}`")))?;
+    i64_at(batch, 0, 0)
+}
+
+fn column_error(index: usize, expected: &str) -> AnalyticsError {
+    AnalyticsError::Unexpected(format!("column {index}: expected {expected}"))
+}
+
+fn i64_at(batch: &RecordBatch, index: usize, row: usize) -> Result<i64, AnalyticsError> {
+    let column = batch.column(index);
+    let values = column
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| column_error(index, "Int64"))?;
+    if values.is_null(row) {
+        return Err(column_error(index, "a non-null Int64"));
+    }
+    Ok(values.value(row))
+}
+
+fn opt_f64_at(
+    batch: &RecordBatch,
+    index: usize,
+    row: usize,
+) -> Result<Option<f64>, AnalyticsError> {
+    let values = batch
+        .column(index)
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(|| column_error(index, "Float64"))?;
+    Ok((!values.is_null(row)).then(|| values.value(row)))
+}
+
+fn f64_at(batch: &RecordBatch, index: usize, row: usize) -> Result<f64, AnalyticsError> {
+    opt_f64_at(batch, index, row)?.ok_or_else(|| column_error(index, "a non-null Float64"))
+}
+
+fn string_at(batch: &RecordBatch, index: usize, row: usize) -> Result<String, AnalyticsError> {
+    let column = batch.column(index);
+    if let Some(values) = column.as_string_opt::<i32>() {
+        return Ok(values.value(row).to_owned());
+    }
+    if let Some(values) = column.as_string_view_opt() {
+        return Ok(values.value(row).to_owned());
+    }
+    if let Some(values) = column.as_string_opt::<i64>() {
+        return Ok(values.value(row).to_owned());
+    }
+    Err(column_error(index, "a string"))
+}
+
+fn f64_column(batches: Vec<RecordBatch>, index: usize) -> Result<Vec<f64>, AnalyticsError> {
+    let mut values = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    for batch in batches {
+        let column = batch
+            .column(index)
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| column_error(index, "Float64"))?;
+        values.extend(column.iter().flatten());
+    }
+    Ok(values)
+}

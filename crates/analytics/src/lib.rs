@@ -1,0 +1,29 @@
+//! The embedded analytics engine: the 20 clickstream results and per-player summaries computed
+//! with DataFusion over the archived Parquet (`clickstream/dt=…/hour=…/*.parquet`), written as
+//! `analysis/*.json`. The same results come from the Spark job in `analytics/` (parity-tested).
+//! No Lambda links this crate (DataFusion is heavy).
+//!
+//! Module map, in the order a run flows through it:
+//! - [`storage`] — input/output locations (local directory or `s3://`), paginated listing,
+//!   atomic writes;
+//! - [`engine`] — DataFusion: deduplication by event_id, the 0.9 quantile, the aggregates;
+//! - [`results`] — the 20 results' shapes and rules as pure functions of the aggregates;
+//! - [`users`] — the per-player summaries;
+//! - [`run`] — [`run_analysis`] (list → analyze → write results, users, manifest last) and the
+//!   local scheduler [`run_every`];
+//! - [`fixture`] — writes games as Parquet in the archive's exact schema (tests, tools);
+//! - [`error`] — [`AnalyticsError`].
+//!
+//! Every semantic choice is documented in `docs/ANALYTICS.md`.
+
+pub mod engine;
+pub mod error;
+pub mod fixture;
+pub mod results;
+pub mod run;
+pub mod storage;
+pub mod users;
+
+pub use error::AnalyticsError;
+pub use run::{AnalyzeConfig, DEFAULT_INTERVAL, Manifest, run_analysis, run_every};
+pub use storage::{Location, S3Settings};

@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used)]
+//! The engine's integration tests, in one binary (each test binary links DataFusion, about 1 GB
+//! with debug info, so one binary instead of three):
+//! - `engine`: hand-made lakes with hand-computed results;
+//! - `parity`: the embedded engine and the Spark job on 100,000 generated games;
+//! - `s3`: S3 in and out through the stand-in, served by the get-user-analysis handler.
+
+mod engine;
+mod parity;
+mod s3;

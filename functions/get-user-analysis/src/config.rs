@@ -1,0 +1,108 @@
+//! Typed configuration, read once at start from the environment (the variables template.yaml
+//! declares for this function).
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `COINKING_ANALYSIS_BUCKET` | unset | S3 bucket holding `analysis/…`; when unset, `COINKING_ANALYSIS_DIR` is used |
+//! | `COINKING_ANALYSIS_PREFIX` | empty | key prefix inside the bucket |
+//! | `COINKING_ANALYSIS_DIR` | `./lake` | local output root (the local platform) |
+//! | `COINKING_ANALYSIS_INTERVAL_SECS` | `60` | the analysis schedule, for `Cache-Control` |
+//! | `COINKING_CORS_ORIGINS` | empty | comma-separated allowed origins (`*` for any) |
+
+use std::path::PathBuf;
+
+/// Where the analysis is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    S3 { bucket: String, prefix: String },
+    Dir(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub source: Source,
+    pub interval_secs: u64,
+    pub cors_origins: Vec<String>,
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {rule}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub rule: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let non_empty = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let source = match non_empty("COINKING_ANALYSIS_BUCKET") {
+            Some(bucket) => Source::S3 {
+                bucket,
+                prefix: non_empty("COINKING_ANALYSIS_PREFIX").unwrap_or_default(),
+            },
+            None => Source::Dir(PathBuf::from(
+                non_empty("COINKING_ANALYSIS_DIR").unwrap_or_else(|| "lake".to_owned()),
+            )),
+        };
+        let interval_secs = match non_empty("COINKING_ANALYSIS_INTERVAL_SECS") {
+            None => 60,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(secs) if secs > 0 => secs,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "COINKING_ANALYSIS_INTERVAL_SECS",
+                        rule: format!("must be a positive whole number of seconds, got `{text}`"),
+                    });
+                }
+            },
+        };
+        let cors_origins = non_empty("COINKING_CORS_ORIGINS")
+            .map(|list| {
+                list.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            source,
+            interval_secs,
+            cors_origins,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_wins_over_directory_and_interval_must_be_positive() {
+        let config = Config::from_lookup(|name| match name {
+            "COINKING_ANALYSIS_BUCKET" => Some("lake".into()),
+            "COINKING_ANALYSIS_PREFIX" => Some("p".into()),
+            "COINKING_CORS_ORIGINS" => Some("https://a.example, https://b.example".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            config.source,
+            Source::S3 {
+                bucket: "lake".into(),
+                prefix: "p".into()
+            }
+        );
+        assert_eq!(config.interval_secs, 60);
+        assert_eq!(config.cors_origins.len(), 2);
+        let error = Config::from_lookup(|name| {
+            (name == "COINKING_ANALYSIS_INTERVAL_SECS").then(|| "0".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(error.variable, "COINKING_ANALYSIS_INTERVAL_SECS");
+    }
+}

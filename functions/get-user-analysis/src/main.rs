@@ -1,0 +1,49 @@
+//! The get-user-analysis Lambda's entry: tracing, config, the reader, then the handler loop.
+
+use get_user_analysis::config::Source;
+use get_user_analysis::{Config, Deps, DirReader, S3Reader, handler};
+use lambda_http::{Error, Request, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let json = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr);
+    if json {
+        subscriber.json().init();
+    } else {
+        subscriber.init();
+    }
+    let config = Config::from_env()?;
+    match config.source.clone() {
+        Source::S3 { bucket, prefix } => {
+            let settings = coinking_adapters::AwsSettings::from_env()?;
+            let sdk = coinking_adapters::aws::sdk_config(&settings).await;
+            let client = coinking_adapters::aws::s3_client(&sdk, &settings);
+            let deps = Deps {
+                reader: S3Reader::new(client, bucket, &prefix),
+                config,
+            };
+            run(service_fn(|request: Request| {
+                let deps = &deps;
+                async move { Ok::<_, Error>(handler(deps, request).await) }
+            }))
+            .await
+        }
+        Source::Dir(root) => {
+            let deps = Deps {
+                reader: DirReader::new(root),
+                config,
+            };
+            run(service_fn(|request: Request| {
+                let deps = &deps;
+                async move { Ok::<_, Error>(handler(deps, request).await) }
+            }))
+            .await
+        }
+    }
+}
