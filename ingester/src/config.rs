@@ -176,20 +176,33 @@ impl IngesterConfig {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, IngesterError> {
         let mut config: IngesterConfig = match toml_text {
-            Some(text) => toml::from_str(text).map_err(|error| invalid("config", error.to_string()))?,
+            Some(text) => {
+                toml::from_str(text).map_err(|error| invalid("config", error.to_string()))?
+            }
             None => IngesterConfig::default(),
         };
         let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
         let millis = |name: &'static str, value: String| {
-            value.trim().parse::<u64>().map_err(|_| invalid(name, "must be a whole number of milliseconds"))
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| invalid(name, "must be a whole number of milliseconds"))
         };
         if let Some(url) = var("COINKING_UPBIT_URL") {
             config.source.url = url;
         }
         if let Some(list) = var("COINKING_MARKETS") {
             let mut codes = Vec::new();
-            for code in list.split(',').map(str::trim).filter(|code| !code.is_empty()) {
-                codes.push(MarketCode::parse(code).map_err(|error| invalid("COINKING_MARKETS", format!("`{code}`: {error}")))?);
+            for code in list
+                .split(',')
+                .map(str::trim)
+                .filter(|code| !code.is_empty())
+            {
+                codes.push(
+                    MarketCode::parse(code).map_err(|error| {
+                        invalid("COINKING_MARKETS", format!("`{code}`: {error}"))
+                    })?,
+                );
             }
             config.source.codes = codes;
         }
@@ -212,7 +225,12 @@ impl IngesterConfig {
             config.stream.table = table;
         }
         if let Some(listen) = var("COINKING_HTTP_LISTEN") {
-            config.http.listen = listen.trim().parse().map_err(|_| invalid("COINKING_HTTP_LISTEN", "must be host:port, e.g. 0.0.0.0:9400"))?;
+            config.http.listen = listen.trim().parse().map_err(|_| {
+                invalid(
+                    "COINKING_HTTP_LISTEN",
+                    "must be host:port, e.g. 0.0.0.0:9400",
+                )
+            })?;
         }
         config.validate()?;
         Ok(config)
@@ -223,7 +241,13 @@ impl IngesterConfig {
         if self.kafka.brokers.trim().is_empty() {
             return Err(invalid("kafka.brokers", "must not be empty"));
         }
-        for (field, topic) in [("kafka.ticker_topic", &self.kafka.ticker_topic), ("kafka.trade_topic", &self.kafka.trade_topic), ("kafka.dlq_topic", &self.kafka.dlq_topic), ("kafka.group_id", &self.kafka.group_id), ("stream.table", &self.stream.table)] {
+        for (field, topic) in [
+            ("kafka.ticker_topic", &self.kafka.ticker_topic),
+            ("kafka.trade_topic", &self.kafka.trade_topic),
+            ("kafka.dlq_topic", &self.kafka.dlq_topic),
+            ("kafka.group_id", &self.kafka.group_id),
+            ("stream.table", &self.stream.table),
+        ] {
             if topic.trim().is_empty() {
                 return Err(invalid(field, "must not be empty"));
             }
@@ -231,7 +255,13 @@ impl IngesterConfig {
         if self.kafka.partitions < 1 {
             return Err(invalid("kafka.partitions", "must be at least 1"));
         }
-        for (field, value) in [("stream.window_ms", self.stream.window_ms), ("kafka.session_timeout_ms", self.kafka.session_timeout_ms), ("kafka.delivery_timeout_ms", self.kafka.delivery_timeout_ms), ("drain_timeout_ms", self.drain_timeout_ms), ("catalog.timeout_ms", self.catalog.timeout_ms)] {
+        for (field, value) in [
+            ("stream.window_ms", self.stream.window_ms),
+            ("kafka.session_timeout_ms", self.kafka.session_timeout_ms),
+            ("kafka.delivery_timeout_ms", self.kafka.delivery_timeout_ms),
+            ("drain_timeout_ms", self.drain_timeout_ms),
+            ("catalog.timeout_ms", self.catalog.timeout_ms),
+        ] {
             if value == 0 {
                 return Err(invalid(field, "must be greater than zero"));
             }
@@ -301,12 +331,25 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_name_the_field() {
-        let unknown = IngesterConfig::from_parts(Some("[stream]\nwindow = 5\n"), no_env).unwrap_err();
-        assert!(unknown.to_string().contains("unknown field `window`"), "{unknown}");
-        let zero = IngesterConfig::from_parts(Some("[stream]\nwindow_ms = 0\n"), no_env).unwrap_err();
-        assert_eq!(zero.to_string(), "config stream.window_ms: must be greater than zero");
+        let unknown =
+            IngesterConfig::from_parts(Some("[stream]\nwindow = 5\n"), no_env).unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown field `window`"),
+            "{unknown}"
+        );
+        let zero =
+            IngesterConfig::from_parts(Some("[stream]\nwindow_ms = 0\n"), no_env).unwrap_err();
+        assert_eq!(
+            zero.to_string(),
+            "config stream.window_ms: must be greater than zero"
+        );
         let env = |name: &str| (name == "COINKING_MARKETS").then(|| "BTC".to_owned());
         let market = IngesterConfig::from_parts(None, env).unwrap_err();
-        assert!(market.to_string().starts_with("config COINKING_MARKETS: `BTC`"), "{market}");
+        assert!(
+            market
+                .to_string()
+                .starts_with("config COINKING_MARKETS: `BTC`"),
+            "{market}"
+        );
     }
 }

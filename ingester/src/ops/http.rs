@@ -59,7 +59,13 @@ async fn handle(mut stream: TcpStream, registry: &Registry) -> std::io::Result<(
         }
         head.extend_from_slice(&buffer[..read]);
         if head.len() > MAX_REQUEST_BYTES {
-            return respond(&mut stream, 431, "application/json", &error_body("request_too_large", "request: head larger than 8 KiB")).await;
+            return respond(
+                &mut stream,
+                431,
+                "application/json",
+                &error_body("request_too_large", "request: head larger than 8 KiB"),
+            )
+            .await;
         }
     }
     let text = String::from_utf8_lossy(&head);
@@ -75,10 +81,21 @@ async fn handle(mut stream: TcpStream, registry: &Registry) -> std::io::Result<(
 pub fn route(method: &str, path: &str, registry: &Registry) -> (u16, &'static str, String) {
     const JSON: &str = "application/json";
     if !matches!(path, "/healthz" | "/readyz" | "/metrics") {
-        return (404, JSON, error_body("not_found", &format!("path: `{path}` is not one of /healthz, /readyz, /metrics")));
+        return (
+            404,
+            JSON,
+            error_body(
+                "not_found",
+                &format!("path: `{path}` is not one of /healthz, /readyz, /metrics"),
+            ),
+        );
     }
     if method != "GET" {
-        return (405, JSON, error_body("method_not_allowed", "method: must be GET"));
+        return (
+            405,
+            JSON,
+            error_body("method_not_allowed", "method: must be GET"),
+        );
     }
     match path {
         "/healthz" => (200, JSON, r#"{"status":"ok"}"#.to_owned()),
@@ -86,7 +103,11 @@ pub fn route(method: &str, path: &str, registry: &Registry) -> (u16, &'static st
             Ok(()) => (200, JSON, r#"{"status":"ready"}"#.to_owned()),
             Err(problems) => (503, JSON, error_body("not_ready", &problems.join("; "))),
         },
-        _ => (200, "text/plain; version=0.0.4; charset=utf-8", registry.render()),
+        _ => (
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            registry.render(),
+        ),
     }
 }
 
@@ -94,7 +115,12 @@ fn error_body(code: &str, message: &str) -> String {
     serde_json::json!({"error": {"code": code, "message": message}}).to_string()
 }
 
-async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &str) -> std::io::Result<()> {
+async fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    body: &str,
+) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         404 => "Not Found",
@@ -129,6 +155,9 @@ mod tests {
         assert_eq!(status, 404);
         assert!(body.contains("path: `/nope`"), "{body}");
         let (status, content_type, _) = route("GET", "/metrics", &registry);
-        assert_eq!((status, content_type), (200, "text/plain; version=0.0.4; charset=utf-8"));
+        assert_eq!(
+            (status, content_type),
+            (200, "text/plain; version=0.0.4; charset=utf-8")
+        );
     }
 }

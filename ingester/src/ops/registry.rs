@@ -78,7 +78,11 @@ impl Registry {
         if self.source.get().is_none() && self.stream.get().is_none() {
             problems.push("starting: no stage registered yet");
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 
     /// Prometheus text exposition format 0.0.4.
@@ -87,53 +91,192 @@ impl Registry {
         if let (Some(source), Some(transform)) = (self.source.get(), self.transform.get()) {
             let s = source.snapshot();
             let t = transform.snapshot();
-            family(&mut out, "messages_in_total", "counter", "Upbit messages decoded, by type.");
-            for (label, value) in [("ticker", t.tickers), ("trade", t.trades), ("status", t.statuses), ("error", t.upbit_errors)] {
+            family(
+                &mut out,
+                "messages_in_total",
+                "counter",
+                "Upbit messages decoded, by type.",
+            );
+            for (label, value) in [
+                ("ticker", t.tickers),
+                ("trade", t.trades),
+                ("status", t.statuses),
+                ("error", t.upbit_errors),
+            ] {
                 sample(&mut out, "messages_in_total", Some(("type", label)), value);
             }
-            family(&mut out, "parse_errors_total", "counter", "Malformed Upbit messages dropped, by reason.");
+            family(
+                &mut out,
+                "parse_errors_total",
+                "counter",
+                "Malformed Upbit messages dropped, by reason.",
+            );
             for (kind, value) in PARSE_ERROR_KINDS.iter().zip(t.parse_errors) {
                 sample(&mut out, "parse_errors_total", Some(("kind", kind)), value);
             }
-            family(&mut out, "source_frames_total", "counter", "WebSocket frames received.");
-            sample(&mut out, "source_frames_total", Some(("kind", "binary")), s.binary_frames);
-            sample(&mut out, "source_frames_total", Some(("kind", "text")), s.text_frames);
-            simple(&mut out, "connects_total", "counter", "WebSocket connections established.", s.connects);
-            simple(&mut out, "reconnects_total", "counter", "WebSocket connections lost and replaced.", s.reconnects);
-            simple(&mut out, "connect_failures_total", "counter", "WebSocket connect attempts that failed.", s.connect_failures);
-            simple(&mut out, "rate_limited_total", "counter", "Connects refused with HTTP 429/418.", s.rate_limited);
-            simple(&mut out, "gaps_total", "counter", "Data gaps: no frame within the watchdog period.", s.watchdog_fires);
+            family(
+                &mut out,
+                "source_frames_total",
+                "counter",
+                "WebSocket frames received.",
+            );
+            sample(
+                &mut out,
+                "source_frames_total",
+                Some(("kind", "binary")),
+                s.binary_frames,
+            );
+            sample(
+                &mut out,
+                "source_frames_total",
+                Some(("kind", "text")),
+                s.text_frames,
+            );
+            simple(
+                &mut out,
+                "connects_total",
+                "counter",
+                "WebSocket connections established.",
+                s.connects,
+            );
+            simple(
+                &mut out,
+                "reconnects_total",
+                "counter",
+                "WebSocket connections lost and replaced.",
+                s.reconnects,
+            );
+            simple(
+                &mut out,
+                "connect_failures_total",
+                "counter",
+                "WebSocket connect attempts that failed.",
+                s.connect_failures,
+            );
+            simple(
+                &mut out,
+                "rate_limited_total",
+                "counter",
+                "Connects refused with HTTP 429/418.",
+                s.rate_limited,
+            );
+            simple(
+                &mut out,
+                "gaps_total",
+                "counter",
+                "Data gaps: no frame within the watchdog period.",
+                s.watchdog_fires,
+            );
         }
         if let Some(bus) = self.bus.get() {
             let (tickers, trades) = bus.stats();
             let trades = trades.unwrap_or_default();
-            family(&mut out, "messages_out_total", "counter", "Records accepted by the Kafka producer, by type.");
-            sample(&mut out, "messages_out_total", Some(("type", "ticker")), tickers.enqueued);
-            sample(&mut out, "messages_out_total", Some(("type", "trade")), trades.enqueued);
-            simple(&mut out, "producer_queue_depth", "gauge", "Records enqueued but not yet acknowledged.", bus.pending() as u64);
-            simple(&mut out, "delivery_failures_total", "counter", "Kafka deliveries that failed and were retried.", tickers.delivery_failures + trades.delivery_failures);
+            family(
+                &mut out,
+                "messages_out_total",
+                "counter",
+                "Records accepted by the Kafka producer, by type.",
+            );
+            sample(
+                &mut out,
+                "messages_out_total",
+                Some(("type", "ticker")),
+                tickers.enqueued,
+            );
+            sample(
+                &mut out,
+                "messages_out_total",
+                Some(("type", "trade")),
+                trades.enqueued,
+            );
+            simple(
+                &mut out,
+                "producer_queue_depth",
+                "gauge",
+                "Records enqueued but not yet acknowledged.",
+                bus.pending() as u64,
+            );
+            simple(
+                &mut out,
+                "delivery_failures_total",
+                "counter",
+                "Kafka deliveries that failed and were retried.",
+                tickers.delivery_failures + trades.delivery_failures,
+            );
         }
         if let Some(stream) = self.stream.get() {
             let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
             let counters = [
-                ("stream_records_in_total", "Records consumed by the stream stage.", read(&stream.records_in)),
-                ("tickers_written_total", "Latest tickers written.", read(&stream.tickers_written)),
-                ("tickers_stale_total", "Tickers refused as not newer than the stored one.", read(&stream.tickers_stale)),
-                ("tickers_coalesced_total", "Tickers superseded within their window.", read(&stream.tickers_coalesced)),
-                ("candles_written_total", "Candles written.", read(&stream.candles_written)),
-                ("store_writes_total", "Items sent to DynamoDB.", read(&stream.store_writes)),
-                ("dynamodb_retries_total", "Failed stream flushes retried with backoff.", read(&stream.store_retries)),
-                ("dead_letters_total", "Poison records sent to the dead-letter queue.", read(&stream.dead_letters)),
-                ("commits_total", "Offset commits that succeeded.", read(&stream.commits)),
-                ("commit_failures_total", "Offset commits that failed.", read(&stream.commit_failures)),
+                (
+                    "stream_records_in_total",
+                    "Records consumed by the stream stage.",
+                    read(&stream.records_in),
+                ),
+                (
+                    "tickers_written_total",
+                    "Latest tickers written.",
+                    read(&stream.tickers_written),
+                ),
+                (
+                    "tickers_stale_total",
+                    "Tickers refused as not newer than the stored one.",
+                    read(&stream.tickers_stale),
+                ),
+                (
+                    "tickers_coalesced_total",
+                    "Tickers superseded within their window.",
+                    read(&stream.tickers_coalesced),
+                ),
+                (
+                    "candles_written_total",
+                    "Candles written.",
+                    read(&stream.candles_written),
+                ),
+                (
+                    "store_writes_total",
+                    "Items sent to DynamoDB.",
+                    read(&stream.store_writes),
+                ),
+                (
+                    "dynamodb_retries_total",
+                    "Failed stream flushes retried with backoff.",
+                    read(&stream.store_retries),
+                ),
+                (
+                    "dead_letters_total",
+                    "Poison records sent to the dead-letter queue.",
+                    read(&stream.dead_letters),
+                ),
+                (
+                    "commits_total",
+                    "Offset commits that succeeded.",
+                    read(&stream.commits),
+                ),
+                (
+                    "commit_failures_total",
+                    "Offset commits that failed.",
+                    read(&stream.commit_failures),
+                ),
             ];
             for (name, help, value) in counters {
                 simple(&mut out, name, "counter", help, value);
             }
             let lag = stream.consumer_lag.load(Ordering::Relaxed).max(0) as u64;
-            simple(&mut out, "consumer_lag", "gauge", "Sum of high watermark minus committed offset.", lag);
+            simple(
+                &mut out,
+                "consumer_lag",
+                "gauge",
+                "Sum of high watermark minus committed offset.",
+                lag,
+            );
             let assigned = stream.assigned_partitions.load(Ordering::Relaxed).max(0) as u64;
-            simple(&mut out, "assigned_partitions", "gauge", "Partitions held by the consumer.", assigned);
+            simple(
+                &mut out,
+                "assigned_partitions",
+                "gauge",
+                "Partitions held by the consumer.",
+                assigned,
+            );
         }
         out
     }
@@ -171,9 +314,18 @@ mod tests {
         stream.store_retries.fetch_add(3, Ordering::Relaxed);
         registry.register_stream(Arc::clone(&stream));
         let text = registry.render();
-        assert!(text.contains("# TYPE coinking_ingester_dynamodb_retries_total counter\n"), "{text}");
-        assert!(text.contains("\ncoinking_ingester_dynamodb_retries_total 3\n"), "{text}");
-        assert!(!text.contains("messages_in_total"), "no source registered: {text}");
+        assert!(
+            text.contains("# TYPE coinking_ingester_dynamodb_retries_total counter\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\ncoinking_ingester_dynamodb_retries_total 3\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("messages_in_total"),
+            "no source registered: {text}"
+        );
     }
 
     #[test]
@@ -182,7 +334,10 @@ mod tests {
         assert!(registry.readiness().is_err());
         let stream = Arc::new(StreamMetrics::default());
         registry.register_stream(Arc::clone(&stream));
-        assert_eq!(registry.readiness(), Err(vec!["stream: no partition assigned"]));
+        assert_eq!(
+            registry.readiness(),
+            Err(vec!["stream: no partition assigned"])
+        );
         stream.assigned_partitions.store(3, Ordering::Relaxed);
         assert_eq!(registry.readiness(), Ok(()));
     }

@@ -44,9 +44,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = IngesterConfig::load(cli.config.as_deref()).context("configuration")?;
     let registry = Arc::new(Registry::new());
     let stop = Arc::new(watch::Sender::new(false));
-    let (address, http_task) = http::serve(config.http.listen, Arc::clone(&registry), shutdown_signal(&stop))
-        .await
-        .with_context(|| format!("binding the ops endpoint {}", config.http.listen))?;
+    let (address, http_task) = http::serve(
+        config.http.listen,
+        Arc::clone(&registry),
+        shutdown_signal(&stop),
+    )
+    .await
+    .with_context(|| format!("binding the ops endpoint {}", config.http.listen))?;
     info!(%address, "ops endpoints /healthz /readyz /metrics");
 
     let signals = {
@@ -61,16 +65,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut stages: JoinSet<anyhow::Result<()>> = JoinSet::new();
     match &cli.command {
         Command::Ingest(args) => {
-            stages.spawn(ingest(config.clone(), args.clone(), Arc::clone(&registry), shutdown_signal(&stop)));
+            stages.spawn(ingest(
+                config.clone(),
+                args.clone(),
+                Arc::clone(&registry),
+                shutdown_signal(&stop),
+            ));
         }
         Command::Stream => {
-            stages.spawn(stream(config.clone(), config.catalog.fetch, Arc::clone(&registry), shutdown_signal(&stop)));
+            stages.spawn(stream(
+                config.clone(),
+                config.catalog.fetch,
+                Arc::clone(&registry),
+                shutdown_signal(&stop),
+            ));
         }
         Command::Both(args) => {
             // A replay runs without network: the bundled catalog instead of Upbit's.
             let fetch = config.catalog.fetch && !args.source.starts_with("replay:");
-            stages.spawn(stream(config.clone(), fetch, Arc::clone(&registry), shutdown_signal(&stop)));
-            stages.spawn(ingest(config.clone(), args.clone(), Arc::clone(&registry), shutdown_signal(&stop)));
+            stages.spawn(stream(
+                config.clone(),
+                fetch,
+                Arc::clone(&registry),
+                shutdown_signal(&stop),
+            ));
+            stages.spawn(ingest(
+                config.clone(),
+                args.clone(),
+                Arc::clone(&registry),
+                shutdown_signal(&stop),
+            ));
         }
     }
 
@@ -152,7 +176,10 @@ async fn resolve_source(
         return Ok((config.source.url.clone(), None));
     }
     let Some(path) = args.source.strip_prefix("replay:") else {
-        return Err(anyhow!("--source: must be `upbit` or `replay:<capture file>`, got `{}`", args.source));
+        return Err(anyhow!(
+            "--source: must be `upbit` or `replay:<capture file>`, got `{}`",
+            args.source
+        ));
     };
     let simulator = UpbitSimulator::start(SimConfig {
         capture: CaptureSource::File(path.into()),
@@ -172,7 +199,10 @@ async fn ensure_topics(config: &IngesterConfig, topics: &[(&str, i32)]) -> anyho
     }
     let admin = KafkaAdmin::new(&config.kafka_settings())?;
     for (topic, partitions) in topics {
-        admin.ensure_topic(topic, *partitions).await.with_context(|| format!("creating topic {topic}"))?;
+        admin
+            .ensure_topic(topic, *partitions)
+            .await
+            .with_context(|| format!("creating topic {topic}"))?;
     }
     Ok(())
 }
@@ -201,7 +231,9 @@ async fn ingest(
         trades.then_some(config.kafka.trade_topic.as_str()),
     )?);
     registry.register_bus(Arc::clone(&bus));
-    let flush_budget = config.drain_timeout().saturating_sub(Duration::from_secs(5));
+    let flush_budget = config
+        .drain_timeout()
+        .saturating_sub(Duration::from_secs(5));
     let result = run_ingest(source, normalizer, &*bus, shutdown, flush_budget).await;
     if let Some(simulator) = simulator {
         simulator.shutdown().await;
@@ -217,12 +249,21 @@ async fn stream(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let settings = config.kafka_settings();
-    ensure_topics(&config, &[(config.kafka.ticker_topic.as_str(), config.kafka.partitions), (config.kafka.dlq_topic.as_str(), 1)]).await?;
+    ensure_topics(
+        &config,
+        &[
+            (config.kafka.ticker_topic.as_str(), config.kafka.partitions),
+            (config.kafka.dlq_topic.as_str(), 1),
+        ],
+    )
+    .await?;
     let aws_settings = AwsSettings::from_env()?;
     let sdk = aws::sdk_config(&aws_settings).await;
     let client = aws::dynamodb_client(&sdk, &aws_settings);
     if config.stream.create_table {
-        ensure_table(&client, &config.stream.table).await.context("creating the market table")?;
+        ensure_table(&client, &config.stream.table)
+            .await
+            .context("creating the market table")?;
     }
     let store = DynamoDbMarketStore::new(
         client,
@@ -232,7 +273,12 @@ async fn stream(
         },
     );
     let catalog = if fetch_catalog {
-        load_catalog(&config.catalog.rest_base_url, Duration::from_millis(config.catalog.timeout_ms)).await.0
+        load_catalog(
+            &config.catalog.rest_base_url,
+            Duration::from_millis(config.catalog.timeout_ms),
+        )
+        .await
+        .0
     } else {
         Catalog::bundled()
     };
@@ -246,8 +292,17 @@ async fn stream(
         group_id: config.kafka.group_id.clone(),
         window: config.window(),
         max_pending: config.stream.max_pending,
-        drain_timeout: config.drain_timeout().saturating_sub(Duration::from_secs(5)),
+        drain_timeout: config
+            .drain_timeout()
+            .saturating_sub(Duration::from_secs(5)),
     };
-    run_kafka(&settings, &stream_config, processor, &dead_letters, shutdown).await?;
+    run_kafka(
+        &settings,
+        &stream_config,
+        processor,
+        &dead_letters,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "coinking-ingester", version, about = "Upbit → Kafka → DynamoDB market data ingester")]
+#[command(
+    name = "coinking-ingester",
+    version,
+    about = "Upbit → Kafka → DynamoDB market data ingester"
+)]
 pub struct Cli {
     /// TOML configuration file (optional; `COINKING_*` variables override it).
     #[arg(long, global = true, env = "COINKING_INGESTER_CONFIG")]
