@@ -70,9 +70,11 @@ impl Registry {
                 problems.push("source: not connected to upbit");
             }
         }
-        if let Some(stream) = self.stream.get()
-            && stream.assigned_partitions.load(Ordering::Relaxed) <= 0
-        {
+        let unassigned = self
+            .stream
+            .get()
+            .is_some_and(|stream| stream.assigned_partitions.load(Ordering::Relaxed) <= 0);
+        if unassigned {
             problems.push("stream: no partition assigned");
         }
         if self.source.get().is_none() && self.stream.get().is_none() {
