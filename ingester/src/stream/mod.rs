@@ -8,7 +8,7 @@
 //! - [`in_process`]: [`run_in_process`], the same core fed by the in-process bus.
 //! - [`dead_letter`]: the `upbit.dlq` wrapper and its sinks (Kafka, memory).
 //! - [`retry`]: flush retry with capped, jittered backoff.
-//! - [`metrics`]: the stage's counters, [`StreamMetrics`].
+//! - [`metrics`]: the [`StreamMetrics`] counters.
 
 pub mod dead_letter;
 pub mod in_process;

@@ -274,9 +274,11 @@ impl<S: MarketStore> StreamProcessor<S> {
                     }
                 }
             }
-            if let Some(candle) = self.candles.get_mut(&key)
-                && candle.apply(tick)
-            {
+            let changed = self
+                .candles
+                .get_mut(&key)
+                .is_some_and(|candle| candle.apply(tick));
+            if changed {
                 self.dirty.insert(key);
             }
             applied += 1;

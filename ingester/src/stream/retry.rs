@@ -40,9 +40,7 @@ pub async fn flush_with_retry<S: MarketStore>(
         } else {
             tracing::error!(%error, attempt = backoff.attempt(), delay_ms = delay.as_millis() as u64, "stream flush failed permanently, retrying anyway; nothing is committed");
         }
-        if let Some(deadline) = deadline
-            && Instant::now() + delay >= deadline
-        {
+        if deadline.is_some_and(|deadline| Instant::now() + delay >= deadline) {
             return Err(error);
         }
         tokio::time::sleep(delay).await;

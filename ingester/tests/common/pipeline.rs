@@ -158,53 +158,59 @@ impl Pipeline {
         }
     }
 
-    /// High watermark per partition: what the topic holds.
     pub async fn end_offsets(&self) -> BTreeMap<i32, i64> {
-        let consumer: BaseConsumer = consumer_config(&self.settings, &unique("probe"))
-            .create()
-            .unwrap();
-        let topic = self.topic.clone();
-        tokio::task::spawn_blocking(move || {
-            (0..PARTITIONS)
-                .map(|partition| {
-                    let (_, high) = consumer
-                        .fetch_watermarks(&topic, partition, Duration::from_secs(10))
-                        .unwrap();
-                    (partition, high)
-                })
-                .collect()
-        })
-        .await
-        .unwrap()
+        end_offsets(&self.settings, &self.topic).await
     }
 
-    /// The group's committed offset per partition (0 when none).
     pub async fn committed(&self) -> BTreeMap<i32, i64> {
-        let consumer: BaseConsumer = consumer_config(&self.settings, &self.group)
-            .create()
-            .unwrap();
-        let topic = self.topic.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut list = TopicPartitionList::new();
-            for partition in 0..PARTITIONS {
-                list.add_partition(&topic, partition);
-            }
-            let committed = consumer
-                .committed_offsets(list, Duration::from_secs(10))
-                .unwrap();
-            committed
-                .elements()
-                .iter()
-                .map(|element| {
-                    let offset = match element.offset() {
-                        Offset::Offset(offset) => offset,
-                        _ => 0,
-                    };
-                    (element.partition(), offset)
-                })
-                .collect()
-        })
-        .await
-        .unwrap()
+        committed(&self.settings, &self.group, &self.topic).await
     }
+}
+
+/// High watermark per partition: what the topic holds.
+pub async fn end_offsets(settings: &KafkaSettings, topic: &str) -> BTreeMap<i32, i64> {
+    let consumer: BaseConsumer = consumer_config(settings, &unique("probe"))
+        .create()
+        .unwrap();
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || {
+        (0..PARTITIONS)
+            .map(|partition| {
+                let (_, high) = consumer
+                    .fetch_watermarks(&topic, partition, Duration::from_secs(10))
+                    .unwrap();
+                (partition, high)
+            })
+            .collect()
+    })
+    .await
+    .unwrap()
+}
+
+/// The group's committed offset per partition (0 when none).
+pub async fn committed(settings: &KafkaSettings, group: &str, topic: &str) -> BTreeMap<i32, i64> {
+    let consumer: BaseConsumer = consumer_config(settings, group).create().unwrap();
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut list = TopicPartitionList::new();
+        for partition in 0..PARTITIONS {
+            list.add_partition(&topic, partition);
+        }
+        let committed = consumer
+            .committed_offsets(list, Duration::from_secs(10))
+            .unwrap();
+        committed
+            .elements()
+            .iter()
+            .map(|element| {
+                let offset = match element.offset() {
+                    Offset::Offset(offset) => offset,
+                    _ => 0,
+                };
+                (element.partition(), offset)
+            })
+            .collect()
+    })
+    .await
+    .unwrap()
 }

@@ -70,16 +70,20 @@ pub fn shared_dynamodb_url() -> String {
 
 /// A DynamoDB market store on a new randomly named table at `url`.
 pub async fn dynamodb_store(url: &str) -> DynamoDbMarketStore {
+    dynamodb_store_on(url, &unique("market")).await
+}
+
+/// A DynamoDB market store on table `table` at `url` (created if missing).
+pub async fn dynamodb_store_on(url: &str, table: &str) -> DynamoDbMarketStore {
     let mut settings = AwsSettings::from_env().unwrap();
     settings.endpoints.dynamodb = Some(url.to_owned());
     let sdk = aws::sdk_config(&settings).await;
     let client = aws::dynamodb_client(&sdk, &settings);
-    let table = unique("market");
-    ensure_table(&client, &table).await.unwrap();
+    ensure_table(&client, table).await.unwrap();
     DynamoDbMarketStore::new(
         client,
         DynamoDbStoreConfig {
-            table,
+            table: table.to_owned(),
             consistent_reads: true,
             ..DynamoDbStoreConfig::default()
         },

@@ -1,0 +1,355 @@
+//! The binary's typed configuration: an optional TOML file, then `COINKING_*` environment
+//! variables on top, then validation. Unknown keys are an error. Every default works locally
+//! against `scripts/services.sh up` (Kafka on 127.0.0.1:9092, dynalite on 127.0.0.1:4567 when
+//! `COINKING_DYNAMODB_ENDPOINT` is set) and the real Upbit.
+//!
+//! | file key | env | default | meaning |
+//! |---|---|---|---|
+//! | `[source]` … | `COINKING_UPBIT_URL`, `COINKING_MARKETS` (comma list) | Upbit, the 9 game markets | see `sources::SourceConfig` (`types` default `["ticker"]` here) |
+//! | `kafka.brokers` | `COINKING_KAFKA_BROKERS` | `127.0.0.1:9092` | bootstrap servers |
+//! | `kafka.ticker_topic` | | `upbit.ticker` | |
+//! | `kafka.trade_topic` | | `upbit.trade` | used when `source.types` includes `trade` |
+//! | `kafka.dlq_topic` | | `upbit.dlq` | |
+//! | `kafka.partitions` | | `3` | when the ingester creates the topics |
+//! | `kafka.create_topics` | | `true` | create missing topics at start |
+//! | `kafka.group_id` | `COINKING_KAFKA_GROUP` | `coinking-stream` | stream stage consumer group |
+//! | `kafka.session_timeout_ms` | `COINKING_KAFKA_SESSION_TIMEOUT_MS` | `10000` | |
+//! | `kafka.delivery_timeout_ms` | `COINKING_KAFKA_DELIVERY_TIMEOUT_MS` | `30000` | |
+//! | `stream.window_ms` | `COINKING_STREAM_WINDOW_MS` | `250` | coalescing window |
+//! | `stream.max_pending` | | `10000` | flush early above this many records |
+//! | `stream.table` | `COINKING_MARKET_TABLE` | `coinking-market` | DynamoDB table |
+//! | `stream.create_table` | | `true` | create the table if missing (set false on AWS: SAM owns it) |
+//! | `catalog.fetch` | | `true` | fetch `/v1/market/all` (else the bundled catalog) |
+//! | `catalog.rest_base_url` | | `https://api.upbit.com` | |
+//! | `http.listen` | `COINKING_HTTP_LISTEN` | `127.0.0.1:9400` | `/healthz` `/readyz` `/metrics` (use `0.0.0.0:9400` in a container) |
+//! | `drain_timeout_ms` | | `25000` | graceful drain budget after SIGTERM/SIGINT |
+//!
+//! DynamoDB's endpoint and region come from `COINKING_DYNAMODB_ENDPOINT` / `COINKING_AWS_REGION`
+//! (the adapters' settings).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use coinking_adapters::KafkaSettings;
+use coinking_adapters::market_store::DEFAULT_TABLE_NAME;
+use coinking_core::market::MarketCode;
+use serde::Deserialize;
+
+use crate::error::IngesterError;
+use crate::sources::{DataType, SourceConfig};
+use crate::stream::DEFAULT_DLQ_TOPIC;
+use crate::transforms::Topic;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngesterConfig {
+    pub source: SourceConfig,
+    pub kafka: KafkaSection,
+    pub stream: StreamSection,
+    pub catalog: CatalogSection,
+    pub http: HttpSection,
+    pub drain_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaSection {
+    pub brokers: String,
+    pub ticker_topic: String,
+    pub trade_topic: String,
+    pub dlq_topic: String,
+    pub partitions: i32,
+    pub create_topics: bool,
+    pub group_id: String,
+    pub session_timeout_ms: u64,
+    pub delivery_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamSection {
+    pub window_ms: u64,
+    pub max_pending: usize,
+    pub table: String,
+    pub create_table: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogSection {
+    pub fetch: bool,
+    pub rest_base_url: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSection {
+    pub listen: SocketAddr,
+}
+
+impl Default for IngesterConfig {
+    fn default() -> Self {
+        Self {
+            source: SourceConfig {
+                types: vec![DataType::Ticker],
+                ..SourceConfig::default()
+            },
+            kafka: KafkaSection::default(),
+            stream: StreamSection::default(),
+            catalog: CatalogSection::default(),
+            http: HttpSection::default(),
+            drain_timeout_ms: 25_000,
+        }
+    }
+}
+
+impl Default for KafkaSection {
+    fn default() -> Self {
+        let settings = KafkaSettings::default();
+        Self {
+            brokers: settings.brokers,
+            ticker_topic: Topic::Ticker.default_name().to_owned(),
+            trade_topic: Topic::Trade.default_name().to_owned(),
+            dlq_topic: DEFAULT_DLQ_TOPIC.to_owned(),
+            partitions: 3,
+            create_topics: true,
+            group_id: "coinking-stream".to_owned(),
+            session_timeout_ms: settings.session_timeout.as_millis() as u64,
+            delivery_timeout_ms: settings.delivery_timeout.as_millis() as u64,
+        }
+    }
+}
+
+impl Default for StreamSection {
+    fn default() -> Self {
+        Self {
+            window_ms: 250,
+            max_pending: 10_000,
+            table: DEFAULT_TABLE_NAME.to_owned(),
+            create_table: true,
+        }
+    }
+}
+
+impl Default for CatalogSection {
+    fn default() -> Self {
+        Self {
+            fetch: true,
+            rest_base_url: crate::sources::config::DEFAULT_REST_BASE_URL.to_owned(),
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9400)),
+        }
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> IngesterError {
+    IngesterError::Config {
+        field,
+        reason: reason.into(),
+    }
+}
+
+impl IngesterConfig {
+    /// File (if any), then the process environment, then validation.
+    pub fn load(file: Option<&Path>) -> Result<Self, IngesterError> {
+        let text = match file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|error| {
+                invalid("config", format!("cannot read {}: {error}", path.display()))
+            })?),
+            None => None,
+        };
+        Self::from_parts(text.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    /// `toml` text (if any) and an environment lookup; see the module doc.
+    pub fn from_parts(
+        toml_text: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, IngesterError> {
+        let mut config: IngesterConfig = match toml_text {
+            Some(text) => {
+                toml::from_str(text).map_err(|error| invalid("config", error.to_string()))?
+            }
+            None => IngesterConfig::default(),
+        };
+        let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+        let millis = |name: &'static str, value: String| {
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| invalid(name, "must be a whole number of milliseconds"))
+        };
+        if let Some(url) = var("COINKING_UPBIT_URL") {
+            config.source.url = url;
+        }
+        if let Some(list) = var("COINKING_MARKETS") {
+            let mut codes = Vec::new();
+            for code in list
+                .split(',')
+                .map(str::trim)
+                .filter(|code| !code.is_empty())
+            {
+                codes.push(
+                    MarketCode::parse(code).map_err(|error| {
+                        invalid("COINKING_MARKETS", format!("`{code}`: {error}"))
+                    })?,
+                );
+            }
+            config.source.codes = codes;
+        }
+        if let Some(brokers) = var("COINKING_KAFKA_BROKERS") {
+            config.kafka.brokers = brokers;
+        }
+        if let Some(group) = var("COINKING_KAFKA_GROUP") {
+            config.kafka.group_id = group;
+        }
+        if let Some(value) = var("COINKING_KAFKA_SESSION_TIMEOUT_MS") {
+            config.kafka.session_timeout_ms = millis("COINKING_KAFKA_SESSION_TIMEOUT_MS", value)?;
+        }
+        if let Some(value) = var("COINKING_KAFKA_DELIVERY_TIMEOUT_MS") {
+            config.kafka.delivery_timeout_ms = millis("COINKING_KAFKA_DELIVERY_TIMEOUT_MS", value)?;
+        }
+        if let Some(value) = var("COINKING_STREAM_WINDOW_MS") {
+            config.stream.window_ms = millis("COINKING_STREAM_WINDOW_MS", value)?;
+        }
+        if let Some(table) = var("COINKING_MARKET_TABLE") {
+            config.stream.table = table;
+        }
+        if let Some(listen) = var("COINKING_HTTP_LISTEN") {
+            config.http.listen = listen.trim().parse().map_err(|_| {
+                invalid(
+                    "COINKING_HTTP_LISTEN",
+                    "must be host:port, e.g. 0.0.0.0:9400",
+                )
+            })?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), IngesterError> {
+        self.source.validate()?;
+        if self.kafka.brokers.trim().is_empty() {
+            return Err(invalid("kafka.brokers", "must not be empty"));
+        }
+        for (field, topic) in [
+            ("kafka.ticker_topic", &self.kafka.ticker_topic),
+            ("kafka.trade_topic", &self.kafka.trade_topic),
+            ("kafka.dlq_topic", &self.kafka.dlq_topic),
+            ("kafka.group_id", &self.kafka.group_id),
+            ("stream.table", &self.stream.table),
+        ] {
+            if topic.trim().is_empty() {
+                return Err(invalid(field, "must not be empty"));
+            }
+        }
+        if self.kafka.partitions < 1 {
+            return Err(invalid("kafka.partitions", "must be at least 1"));
+        }
+        for (field, value) in [
+            ("stream.window_ms", self.stream.window_ms),
+            ("kafka.session_timeout_ms", self.kafka.session_timeout_ms),
+            ("kafka.delivery_timeout_ms", self.kafka.delivery_timeout_ms),
+            ("drain_timeout_ms", self.drain_timeout_ms),
+            ("catalog.timeout_ms", self.catalog.timeout_ms),
+        ] {
+            if value == 0 {
+                return Err(invalid(field, "must be greater than zero"));
+            }
+        }
+        if self.stream.max_pending == 0 {
+            return Err(invalid("stream.max_pending", "must be greater than zero"));
+        }
+        Ok(())
+    }
+
+    pub fn kafka_settings(&self) -> KafkaSettings {
+        KafkaSettings {
+            brokers: self.kafka.brokers.clone(),
+            session_timeout: Duration::from_millis(self.kafka.session_timeout_ms),
+            delivery_timeout: Duration::from_millis(self.kafka.delivery_timeout_ms),
+            ..KafkaSettings::default()
+        }
+    }
+
+    pub fn forwards_trades(&self) -> bool {
+        self.source.types.contains(&DataType::Trade)
+    }
+
+    pub fn window(&self) -> Duration {
+        Duration::from_millis(self.stream.window_ms)
+    }
+
+    pub fn drain_timeout(&self) -> Duration {
+        Duration::from_millis(self.drain_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_work_locally() {
+        let config = IngesterConfig::from_parts(None, no_env).unwrap();
+        assert_eq!(config.kafka.brokers, "127.0.0.1:9092");
+        assert_eq!(config.kafka.ticker_topic, "upbit.ticker");
+        assert_eq!(config.window(), Duration::from_millis(250));
+        assert_eq!(config.source.codes.len(), 9);
+        assert!(!config.forwards_trades());
+        assert_eq!(config.drain_timeout(), Duration::from_secs(25));
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let file = "drain_timeout_ms = 10000\n[kafka]\nbrokers = \"file:9092\"\n[stream]\nwindow_ms = 100\n[source]\nformat = \"SIMPLE\"\n";
+        let env = |name: &str| match name {
+            "COINKING_KAFKA_BROKERS" => Some("env:9092".to_owned()),
+            "COINKING_MARKETS" => Some("KRW-BTC, KRW-ETH".to_owned()),
+            _ => None,
+        };
+        let config = IngesterConfig::from_parts(Some(file), env).unwrap();
+        assert_eq!(config.kafka.brokers, "env:9092");
+        assert_eq!(config.stream.window_ms, 100);
+        assert_eq!(config.drain_timeout_ms, 10_000);
+        assert_eq!(config.source.codes.len(), 2);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_field() {
+        let unknown =
+            IngesterConfig::from_parts(Some("[stream]\nwindow = 5\n"), no_env).unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown field `window`"),
+            "{unknown}"
+        );
+        let zero =
+            IngesterConfig::from_parts(Some("[stream]\nwindow_ms = 0\n"), no_env).unwrap_err();
+        assert_eq!(
+            zero.to_string(),
+            "config stream.window_ms: must be greater than zero"
+        );
+        let env = |name: &str| (name == "COINKING_MARKETS").then(|| "BTC".to_owned());
+        let market = IngesterConfig::from_parts(None, env).unwrap_err();
+        assert!(
+            market
+                .to_string()
+                .starts_with("config COINKING_MARKETS: `BTC`"),
+            "{market}"
+        );
+    }
+}

@@ -1,0 +1,346 @@
+//! [`Registry`]: the stages register their metric handles once at start; `/metrics` renders them
+//! and `/readyz` asks them whether the process is doing its job.
+//!
+//! Metrics (all prefixed `coinking_ingester_`):
+//! | name | type | labels | meaning |
+//! |---|---|---|---|
+//! | `messages_in_total` | counter | `type` = ticker, trade, status, error | Upbit messages decoded |
+//! | `messages_out_total` | counter | `type` = ticker, trade | records accepted by the producer |
+//! | `parse_errors_total` | counter | `kind` | malformed Upbit messages dropped, by reason |
+//! | `source_frames_total` | counter | `kind` = binary, text | WebSocket frames received |
+//! | `connects_total`, `reconnects_total`, `connect_failures_total`, `rate_limited_total` | counter | | WebSocket connection life |
+//! | `gaps_total` | counter | | data gaps: no frame within the watchdog period (the connection is replaced) |
+//! | `producer_queue_depth` | gauge | | records enqueued but not yet acknowledged by Kafka |
+//! | `delivery_failures_total` | counter | | Kafka deliveries that failed (and were retried) |
+//! | `stream_records_in_total` | counter | | records consumed by the stream stage |
+//! | `tickers_written_total`, `tickers_stale_total`, `tickers_coalesced_total`, `candles_written_total` | counter | | stream stage writes |
+//! | `store_writes_total` | counter | | items sent to DynamoDB |
+//! | `dynamodb_retries_total` | counter | | failed stream flushes retried with backoff |
+//! | `dead_letters_total` | counter | | poison records sent to the DLQ |
+//! | `commits_total`, `commit_failures_total` | counter | | offset commits |
+//! | `consumer_lag` | gauge | | Σ(high watermark − committed offset) over assigned partitions |
+//! | `assigned_partitions` | gauge | | partitions held by the consumer |
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::sinks::{KafkaBus, RecordSink};
+use crate::sources::SourceMetrics;
+use crate::stream::StreamMetrics;
+use crate::transforms::TransformMetrics;
+use crate::transforms::normalize::PARSE_ERROR_KINDS;
+
+/// The metric handles of the stages that run in this process.
+#[derive(Debug, Default)]
+pub struct Registry {
+    source: OnceLock<Arc<SourceMetrics>>,
+    transform: OnceLock<Arc<TransformMetrics>>,
+    bus: OnceLock<Arc<KafkaBus>>,
+    stream: OnceLock<Arc<StreamMetrics>>,
+}
+
+const PREFIX: &str = "coinking_ingester_";
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn register_source(&self, metrics: Arc<SourceMetrics>, transform: Arc<TransformMetrics>) {
+        let _ = self.source.set(metrics);
+        let _ = self.transform.set(transform);
+    }
+
+    pub fn register_bus(&self, bus: Arc<KafkaBus>) {
+        let _ = self.bus.set(bus);
+    }
+
+    pub fn register_stream(&self, metrics: Arc<StreamMetrics>) {
+        let _ = self.stream.set(metrics);
+    }
+
+    /// Ready when every registered stage works: the source has a live connection, the stream
+    /// stage holds partitions. Returns the reasons it is not.
+    pub fn readiness(&self) -> Result<(), Vec<&'static str>> {
+        let mut problems = Vec::new();
+        if let Some(source) = self.source.get() {
+            let snapshot = source.snapshot();
+            if snapshot.connects <= snapshot.reconnects {
+                problems.push("source: not connected to upbit");
+            }
+        }
+        let unassigned = self
+            .stream
+            .get()
+            .is_some_and(|stream| stream.assigned_partitions.load(Ordering::Relaxed) <= 0);
+        if unassigned {
+            problems.push("stream: no partition assigned");
+        }
+        if self.source.get().is_none() && self.stream.get().is_none() {
+            problems.push("starting: no stage registered yet");
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        if let (Some(source), Some(transform)) = (self.source.get(), self.transform.get()) {
+            let s = source.snapshot();
+            let t = transform.snapshot();
+            family(
+                &mut out,
+                "messages_in_total",
+                "counter",
+                "Upbit messages decoded, by type.",
+            );
+            for (label, value) in [
+                ("ticker", t.tickers),
+                ("trade", t.trades),
+                ("status", t.statuses),
+                ("error", t.upbit_errors),
+            ] {
+                sample(&mut out, "messages_in_total", Some(("type", label)), value);
+            }
+            family(
+                &mut out,
+                "parse_errors_total",
+                "counter",
+                "Malformed Upbit messages dropped, by reason.",
+            );
+            for (kind, value) in PARSE_ERROR_KINDS.iter().zip(t.parse_errors) {
+                sample(&mut out, "parse_errors_total", Some(("kind", kind)), value);
+            }
+            family(
+                &mut out,
+                "source_frames_total",
+                "counter",
+                "WebSocket frames received.",
+            );
+            sample(
+                &mut out,
+                "source_frames_total",
+                Some(("kind", "binary")),
+                s.binary_frames,
+            );
+            sample(
+                &mut out,
+                "source_frames_total",
+                Some(("kind", "text")),
+                s.text_frames,
+            );
+            simple(
+                &mut out,
+                "connects_total",
+                "counter",
+                "WebSocket connections established.",
+                s.connects,
+            );
+            simple(
+                &mut out,
+                "reconnects_total",
+                "counter",
+                "WebSocket connections lost and replaced.",
+                s.reconnects,
+            );
+            simple(
+                &mut out,
+                "connect_failures_total",
+                "counter",
+                "WebSocket connect attempts that failed.",
+                s.connect_failures,
+            );
+            simple(
+                &mut out,
+                "rate_limited_total",
+                "counter",
+                "Connects refused with HTTP 429/418.",
+                s.rate_limited,
+            );
+            simple(
+                &mut out,
+                "gaps_total",
+                "counter",
+                "Data gaps: no frame within the watchdog period.",
+                s.watchdog_fires,
+            );
+        }
+        if let Some(bus) = self.bus.get() {
+            let (tickers, trades) = bus.stats();
+            let trades = trades.unwrap_or_default();
+            family(
+                &mut out,
+                "messages_out_total",
+                "counter",
+                "Records accepted by the Kafka producer, by type.",
+            );
+            sample(
+                &mut out,
+                "messages_out_total",
+                Some(("type", "ticker")),
+                tickers.enqueued,
+            );
+            sample(
+                &mut out,
+                "messages_out_total",
+                Some(("type", "trade")),
+                trades.enqueued,
+            );
+            simple(
+                &mut out,
+                "producer_queue_depth",
+                "gauge",
+                "Records enqueued but not yet acknowledged.",
+                bus.pending() as u64,
+            );
+            simple(
+                &mut out,
+                "delivery_failures_total",
+                "counter",
+                "Kafka deliveries that failed and were retried.",
+                tickers.delivery_failures + trades.delivery_failures,
+            );
+        }
+        if let Some(stream) = self.stream.get() {
+            let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+            let counters = [
+                (
+                    "stream_records_in_total",
+                    "Records consumed by the stream stage.",
+                    read(&stream.records_in),
+                ),
+                (
+                    "tickers_written_total",
+                    "Latest tickers written.",
+                    read(&stream.tickers_written),
+                ),
+                (
+                    "tickers_stale_total",
+                    "Tickers refused as not newer than the stored one.",
+                    read(&stream.tickers_stale),
+                ),
+                (
+                    "tickers_coalesced_total",
+                    "Tickers superseded within their window.",
+                    read(&stream.tickers_coalesced),
+                ),
+                (
+                    "candles_written_total",
+                    "Candles written.",
+                    read(&stream.candles_written),
+                ),
+                (
+                    "store_writes_total",
+                    "Items sent to DynamoDB.",
+                    read(&stream.store_writes),
+                ),
+                (
+                    "dynamodb_retries_total",
+                    "Failed stream flushes retried with backoff.",
+                    read(&stream.store_retries),
+                ),
+                (
+                    "dead_letters_total",
+                    "Poison records sent to the dead-letter queue.",
+                    read(&stream.dead_letters),
+                ),
+                (
+                    "commits_total",
+                    "Offset commits that succeeded.",
+                    read(&stream.commits),
+                ),
+                (
+                    "commit_failures_total",
+                    "Offset commits that failed.",
+                    read(&stream.commit_failures),
+                ),
+            ];
+            for (name, help, value) in counters {
+                simple(&mut out, name, "counter", help, value);
+            }
+            let lag = stream.consumer_lag.load(Ordering::Relaxed).max(0) as u64;
+            simple(
+                &mut out,
+                "consumer_lag",
+                "gauge",
+                "Sum of high watermark minus committed offset.",
+                lag,
+            );
+            let assigned = stream.assigned_partitions.load(Ordering::Relaxed).max(0) as u64;
+            simple(
+                &mut out,
+                "assigned_partitions",
+                "gauge",
+                "Partitions held by the consumer.",
+                assigned,
+            );
+        }
+        out
+    }
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {PREFIX}{name} {help}");
+    let _ = writeln!(out, "# TYPE {PREFIX}{name} {kind}");
+}
+
+fn sample(out: &mut String, name: &str, label: Option<(&str, &str)>, value: u64) {
+    match label {
+        Some((key, label_value)) => {
+            let _ = writeln!(out, "{PREFIX}{name}{{{key}=\"{label_value}\"}} {value}");
+        }
+        None => {
+            let _ = writeln!(out, "{PREFIX}{name} {value}");
+        }
+    }
+}
+
+fn simple(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
+    family(out, name, kind, help);
+    sample(out, name, None, value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_registered_stages_in_prometheus_text() {
+        let registry = Registry::new();
+        let stream = Arc::new(StreamMetrics::default());
+        stream.store_retries.fetch_add(3, Ordering::Relaxed);
+        registry.register_stream(Arc::clone(&stream));
+        let text = registry.render();
+        assert!(
+            text.contains("# TYPE coinking_ingester_dynamodb_retries_total counter\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\ncoinking_ingester_dynamodb_retries_total 3\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("messages_in_total"),
+            "no source registered: {text}"
+        );
+    }
+
+    #[test]
+    fn ready_only_when_every_registered_stage_works() {
+        let registry = Registry::new();
+        assert!(registry.readiness().is_err());
+        let stream = Arc::new(StreamMetrics::default());
+        registry.register_stream(Arc::clone(&stream));
+        assert_eq!(
+            registry.readiness(),
+            Err(vec!["stream: no partition assigned"])
+        );
+        stream.assigned_partitions.store(3, Ordering::Relaxed);
+        assert_eq!(registry.readiness(), Ok(()));
+    }
+}
