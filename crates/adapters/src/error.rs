@@ -33,10 +33,25 @@ pub enum AdapterError {
     },
 
     /// A flush deadline passed with records still undelivered. Retryable: they are still queued.
-    #[error("kafka: {pending} records still undelivered at the flush deadline")]
+    #[error(
+        "kafka: {pending} records still undelivered and {failed} failed permanently at the flush deadline"
+    )]
     Undelivered {
         /// Records in flight or waiting to be retried.
         pending: usize,
+        /// Records given up on and not yet taken by the caller (`KafkaSink::take_failed`).
+        failed: usize,
+    },
+
+    /// Everything was either delivered or given up on, and some records were given up on (a
+    /// permanent broker error or their attempts ran out). Permanent: producing them again will
+    /// not help; the caller takes them with `KafkaSink::take_failed` to dead-letter or log.
+    #[error("kafka topic {topic}: {failed} records failed delivery permanently")]
+    DeliveryFailed {
+        /// The topic they were meant for.
+        topic: String,
+        /// Records given up on and not yet taken.
+        failed: usize,
     },
 
     /// A DynamoDB call failed after the SDK's own retries; `retryable` was decided from the
@@ -110,6 +125,7 @@ impl AdapterError {
             #[cfg(feature = "kafka")]
             Self::TopicAdmin { code, .. } => is_retryable_code(*code),
             Self::Undelivered { .. } => true,
+            Self::DeliveryFailed { .. } => false,
 
             Self::DynamoDb { retryable, .. } | Self::Kinesis { retryable, .. } => *retryable,
             Self::Unprocessed { .. } => true,
