@@ -239,6 +239,12 @@ struct Shared {
     retries: Mutex<RetryQueue>,
     failed: Mutex<FailedList>,
     log: Mutex<LogThrottle>,
+    /// Records handed to librdkafka whose delivery report has not been fully handled yet.
+    /// librdkafka's own in-flight count drops before the report callback has moved a failed
+    /// record to the retry queue; counting here (incremented before the hand-over, decremented
+    /// after the callback) means a record is always counted somewhere and `flush` cannot see
+    /// zero pending while one is in between.
+    outstanding: AtomicU64,
 }
 
 #[derive(Default)]
@@ -264,6 +270,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     /// One failed attempt of a record (`attempts` made so far): schedules a retry or gives up.
+    /// The record leaves `outstanding` only once it is in the retry queue (under its lock) or
+    /// in the failed list, so [`KafkaSink::pending`] never misses it.
     fn attempt_failed(&self, key: Vec<u8>, payload: Vec<u8>, attempts: u32, error: &KafkaError) {
         self.counters
             .delivery_failures
@@ -297,6 +305,7 @@ impl Shared {
                     payload,
                     attempts,
                 }));
+                self.outstanding.fetch_sub(1, Ordering::AcqRel);
             }
             RetryDecision::Permanent | RetryDecision::Exhausted => {
                 let reason = if decision == RetryDecision::Permanent {
@@ -339,6 +348,8 @@ impl Shared {
                         .failed_discarded
                         .fetch_add(1, Ordering::Relaxed);
                 }
+                drop(failed);
+                self.outstanding.fetch_sub(1, Ordering::AcqRel);
             }
         }
     }
@@ -362,6 +373,7 @@ impl ProducerContext for DeliveryTracker {
                     .counters
                     .delivered
                     .fetch_add(1, Ordering::Relaxed);
+                self.shared.outstanding.fetch_sub(1, Ordering::AcqRel);
             }
             Err((error, message)) => {
                 let key = message.key().unwrap_or_default().to_vec();
@@ -407,6 +419,7 @@ impl KafkaSink {
             retries: Mutex::default(),
             failed: Mutex::default(),
             log: Mutex::default(),
+            outstanding: AtomicU64::new(0),
         });
         let tracker = DeliveryTracker {
             shared: Arc::clone(&shared),
@@ -425,7 +438,11 @@ impl KafkaSink {
     /// `message.max.bytes`); the caller still holds it.
     pub async fn send(&self, key: &[u8], value: &[u8]) -> Result<(), AdapterError> {
         self.resend_due().await;
-        self.enqueue(key, value, 1).await?;
+        self.shared.outstanding.fetch_add(1, Ordering::AcqRel);
+        if let Err(error) = self.enqueue(key, value, 1).await {
+            self.shared.outstanding.fetch_sub(1, Ordering::AcqRel);
+            return Err(error.into());
+        }
         self.shared
             .counters
             .enqueued
@@ -433,6 +450,8 @@ impl KafkaSink {
         Ok(())
     }
 
+    /// Hands one record to librdkafka. The caller has counted it in `outstanding` and, on an
+    /// error (no delivery report will come), uncounts it.
     async fn enqueue(&self, key: &[u8], value: &[u8], attempt: u32) -> Result<(), KafkaError> {
         let opaque = usize::try_from(attempt).unwrap_or(usize::MAX);
         loop {
@@ -453,10 +472,12 @@ impl KafkaSink {
         }
     }
 
-    /// The retries whose backoff has passed, earliest first.
+    /// The retries whose backoff has passed, earliest first; each is counted in `outstanding`
+    /// before it leaves the queue.
     fn pop_due(&self, now: Instant) -> Option<Retry> {
         let mut queue = lock(&self.shared.retries);
         if queue.heap.peek().is_some_and(|Reverse(r)| r.due <= now) {
+            self.shared.outstanding.fetch_add(1, Ordering::AcqRel);
             queue.heap.pop().map(|Reverse(r)| r)
         } else {
             None
@@ -486,14 +507,16 @@ impl KafkaSink {
     }
 
     fn in_flight(&self) -> usize {
-        usize::try_from(self.producer.in_flight_count()).unwrap_or(0)
+        usize::try_from(self.shared.outstanding.load(Ordering::Acquire)).unwrap_or(usize::MAX)
     }
 
     /// Records enqueued but not yet acknowledged, plus failed ones waiting for a retry: the
     /// producer queue depth a metrics endpoint shows. Permanently failed records are not
     /// pending (see [`Self::failed_count`]).
     pub fn pending(&self) -> usize {
-        self.in_flight() + lock(&self.shared.retries).heap.len()
+        // Both read under the retry queue's lock, which every move between them holds.
+        let queue = lock(&self.shared.retries);
+        queue.heap.len() + self.in_flight()
     }
 
     /// Permanently failed records not yet claimed with [`Self::take_failed`] (discarded ones

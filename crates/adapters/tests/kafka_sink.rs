@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used)]
 //! The Kafka sink against a real tansu broker: everything sent is delivered, a full local queue
 //! is backpressure rather than an error, and a broker that is down for 10 s mid-stream loses
-//! nothing.
+//! nothing; a record the broker rejects is given up on after one attempt, a retryable failure
+//! after a bounded number of attempts, and both are counted and handed back, not looped on.
 
 mod common;
 
@@ -11,11 +12,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coinking_adapters::KafkaSettings;
 use coinking_adapters::kafka::{KafkaAdmin, consumer, producer_config};
-use coinking_adapters::kafka_sink::KafkaSink;
+use coinking_adapters::kafka_sink::{KafkaSink, RetryPolicy, SinkOptions};
+use coinking_adapters::{AdapterError, KafkaSettings};
 use rdkafka::Message;
 use rdkafka::consumer::Consumer;
+use rdkafka::error::RDKafkaErrorCode;
 
 use coinking_core::market::DEFAULT_GAME_MARKETS as MARKETS;
 
@@ -261,4 +263,149 @@ async fn a_broker_down_for_ten_seconds_mid_stream_loses_nothing() {
         seen.len()
     );
     assert_keys_stay_on_one_partition(&seen);
+}
+
+/// Options for the failure tests: few attempts, short backoffs, so a test takes seconds.
+fn quick_retries(max_attempts: u32) -> SinkOptions {
+    SinkOptions {
+        retry: RetryPolicy {
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(200),
+            max_attempts,
+        },
+        ..SinkOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_the_broker_rejects_fails_once_is_counted_and_can_be_taken() {
+    let settings = common::kafka_settings();
+    common::require_service("kafka", &settings.brokers);
+    // A topic that does not exist, and the producer may not create it: tansu answers
+    // UNKNOWN_TOPIC_OR_PARTITION once librdkafka stops waiting for the topic to propagate.
+    let topic = unique("missing");
+    let mut config = producer_config(&settings);
+    config
+        .set("allow.auto.create.topics", "false")
+        .set("topic.metadata.propagation.max.ms", "300");
+    let sink = KafkaSink::with_options(&config, &topic, quick_retries(5)).unwrap();
+    let total = 50;
+    for i in 0..total {
+        let key = MARKETS[i % MARKETS.len()];
+        sink.send(key.as_bytes(), format!("m{i}").as_bytes())
+            .await
+            .unwrap();
+    }
+
+    let error = sink.flush(Duration::from_secs(30)).await.unwrap_err();
+    assert!(
+        matches!(&error, AdapterError::DeliveryFailed { failed, .. } if *failed == total),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(sink.pending(), 0);
+    let stats = sink.stats();
+    // A permanent error is not retried: one attempt per record.
+    assert_eq!(stats.delivery_failures, total as u64, "{stats:?}");
+    assert_eq!(stats.retried, 0, "{stats:?}");
+    assert_eq!(stats.failed_permanently, total as u64, "{stats:?}");
+    assert_eq!(stats.delivered, 0);
+
+    // Nothing keeps running once they are given up on.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sink.stats(),
+        stats,
+        "the sink kept working on given-up records"
+    );
+
+    let failed = sink.take_failed();
+    let values: BTreeSet<String> = failed
+        .iter()
+        .map(|f| String::from_utf8(f.payload.clone()).unwrap())
+        .collect();
+    assert_eq!(values, (0..total).map(|i| format!("m{i}")).collect());
+    for record in &failed {
+        assert_eq!(record.attempts, 1);
+        assert_eq!(record.code, Some(RDKafkaErrorCode::UnknownTopicOrPartition));
+        assert!(
+            record.reason.starts_with("permanent error"),
+            "{}",
+            record.reason
+        );
+        let value = String::from_utf8(record.payload.clone()).unwrap();
+        let i: usize = value[1..].parse().unwrap();
+        assert_eq!(record.key, MARKETS[i % MARKETS.len()].as_bytes());
+    }
+    // Taken: the sink no longer reports them.
+    assert_eq!(sink.failed_count(), 0);
+    sink.flush(Duration::from_secs(5)).await.unwrap();
+    assert!(sink.take_failed().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retryable_failures_back_off_and_stop_after_max_attempts() {
+    // Nothing listens on this port: every attempt times out (MSG_TIMED_OUT, retryable).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = KafkaSettings {
+        brokers: format!("127.0.0.1:{port}"),
+        ..KafkaSettings::default()
+    };
+    let mut config = producer_config(&settings);
+    config.set("message.timeout.ms", "200");
+    let attempts = 4;
+    let sink =
+        KafkaSink::with_options(&config, unique("nobroker"), quick_retries(attempts)).unwrap();
+    let total = 5_u64;
+    for i in 0..total {
+        sink.send(b"KRW-BTC", format!("m{i}").as_bytes())
+            .await
+            .unwrap();
+    }
+
+    // Pending while retries are outstanding, reported apart from the failed ones.
+    let early = sink.flush(Duration::from_millis(50)).await.unwrap_err();
+    assert!(
+        matches!(early, AdapterError::Undelivered { pending, .. } if pending > 0),
+        "{early:?}"
+    );
+
+    let error = sink.flush(Duration::from_secs(60)).await.unwrap_err();
+    assert!(
+        matches!(&error, AdapterError::DeliveryFailed { failed, .. } if *failed == total as usize),
+        "{error:?}"
+    );
+    let stats = sink.stats();
+    // Exactly `attempts` tries per record, never more: no hot loop.
+    assert_eq!(
+        stats.delivery_failures,
+        total * u64::from(attempts),
+        "{stats:?}"
+    );
+    assert_eq!(stats.retried, total * u64::from(attempts - 1), "{stats:?}");
+    assert_eq!(stats.failed_permanently, total, "{stats:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sink.stats(),
+        stats,
+        "the sink kept retrying given-up records"
+    );
+
+    let failed = sink.take_failed();
+    assert_eq!(failed.len(), total as usize);
+    for record in &failed {
+        assert_eq!(record.attempts, attempts);
+        assert_eq!(record.code, Some(RDKafkaErrorCode::MessageTimedOut));
+        assert!(
+            record
+                .reason
+                .starts_with(&format!("gave up after {attempts} attempts")),
+            "{}",
+            record.reason
+        );
+    }
 }
