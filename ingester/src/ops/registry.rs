@@ -11,7 +11,8 @@
 //! | `connects_total`, `reconnects_total`, `connect_failures_total`, `rate_limited_total` | counter | | WebSocket connection life |
 //! | `gaps_total` | counter | | data gaps: no frame within the watchdog period (the connection is replaced) |
 //! | `producer_queue_depth` | gauge | | records enqueued but not yet acknowledged by Kafka |
-//! | `delivery_failures_total` | counter | | Kafka deliveries that failed (and were retried) |
+//! | `delivery_failures_total` | counter | | failed Kafka delivery attempts (retried with backoff, or given up on) |
+//! | `delivery_failed_permanently_total` | counter | | records given up on: permanent broker error or attempts used up (logged, lost) |
 //! | `stream_records_in_total` | counter | | records consumed by the stream stage |
 //! | `tickers_written_total`, `tickers_stale_total`, `tickers_coalesced_total`, `candles_written_total` | counter | | stream stage writes |
 //! | `store_writes_total` | counter | | items sent to DynamoDB |
@@ -202,8 +203,15 @@ impl Registry {
                 &mut out,
                 "delivery_failures_total",
                 "counter",
-                "Kafka deliveries that failed and were retried.",
+                "Failed Kafka delivery attempts (retried with backoff, or given up on).",
                 tickers.delivery_failures + trades.delivery_failures,
+            );
+            simple(
+                &mut out,
+                "delivery_failed_permanently_total",
+                "counter",
+                "Records given up on: a permanent broker error or attempts used up.",
+                tickers.failed_permanently + trades.failed_permanently,
             );
         }
         if let Some(stream) = self.stream.get() {

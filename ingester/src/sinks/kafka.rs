@@ -1,9 +1,17 @@
 //! [`KafkaBus`]: the [`RecordSink`] on Kafka. Retry, timeout and partial-failure behaviour are
-//! the adapters' `KafkaSink`'s: enqueue only, queue-full waits (backpressure), failed deliveries
-//! counted and produced again, `flush` reports what is still undelivered at its deadline.
+//! the adapters' `KafkaSink`'s: enqueue only, queue-full waits (backpressure), retryable delivery
+//! failures produced again after a jittered backoff for a bounded number of attempts, `flush`
+//! reports what is still undelivered at its deadline.
+//!
+//! Records the sink gives up on (a permanent broker error, or attempts used up) are counted in
+//! `coinking_ingester_delivery_failed_permanently_total` and logged here, one summary line per
+//! batch taken with the count, a few keys and the last reason: they are market snapshots that
+//! the next ticker supersedes, so a dead-letter copy would add nothing. A drain that ends with
+//! such records still fails, so shutdown reports the loss.
 
 use std::time::Duration;
 
+use coinking_adapters::AdapterError;
 use coinking_adapters::kafka_sink::{KafkaSink, SinkStats};
 use rdkafka::ClientConfig;
 
@@ -52,14 +60,19 @@ impl RecordSink for KafkaBus {
         };
         sink.send(record.key.as_str().as_bytes(), &record.value)
             .await?;
+        // One uncontended lock per record; keeps the retained list from filling up between
+        // drains (the ingest pipeline only flushes on shutdown).
+        if sink.failed_count() > 0 {
+            log_failed(sink);
+        }
         Ok(())
     }
 
     async fn flush(&self, timeout: Duration) -> Result<(), SinkError> {
-        let tickers = self.tickers.flush(timeout);
+        let tickers = flush_one(&self.tickers, timeout);
         match &self.trades {
             Some(trades) => {
-                let (first, second) = tokio::join!(tickers, trades.flush(timeout));
+                let (first, second) = tokio::join!(tickers, flush_one(trades, timeout));
                 first?;
                 second?;
             }
@@ -71,4 +84,36 @@ impl RecordSink for KafkaBus {
     fn pending(&self) -> usize {
         self.tickers.pending() + self.trades.as_ref().map_or(0, KafkaSink::pending)
     }
+}
+
+/// Flushes one sink; records it gave up on are logged (and taken) before the error is returned.
+async fn flush_one(sink: &KafkaSink, timeout: Duration) -> Result<(), SinkError> {
+    let result = sink.flush(timeout).await;
+    if matches!(
+        result,
+        Err(AdapterError::DeliveryFailed { .. } | AdapterError::Undelivered { failed: 1.., .. })
+    ) {
+        log_failed(sink);
+    }
+    Ok(result?)
+}
+
+/// Takes the sink's permanently failed records and logs them in one line; returns how many.
+pub(crate) fn log_failed(sink: &KafkaSink) -> usize {
+    let failed = sink.take_failed();
+    if let Some(last) = failed.last() {
+        let sample: Vec<String> = failed
+            .iter()
+            .take(5)
+            .map(|record| String::from_utf8_lossy(&record.key).into_owned())
+            .collect();
+        tracing::warn!(
+            topic = sink.topic(),
+            count = failed.len(),
+            sample_keys = ?sample,
+            last_reason = %last.reason,
+            "records lost: kafka delivery failed permanently"
+        );
+    }
+    failed.len()
 }

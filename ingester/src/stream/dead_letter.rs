@@ -84,8 +84,14 @@ impl DeadLetterSink for KafkaDeadLetters {
         Ok(())
     }
 
+    /// A dead letter the broker refuses for good is logged (key and reason) and taken, and the
+    /// flush fails, so the stream stage does not commit past it this time.
     async fn flush(&self, timeout: Duration) -> Result<(), SinkError> {
-        self.sink.flush(timeout).await?;
+        let result = self.sink.flush(timeout).await;
+        if let Err(coinking_adapters::AdapterError::DeliveryFailed { .. }) = &result {
+            crate::sinks::kafka::log_failed(&self.sink);
+        }
+        result?;
         Ok(())
     }
 }
