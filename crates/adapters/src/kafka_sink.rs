@@ -697,6 +697,94 @@ mod tests {
         assert_eq!(throttle.take_suppressed(), 0);
     }
 
+    fn shared(options: SinkOptions) -> Shared {
+        Shared {
+            topic: "t".to_owned(),
+            options,
+            counters: SinkCounters::default(),
+            retries: Mutex::default(),
+            failed: Mutex::default(),
+            log: Mutex::default(),
+            outstanding: AtomicU64::new(0),
+        }
+    }
+
+    /// Plays librdkafka failing every attempt of one record with `error`, re-producing whatever
+    /// the retry queue hands back (as `resend_due` does); returns the attempts made.
+    fn fail_every_attempt(shared: &Shared, error: &KafkaError) -> u32 {
+        let mut attempt = 1;
+        shared.outstanding.fetch_add(1, Ordering::AcqRel);
+        shared.attempt_failed(b"KRW-BTC".to_vec(), b"v".to_vec(), attempt, error);
+        loop {
+            let next = lock(&shared.retries).heap.pop();
+            let Some(Reverse(retry)) = next else {
+                return attempt;
+            };
+            assert!(retry.due <= Instant::now() + shared.options.retry.max_backoff);
+            attempt = retry.attempts + 1;
+            shared.outstanding.fetch_add(1, Ordering::AcqRel);
+            shared.attempt_failed(retry.key, retry.payload, attempt, error);
+            assert!(attempt <= 1_000, "never gave up");
+        }
+    }
+
+    #[test]
+    fn a_record_failing_retryably_is_given_up_after_max_attempts_and_kept() {
+        let shared = shared(SinkOptions::default());
+        let timed_out = KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut);
+        assert_eq!(fail_every_attempt(&shared, &timed_out), 10);
+        assert_eq!(
+            shared.counters.delivery_failures.load(Ordering::Relaxed),
+            10
+        );
+        assert_eq!(
+            shared.counters.failed_permanently.load(Ordering::Relaxed),
+            1
+        );
+        assert_eq!(shared.outstanding.load(Ordering::Relaxed), 0);
+        let failed = lock(&shared.failed);
+        assert_eq!(failed.unclaimed, 1);
+        let record = &failed.records[0];
+        assert_eq!(
+            (record.key.as_slice(), record.attempts),
+            (&b"KRW-BTC"[..], 10)
+        );
+        assert_eq!(record.code, Some(RDKafkaErrorCode::MessageTimedOut));
+        assert!(
+            record.reason.starts_with("gave up after 10 attempts"),
+            "{}",
+            record.reason
+        );
+    }
+
+    #[test]
+    fn a_permanent_error_gets_one_attempt() {
+        let shared = shared(SinkOptions::default());
+        let unknown = KafkaError::MessageProduction(RDKafkaErrorCode::Unknown);
+        assert_eq!(fail_every_attempt(&shared, &unknown), 1);
+        let failed = lock(&shared.failed);
+        assert!(failed.records[0].reason.starts_with("permanent error"));
+    }
+
+    #[test]
+    fn the_kept_list_is_bounded_and_overflow_is_counted() {
+        let shared = shared(SinkOptions {
+            max_retained_failed: 3,
+            ..SinkOptions::default()
+        });
+        let unknown = KafkaError::MessageProduction(RDKafkaErrorCode::Unknown);
+        for _ in 0..5 {
+            fail_every_attempt(&shared, &unknown);
+        }
+        let failed = lock(&shared.failed);
+        assert_eq!((failed.records.len(), failed.unclaimed), (3, 5));
+        assert_eq!(shared.counters.failed_discarded.load(Ordering::Relaxed), 2);
+        assert_eq!(
+            shared.counters.failed_permanently.load(Ordering::Relaxed),
+            5
+        );
+    }
+
     #[test]
     fn retries_come_out_earliest_due_first() {
         let now = Instant::now();

@@ -1,8 +1,10 @@
 #![allow(clippy::unwrap_used)]
 //! The Kafka sink against a real tansu broker: everything sent is delivered, a full local queue
 //! is backpressure rather than an error, and a broker that is down for 10 s mid-stream loses
-//! nothing; a record the broker rejects is given up on after one attempt, a retryable failure
-//! after a bounded number of attempts, and both are counted and handed back, not looped on.
+//! nothing; a record the broker rejects is given up on after one attempt, counted and handed back, not
+//! looped on. Retry exhaustion is proven by the unit tests in `src/kafka_sink.rs`: without a
+//! broker, librdkafka did not reliably time records out (about one run in three kept them
+//! queued), which made a brokerless integration test flaky.
 
 mod common;
 
@@ -341,71 +343,4 @@ async fn a_record_the_broker_rejects_fails_once_is_counted_and_can_be_taken() {
     assert_eq!(sink.failed_count(), 0);
     sink.flush(Duration::from_secs(5)).await.unwrap();
     assert!(sink.take_failed().is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retryable_failures_back_off_and_stop_after_max_attempts() {
-    // Nothing listens on this port: every attempt times out (MSG_TIMED_OUT, retryable).
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let settings = KafkaSettings {
-        brokers: format!("127.0.0.1:{port}"),
-        ..KafkaSettings::default()
-    };
-    let mut config = producer_config(&settings);
-    config.set("message.timeout.ms", "200");
-    let attempts = 4;
-    let sink =
-        KafkaSink::with_options(&config, unique("nobroker"), quick_retries(attempts)).unwrap();
-    let total = 5_u64;
-    for i in 0..total {
-        sink.send(b"KRW-BTC", format!("m{i}").as_bytes())
-            .await
-            .unwrap();
-    }
-
-    // Pending while retries are outstanding, reported apart from the failed ones.
-    let early = sink.flush(Duration::from_millis(50)).await.unwrap_err();
-    assert!(
-        matches!(early, AdapterError::Undelivered { pending, .. } if pending > 0),
-        "{early:?}"
-    );
-
-    let error = sink.flush(Duration::from_secs(60)).await.unwrap_err();
-    assert!(
-        matches!(&error, AdapterError::DeliveryFailed { failed, .. } if *failed == total as usize),
-        "{error:?}"
-    );
-    let stats = sink.stats();
-    // Exactly `attempts` tries per record, never more: no hot loop.
-    assert_eq!(
-        stats.delivery_failures,
-        total * u64::from(attempts),
-        "{stats:?}"
-    );
-    assert_eq!(stats.retried, total * u64::from(attempts - 1), "{stats:?}");
-    assert_eq!(stats.failed_permanently, total, "{stats:?}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        sink.stats(),
-        stats,
-        "the sink kept retrying given-up records"
-    );
-
-    let failed = sink.take_failed();
-    assert_eq!(failed.len(), total as usize);
-    for record in &failed {
-        assert_eq!(record.attempts, attempts);
-        assert_eq!(record.code, Some(RDKafkaErrorCode::MessageTimedOut));
-        assert!(
-            record
-                .reason
-                .starts_with(&format!("gave up after {attempts} attempts")),
-            "{}",
-            record.reason
-        );
-    }
 }
