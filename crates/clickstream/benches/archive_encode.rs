@@ -5,6 +5,7 @@
 //! - `archive_prepare`: stream records → `archive::prepare` (decode with `parse_envelope`,
 //!   group by partition, Arrow, zstd Parquet): the archiver's whole CPU path;
 //! - `json_decode`: `parse_envelope` alone (fast path, full validation);
+//! - `serde_derive_only`: serde's derived `Deserialize` for the envelope, unvalidated (a floor);
 //! - `encode_parquet`: typed envelopes → `RecordBatch` → zstd Parquet bytes;
 //! - `encode_arrow`: typed envelopes → `RecordBatch`.
 //!
@@ -63,6 +64,21 @@ fn archive_encode(c: &mut Criterion) {
                 black_box(decoded)
             })
         });
+        // Reference, not a path the archiver takes: serde's derived `Deserialize` alone, no
+        // validation: the floor the validating decode above is measured against.
+        group.bench_with_input(
+            BenchmarkId::new("serde_derive_only", rows),
+            &records,
+            |b, r| {
+                b.iter(|| {
+                    let decoded: Vec<ClickEnvelope> = r
+                        .iter()
+                        .filter_map(|record| serde_json::from_slice(&record.data).ok())
+                        .collect();
+                    black_box(decoded)
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("encode_parquet", rows), &refs, |b, r| {
             b.iter(|| black_box(encode_batch(r).ok().and_then(|b| to_parquet(&b).ok())))
         });
