@@ -90,14 +90,14 @@ log "coinking up (pid $platform_pid) on $url, lake $work/lake"
 # body, player 김철수, the spec's example userName) has been analysed, so every route can answer
 # 200 and the success schemas are exercised too.
 ready() {
-    python3 - "$url" <<'EOF'
+    python3 - "$url" "$REPO_ROOT/events/post-clickstream/valid.json" <<'EOF'
 import json, sys, urllib.parse, urllib.request
 base = sys.argv[1]
 try:
     with urllib.request.urlopen(base + "/upbit_data", timeout=1) as r:
         if len(json.load(r)) < 9:
             sys.exit(1)
-    with open("events/post-clickstream/valid.json", encoding="utf-8") as f:
+    with open(sys.argv[2], encoding="utf-8") as f:
         body = json.load(f)["body"].encode()
     seed = urllib.request.Request(base + "/set_click_stream", data=body, method="POST",
         headers={"Content-Type": "application/json", "Idempotency-Key": "conformance-seed"})
@@ -125,7 +125,10 @@ until ready; do
 done
 log "ready; schemathesis: $EXAMPLES examples per operation, seed $SEED"
 
-"$st" run openapi.yaml \
+# From the temporary directory: schemathesis keeps its cache (`.schemathesis/`) in the working
+# directory, which must not be the checkout.
+cd "$work"
+"$st" run "$REPO_ROOT/openapi.yaml" \
     --url "$url" \
     --checks "$CHECKS" \
     --max-examples "$EXAMPLES" \
