@@ -85,4 +85,6 @@ stage "doc tests" cargo test "${selection[@]}" --doc
 # The Spark job's pure rules (its parity with the engine is a Rust test: coinking-analytics `it`).
 if [[ $full_run == true ]]; then
     stage "analytics pytest" bash -c 'cd analytics && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
+    # openapi.yaml against `coinking up` (schemathesis, fixed seed; loopback only).
+    stage "api conformance" bash scripts/api-conformance.sh
 fi

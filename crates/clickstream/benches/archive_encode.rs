@@ -1,68 +1,91 @@
 //! JSON envelopes → Parquet rows on one core: what the archiver does per Kinesis batch.
 //!
-//! - `decode_and_encode`: envelope JSON bytes → `parse_envelope` (full re-validation) → Arrow
-//!   `RecordBatch` → zstd Parquet bytes (the archiver's whole CPU path);
-//! - `encode_only`: typed envelopes → `RecordBatch` → zstd Parquet bytes;
-//! - `arrow_only`: typed envelopes → `RecordBatch`.
+//! Each step at two batch sizes: 500 records (a typical Kinesis batch: the `PutRecords` limit
+//! the producer writes in) and 100,000 (a bulk rate, where per-file costs vanish).
+//! - `archive_prepare`: stream records → `archive::prepare` (decode with `parse_envelope`,
+//!   group by partition, Arrow, zstd Parquet): the archiver's whole CPU path;
+//! - `json_decode`: `parse_envelope` alone (fast path, full validation);
+//! - `serde_derive_only`: serde's derived `Deserialize` for the envelope, unvalidated (a floor);
+//! - `encode_parquet`: typed envelopes → `RecordBatch` → zstd Parquet bytes;
+//! - `encode_arrow`: typed envelopes → `RecordBatch`.
 //!
 //! `cargo bench -p coinking-clickstream --bench archive_encode`; figures go to the README.
 
 use std::hint::black_box;
 
+use coinking_clickstream::archive::prepare;
 use coinking_clickstream::testing::synthetic_envelope;
-use coinking_clickstream::{encode_batch, to_parquet};
+use coinking_clickstream::{StreamRecord, encode_batch, to_parquet};
 use coinking_core::game::{ClickEnvelope, parse_envelope};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-/// Rows per batch: a large Lambda batch (the Kinesis trigger allows up to 10,000).
-const ROWS: usize = 10_000;
+/// A typical Kinesis batch, and a bulk rate.
+const BATCH_SIZES: [usize; 2] = [500, 100_000];
 
-fn envelopes() -> Vec<ClickEnvelope> {
-    (0..ROWS as u64)
+/// Received within one hour, so each batch is one partition (one object), as it is normally.
+fn envelopes(rows: usize) -> Vec<ClickEnvelope> {
+    (0..rows as u64)
         .map(|i| synthetic_envelope(i, 1_732_500_000_000 + i as i64))
         .collect()
 }
 
-fn archive_encode(c: &mut Criterion) {
-    let envelopes = envelopes();
-    let payloads: Vec<Vec<u8>> = envelopes
+fn stream_records(envelopes: &[ClickEnvelope]) -> Vec<StreamRecord> {
+    envelopes
         .iter()
-        .map(|e| serde_json::to_vec(e).unwrap_or_default())
-        .collect();
+        .enumerate()
+        .map(|(index, envelope)| StreamRecord {
+            sequence_number: format!("4959{index:052}"),
+            partition_key: envelope.event_id.to_string(),
+            data: serde_json::to_vec(envelope).unwrap_or_default(),
+            arrival_ms: envelope.received_at,
+        })
+        .collect()
+}
+
+fn archive_encode(c: &mut Criterion) {
     let mut group = c.benchmark_group("archive");
-    group.throughput(Throughput::Elements(ROWS as u64));
     group.sample_size(10);
-    group.bench_function("decode_and_encode", |b| {
-        b.iter(|| {
-            let decoded: Vec<ClickEnvelope> = payloads
-                .iter()
-                .filter_map(|p| parse_envelope(p).ok())
-                .collect();
-            let refs: Vec<&ClickEnvelope> = decoded.iter().collect();
-            let batch = encode_batch(&refs).ok();
-            black_box(batch.and_then(|b| to_parquet(&b).ok()))
-        })
-    });
-    let refs: Vec<&ClickEnvelope> = envelopes.iter().collect();
-    group.bench_function("encode_only", |b| {
-        b.iter(|| {
-            let batch = encode_batch(black_box(&refs)).ok();
-            black_box(batch.and_then(|b| to_parquet(&b).ok()))
-        })
-    });
-    group.bench_function("arrow_only", |b| {
-        b.iter(|| black_box(encode_batch(black_box(&refs)).ok()))
-    });
-    group.bench_function("json_decode_only", |b| {
-        b.iter(|| {
-            black_box(
-                payloads
+    for rows in BATCH_SIZES {
+        let envelopes = envelopes(rows);
+        let records = stream_records(&envelopes);
+        let refs: Vec<&ClickEnvelope> = envelopes.iter().collect();
+        group.throughput(Throughput::Elements(rows as u64));
+        group.bench_with_input(
+            BenchmarkId::new("archive_prepare", rows),
+            &records,
+            |b, r| b.iter(|| black_box(prepare("shardId-000000000000", r))),
+        );
+        group.bench_with_input(BenchmarkId::new("json_decode", rows), &records, |b, r| {
+            b.iter(|| {
+                let decoded: Vec<ClickEnvelope> = r
                     .iter()
-                    .filter_map(|p| parse_envelope(p).ok())
-                    .count(),
-            )
-        })
-    });
+                    .filter_map(|record| parse_envelope(&record.data).ok())
+                    .collect();
+                black_box(decoded)
+            })
+        });
+        // Reference, not a path the archiver takes: serde's derived `Deserialize` alone, no
+        // validation: the floor the validating decode above is measured against.
+        group.bench_with_input(
+            BenchmarkId::new("serde_derive_only", rows),
+            &records,
+            |b, r| {
+                b.iter(|| {
+                    let decoded: Vec<ClickEnvelope> = r
+                        .iter()
+                        .filter_map(|record| serde_json::from_slice(&record.data).ok())
+                        .collect();
+                    black_box(decoded)
+                })
+            },
+        );
+        group.bench_with_input(BenchmarkId::new("encode_parquet", rows), &refs, |b, r| {
+            b.iter(|| black_box(encode_batch(r).ok().and_then(|b| to_parquet(&b).ok())))
+        });
+        group.bench_with_input(BenchmarkId::new("encode_arrow", rows), &refs, |b, r| {
+            b.iter(|| black_box(encode_batch(r).ok()))
+        });
+    }
     group.finish();
 }
 

@@ -20,6 +20,9 @@ use crate::schema::{
     deeplearning_item, sell_fields,
 };
 
+/// Length of a hyphenated UUID's text.
+const UUID_TEXT_LEN: usize = 36;
+
 /// Encodes envelopes, in the given order, as one batch. An empty slice gives an empty batch.
 ///
 /// Fails only if the arrays disagree with the schema, which would be a bug in this module
@@ -42,20 +45,15 @@ pub fn encode_batch(envelopes: &[&ClickEnvelope]) -> Result<RecordBatch, ArrowEr
         ))
     };
 
-    let mut event_ids = Vec::with_capacity(rows);
+    // Written straight into one buffer: a String per id was a tenth of the batch's cost.
+    let mut event_ids = StringBuilder::with_capacity(rows, rows * UUID_TEXT_LEN);
     for envelope in envelopes {
-        let mut buffer = [0_u8; 36];
-        event_ids.push(
-            envelope
-                .event_id
-                .hyphenated()
-                .encode_lower(&mut buffer)
-                .to_owned(),
-        );
+        let mut buffer = [0_u8; UUID_TEXT_LEN];
+        event_ids.append_value(envelope.event_id.hyphenated().encode_lower(&mut buffer));
     }
 
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(21);
-    columns.push(Arc::new(StringArray::from(event_ids)));
+    columns.push(Arc::new(event_ids.finish()));
     columns.push(Arc::new(
         TimestampMillisecondArray::from_iter_values(envelopes.iter().map(|e| e.received_at))
             .with_timezone(RECEIVED_AT_TZ),

@@ -31,6 +31,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Write a deterministic synthetic Upbit capture for the default game markets.
     GenCapture(GenCaptureArgs),
+    /// Compute the clickstream analysis once (the 20 results and per-player summaries) from
+    /// `<input>/clickstream/` into `<output>/analysis/`; prints the manifest as JSON.
+    Analyze(AnalyzeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +53,28 @@ pub struct UpArgs {
     /// Directory of the clickstream archive (S3's layout: `clickstream/dt=…/hour=…/*.parquet`).
     #[arg(long, env = "COINKING_LAKE_DIR", default_value = ".coinking/lake")]
     pub lake_dir: std::path::PathBuf,
+    /// Seconds between analysis runs over the lake (the first runs at start); the results are
+    /// written to `<lake-dir>/analysis/` and served by `GET /get_user_analysis`.
+    #[arg(
+        long,
+        env = "COINKING_ANALYSIS_INTERVAL_SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub analysis_interval_secs: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Lake root (a directory or `s3://bucket/prefix`): games are read from `<input>/clickstream/`.
+    #[arg(long)]
+    pub input: String,
+    /// Output root (a directory or `s3://bucket/prefix`): results go to `<output>/analysis/`.
+    #[arg(long)]
+    pub output: String,
+    /// DataFusion parallelism (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub partitions: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,9 @@
 //!   requests into API Gateway events for the Lambda handlers, and the market feed.
 //! - `replay`: replays a raw capture through the parser and normaliser, printing tickers.
 //! - `gen_capture`: writes a synthetic capture (`coinking gen-capture`).
+//! - `analyze`: one run of the embedded analytics engine (`coinking analyze`).
 
+mod analyze;
 mod cli;
 mod gen_capture;
 mod logging;
@@ -26,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Up(args) => platform::run(args, shutdown_signal()).await,
         Command::Replay(args) => replay::run_replay(args, shutdown_signal()).await,
         Command::GenCapture(args) => gen_capture::run(args),
+        Command::Analyze(args) => analyze::run(args).await,
     }
 }
 

@@ -273,6 +273,7 @@ fn modern_routes_and_errors_are_served_by_the_same_handler() {
     assert_eq!(missing.status, 404);
     let wrong_method = send(platform.address, "POST", "/upbit_data", "").unwrap();
     assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
+    assert_eq!(wrong_method.headers["allow"], "GET, OPTIONS");
 }
 
 #[test]

@@ -65,6 +65,11 @@ impl MarketCode {
 
     /// Accepts `KRW-BTC`, `BTC/KRW` and either in any letter case; returns `KRW-BTC`.
     pub fn normalize(input: &str) -> Result<Self, MarketCodeError> {
+        // Fast path: what the archiver reads back is always canonical already, and normalising
+        // a canonical code gives it back unchanged.
+        if is_canonical(input) {
+            return Ok(Self(Box::from(input)));
+        }
         if input.is_empty() {
             return Err(MarketCodeError::Empty);
         }

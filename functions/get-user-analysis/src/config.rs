@@ -7,7 +7,7 @@
 //! | `COINKING_ANALYSIS_PREFIX` | empty | key prefix inside the bucket |
 //! | `COINKING_ANALYSIS_DIR` | `./lake` | local output root (the local platform) |
 //! | `COINKING_ANALYSIS_INTERVAL_SECS` | `60` | the analysis schedule, for `Cache-Control` |
-//! | `COINKING_CORS_ORIGINS` | empty | comma-separated allowed origins (`*` for any) |
+//! | `COINKING_CORS_ORIGINS` | `*` (like the other functions) | comma-separated allowed origins (`*` for any) |
 
 use std::path::PathBuf;
 
@@ -68,7 +68,7 @@ impl Config {
                     .filter(|o| !o.is_empty())
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_else(|| vec!["*".to_owned()]);
         Ok(Self {
             source,
             interval_secs,

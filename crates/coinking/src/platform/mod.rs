@@ -13,6 +13,11 @@
 //! - clickstream: `POST /set_click_stream` puts records on an in-process queue in place of
 //!   Kinesis; the archiver Lambda's own code drains it in batches into `--lake-dir`
 //!   (`COINKING_LAKE_DIR`, default `.coinking/lake`) in S3's file layout.
+//! - analysis: the embedded engine (`coinking_analytics::run_every`) at start and then every
+//!   `--analysis-interval-secs` (`COINKING_ANALYSIS_INTERVAL_SECS`, default 60) over the lake
+//!   directory, writing `analysis/` beside `clickstream/` (the bucket layout on AWS, where the
+//!   Spark job or the same engine on a schedule writes it); `GET /get_user_analysis` and
+//!   `GET /users/{userName}/analysis` read it with the Lambda's `DirReader`.
 //!
 //! Module map:
 //! - [`routes`]: the route table, one entry per template.yaml route, bound to the handlers.
@@ -34,6 +39,7 @@ use coinking_adapters::click_sink::queue::click_queue;
 use coinking_adapters::market_store::{
     DynamoDbMarketStore, DynamoDbStoreConfig, InMemoryMarketStore, MarketStore, ensure_table,
 };
+use coinking_analytics::{AnalyzeConfig, Location, run_every};
 use coinking_clickstream::Archiver;
 use coinking_core::catalog::Catalog;
 use coinking_core::synth::{self, SynthConfig};
@@ -41,7 +47,8 @@ use coinking_ingester::embedded::{self, EmbeddedConfig};
 use coinking_ingester::sources::config::{DEFAULT_REST_BASE_URL, DEFAULT_URL};
 use coinking_ingester::sources::{DataType, SourceConfig, fetch_catalog};
 use coinking_upbit_sim::{CaptureSource, SimConfig, UpbitSimulator};
-use get_ticker::{Deps, TickerConfig};
+use get_ticker::{CorsOrigins, Deps, TickerConfig};
+use get_user_analysis::DirReader;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -223,10 +230,41 @@ impl Platform<'_> {
             LocalBatching::default(),
         ));
         tracing::info!(lake = %self.args.lake_dir.display(), "clickstream: in-process queue archived to a local directory");
+
+        // The analysis reads the lake and writes `analysis/` into the same directory. A failed
+        // run is logged and retried at the next tick; readers keep the previous complete run.
+        let interval = Duration::from_secs(self.args.analysis_interval_secs);
+        let lake_root = Location::Local(self.args.lake_dir.clone());
+        let mut analyze_config = AnalyzeConfig::new(lake_root.clone(), lake_root);
+        // Leave cores for the HTTP API and the ingester while a run is in progress.
+        analyze_config.target_partitions = analyze_config.target_partitions.div_ceil(2);
+        let analysis = tokio::spawn(run_every(
+            analyze_config,
+            interval,
+            wait_for(self.stopped.clone()),
+        ));
+        tracing::info!(
+            every_secs = interval.as_secs(),
+            output = %self.args.lake_dir.join("analysis").display(),
+            "analysis: embedded engine over the lake, now and on a schedule"
+        );
         let cors = self.ticker_config.cors_origins.clone();
+        let analysis_deps = get_user_analysis::Deps {
+            reader: DirReader::new(self.args.lake_dir.clone()),
+            config: get_user_analysis::Config {
+                source: get_user_analysis::config::Source::Dir(self.args.lake_dir.clone()),
+                interval_secs: interval.as_secs(),
+                // The same origins as every other route of the local API.
+                cors_origins: match &cors {
+                    CorsOrigins::Any => vec!["*".to_owned()],
+                    CorsOrigins::List(origins) => origins.clone(),
+                },
+            },
+        };
         let functions = Functions::new(
             Deps::new(store, self.ticker_config),
             post_clickstream::Service::new(click_sink, click_config.rules, click_config.cors),
+            analysis_deps,
         );
         let routes = route_table(&functions);
         for route in &routes {
@@ -253,6 +291,13 @@ impl Platform<'_> {
             Err(_) => tracing::warn!(
                 "clickstream archiver still draining at shutdown; queued records are lost"
             ),
+        }
+        // The scheduler stops between runs; a run in progress is let finish (its output is
+        // complete or, without a manifest, ignored by readers), within the drain timeout.
+        match tokio::time::timeout(ARCHIVE_DRAIN_TIMEOUT, analysis).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "analysis scheduler task failed"),
+            Err(_) => tracing::warn!("analysis run still in progress at shutdown; abandoned"),
         }
         match ingest.await {
             Ok(Ok(())) => {}

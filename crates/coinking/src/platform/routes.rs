@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use coinking_adapters::click_sink::ClickSink;
 use coinking_adapters::market_store::{CandleReader, CatalogReader, TickerReader};
+use get_user_analysis::AnalysisReader;
 use lambda_http::{Body, Request, Response};
 
 /// A Lambda handler as the platform calls it: a request in, a response out (handlers turn
@@ -24,6 +25,7 @@ pub type LambdaHandler = Arc<dyn Fn(Request) -> HandlerFuture + Send + Sync>;
 pub struct Functions {
     pub get_ticker: LambdaHandler,
     pub post_clickstream: LambdaHandler,
+    pub get_user_analysis: LambdaHandler,
 }
 
 impl std::fmt::Debug for Functions {
@@ -33,16 +35,19 @@ impl std::fmt::Debug for Functions {
 }
 
 impl Functions {
-    pub fn new<S, C>(
+    pub fn new<S, C, R>(
         get_ticker: get_ticker::Deps<S>,
         post_clickstream: post_clickstream::Service<C>,
+        get_user_analysis: get_user_analysis::Deps<R>,
     ) -> Self
     where
         S: TickerReader + CandleReader + CatalogReader + 'static,
         C: ClickSink + 'static,
+        R: AnalysisReader + 'static,
     {
         let get_ticker = Arc::new(get_ticker);
         let post_clickstream = Arc::new(post_clickstream);
+        let get_user_analysis = Arc::new(get_user_analysis);
         Self {
             get_ticker: Arc::new(move |request| {
                 let deps = Arc::clone(&get_ticker);
@@ -51,6 +56,10 @@ impl Functions {
             post_clickstream: Arc::new(move |request| {
                 let service = Arc::clone(&post_clickstream);
                 Box::pin(async move { post_clickstream::handle(&service, request).await })
+            }),
+            get_user_analysis: Arc::new(move |request| {
+                let deps = Arc::clone(&get_user_analysis);
+                Box::pin(async move { get_user_analysis::handler(&deps, request).await })
             }),
         }
     }
@@ -62,6 +71,7 @@ impl Functions {
 pub fn route_table(functions: &Functions) -> Vec<Route> {
     let get_ticker = &functions.get_ticker;
     let post_clickstream = &functions.post_clickstream;
+    let get_user_analysis = &functions.get_user_analysis;
     vec![
         Route::new("GET", "/upbit_data", "get-ticker", get_ticker),
         Route::new("GET", "/markets", "get-ticker", get_ticker),
@@ -79,6 +89,18 @@ pub fn route_table(functions: &Functions) -> Vec<Route> {
             "/set_click_stream/batch",
             "post-clickstream",
             post_clickstream,
+        ),
+        Route::new(
+            "GET",
+            "/get_user_analysis",
+            "get-user-analysis",
+            get_user_analysis,
+        ),
+        Route::new(
+            "GET",
+            "/users/{userName}/analysis",
+            "get-user-analysis",
+            get_user_analysis,
         ),
     ]
 }

@@ -106,17 +106,21 @@ async fn dispatch(
         // API Gateway answers an unrouted request itself: the CORS preflight from the HTTP
         // API's configuration, else (here) one of our JSON errors, 405 when the path exists
         // for another method.
-        let path_exists = routes
-            .iter()
-            .any(|r| find(std::slice::from_ref(r), r.method, &path).is_some());
+        let allowed = allowed_methods(routes, &path);
+        let path_exists = !allowed.is_empty();
         return if path_exists && method == "OPTIONS" {
             preflight(cors, request.headers())
         } else if path_exists {
-            platform_error(
+            // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
+            let mut response = platform_error(
                 405,
                 "method_not_allowed",
                 &format!("method: {method} is not allowed on {path}"),
-            )
+            );
+            if let Ok(value) = hyper::header::HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(hyper::header::ALLOW, value);
+            }
+            response
         } else {
             platform_error(404, "not_found", &format!("path: no route for {path}"))
         };
@@ -150,6 +154,21 @@ async fn dispatch(
         "request"
     );
     to_hyper(response)
+}
+
+/// The methods routed at `path` (plus `OPTIONS`, the preflight), in the table's order; empty
+/// when no route has this path.
+fn allowed_methods(routes: &[Route], path: &str) -> Vec<&'static str> {
+    let mut methods: Vec<&'static str> = Vec::new();
+    for route in routes {
+        if route.matches(route.method, path).is_some() && !methods.contains(&route.method) {
+            methods.push(route.method);
+        }
+    }
+    if !methods.is_empty() {
+        methods.push("OPTIONS");
+    }
+    methods
 }
 
 /// The HTTP API payload 2.0 event for one request (the fields lambda_http reads, plus the

@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::fast;
 use super::limits::MAX_ENVELOPE_BYTES;
 use super::record::GameRecord;
-use super::validate::{Checker, RecordError, RecordRules, parse_json};
+use super::validate::{Checker, RecordError, RecordRules, check_bytes, parse_json};
 
 /// Version of the envelope layout this build writes and reads. Bump it when a change would make
 /// an older archiver misread a record; the archiver refuses versions it does not know rather than
@@ -53,7 +54,19 @@ impl ClickEnvelope {
 /// rather than archived. One exception: the set of game markets is not enforced, because it is
 /// ingest-time policy that may have changed since the record was accepted, and a record accepted
 /// then must stay archivable now. Envelope problems are listed before record problems.
+///
+/// Like [`parse_game_record`](super::parse_game_record), an envelope that is exactly the
+/// contract and valid takes a typed fast path, and only the rest is walked in detail.
 pub fn parse_envelope(bytes: &[u8]) -> Result<ClickEnvelope, RecordError> {
+    check_bytes(bytes, MAX_ENVELOPE_BYTES)?;
+    if let Some(envelope) = fast::envelope(bytes) {
+        return Ok(envelope);
+    }
+    parse_envelope_detailed(bytes)
+}
+
+/// The detailed path alone, which names every problem.
+pub(crate) fn parse_envelope_detailed(bytes: &[u8]) -> Result<ClickEnvelope, RecordError> {
     let value = parse_json(bytes, MAX_ENVELOPE_BYTES)?;
     let any_market = RecordRules::default();
     let mut checker = Checker::new(&any_market);

@@ -5,12 +5,15 @@
 //!   *every* [`Problem`] with it, under the fixed [`limits`] and the deployment's [`RecordRules`];
 //! - [`GameRecord`] (in `record`) is the typed record, coin ids normalised to market codes, that
 //!   serialises back to the frontend's field names;
+//! - `fast` accepts bodies that are exactly the contract straight into typed structs; everything
+//!   else (and every refusal) goes through `validate`'s detailed walk, with the same answer;
 //! - [`ClickEnvelope`] (in `envelope`) adds the server's event id, arrival time and schema
 //!   version for the trip through Kinesis, and [`parse_envelope`] reads it back in the archiver.
 //!
 //! Nothing here does I/O or reads a clock: callers pass ids and times in.
 
 mod envelope;
+mod fast;
 pub mod limits;
 mod record;
 mod validate;

@@ -6,6 +6,10 @@
 //! every problem, so a client developer sees all of them in one 400 response instead of fixing
 //! them one round trip at a time. A typed record is built only when nothing was wrong.
 //!
+//! That walk is the detailed path. [`parse_game_record`] first tries the typed fast path in
+//! `fast`, which accepts a valid body that is exactly the contract without building the tree,
+//! and falls back to the walk for anything else, so answers are the same either way.
+//!
 //! Unknown fields, at the top level and inside nested objects, are ignored: a newer frontend may
 //! send more than this build knows, and refusing its games would lose data for no benefit.
 
@@ -16,6 +20,7 @@ use std::ops::RangeInclusive;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::fast;
 use super::limits::{
     BUY_AMOUNTS_KRW, COINS_LEN, DEEP_LEARNING_LEN, DEEP_LEARNING_RANK, MAX_BALANCE_KRW,
     MAX_BODY_BYTES, MAX_STRING_BYTES, STAGE_SECONDS, USER_AFFILIATION_CHARS, USER_NAME_CHARS,
@@ -120,7 +125,23 @@ impl fmt::Display for ProblemList<'_> {
 /// ([`RecordError::TooLarge`]), emptiness ([`RecordError::Empty`]), JSON syntax
 /// ([`RecordError::Malformed`]), then every rule of the contract ([`RecordError::Invalid`] with
 /// all problems). Coin ids come back normalised (`BTC/KRW` → `KRW-BTC`).
+///
+/// A body that is exactly the contract and valid is accepted by a typed fast path; anything
+/// else goes through the detailed walk that names every problem. Both give the same answer
+/// (see `fast`).
 pub fn parse_game_record(body: &[u8], rules: &RecordRules) -> Result<GameRecord, RecordError> {
+    check_bytes(body, MAX_BODY_BYTES)?;
+    if let Some(record) = fast::record(body, rules) {
+        return Ok(record);
+    }
+    parse_game_record_detailed(body, rules)
+}
+
+/// The detailed path alone: a `Value` tree walked field by field, every problem collected.
+pub(crate) fn parse_game_record_detailed(
+    body: &[u8],
+    rules: &RecordRules,
+) -> Result<GameRecord, RecordError> {
     let value = parse_json(body, MAX_BODY_BYTES)?;
     let mut checker = Checker::new(rules);
     let record = checker
@@ -129,8 +150,8 @@ pub fn parse_game_record(body: &[u8], rules: &RecordRules) -> Result<GameRecord,
     checker.finish(record)
 }
 
-/// The syntax steps shared with the envelope: size, emptiness, JSON.
-pub(crate) fn parse_json(body: &[u8], limit: usize) -> Result<Value, RecordError> {
+/// The checks before any parsing, shared by both paths: size, then emptiness.
+pub(crate) fn check_bytes(body: &[u8], limit: usize) -> Result<(), RecordError> {
     if body.len() > limit {
         return Err(RecordError::TooLarge {
             size: body.len(),
@@ -144,6 +165,12 @@ pub(crate) fn parse_json(body: &[u8], limit: usize) -> Result<Value, RecordError
     {
         return Err(RecordError::Empty);
     }
+    Ok(())
+}
+
+/// The syntax steps shared with the envelope: size, emptiness, JSON.
+pub(crate) fn parse_json(body: &[u8], limit: usize) -> Result<Value, RecordError> {
+    check_bytes(body, limit)?;
     // serde_json's default recursion limit (128) stays on: it is what turns `[[[[…` into an
     // error instead of a stack overflow, and no valid record nests deeper than 3.
     // A key given twice keeps its last value (serde_json's rule); since what is stored is the

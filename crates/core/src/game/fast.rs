@@ -1,0 +1,944 @@
+//! The fast path: bodies that are exactly the contract, deserialized straight into typed structs.
+//!
+//! The detailed path in `validate` builds a [`serde_json::Value`] tree and walks it so that it
+//! can name *every* problem. That costs a map per object and a heap string per key, which is
+//! most of the archiver's time per record. Almost every body is valid and carries exactly the
+//! contract's fields, so this path tries that case first: serde derive into borrowed structs,
+//! then the same rules on the typed values. It answers only "here is the record" or "not sure";
+//! on "not sure" the caller runs the detailed path, which decides and explains. So this module
+//! never has to produce an error message, and it may refuse more than the detailed path does
+//! (it refuses unknown and duplicate keys, which the detailed path ignores or resolves), but it
+//! must never accept anything the detailed path refuses, nor build a different record: the
+//! `fast_path_agrees_with_the_detailed_path` property tests below hold it to that.
+//!
+//! Why unknown keys are refused rather than skipped: serde skips an unknown value without fully
+//! checking it (invalid UTF-8, lone surrogate escapes and out-of-range numbers pass), while the
+//! detailed path parses every value and calls such a body malformed. Refusing unknown keys here
+//! hands those bodies to the detailed path, which gives them the answer they always had.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::RangeInclusive;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, forward_to_deserialize_any};
+use uuid::Uuid;
+
+use super::envelope::{ClickEnvelope, SCHEMA_VERSION};
+use super::limits::{
+    BUY_AMOUNTS_KRW, COINS_LEN, DEEP_LEARNING_LEN, DEEP_LEARNING_RANK, MAX_BALANCE_KRW,
+    MAX_STRING_BYTES, STAGE_SECONDS, USER_AFFILIATION_CHARS, USER_NAME_CHARS,
+    USER_NAME_FORBIDDEN_CHARS, USER_NAME_FORBIDDEN_VALUES, USER_NICKNAME_CHARS,
+};
+use super::record::{CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage};
+use super::validate::RecordRules;
+use crate::market::MarketCode;
+
+/// The record in `body` if it is exactly the contract and valid under `rules`; `None` if the
+/// detailed path must decide. Size and emptiness are the caller's checks.
+pub(crate) fn record(body: &[u8], rules: &RecordRules) -> Option<GameRecord> {
+    let ObjectOnly(raw) = serde_json::from_slice::<ObjectOnly<RawRecord<'_>>>(body).ok()?;
+    // Envelope fields are not part of a request body: the detailed path ignores them, and
+    // deciding that here would only make this path harder to hold equal to it.
+    if raw.event_id.is_some() || raw.received_at.is_some() || raw.schema_version.is_some() {
+        return None;
+    }
+    raw.into_record(rules)
+}
+
+/// The envelope in `bytes` if it is exactly the contract and valid; `None` if the detailed path
+/// must decide. Like `parse_envelope`, any well-formed market is accepted.
+pub(crate) fn envelope(bytes: &[u8]) -> Option<ClickEnvelope> {
+    let ObjectOnly(raw) = serde_json::from_slice::<ObjectOnly<RawRecord<'_>>>(bytes).ok()?;
+    let event_id = Uuid::try_parse(&raw.event_id.as_ref()?.0).ok()?;
+    let received_at = raw.received_at?;
+    if raw.schema_version? != u64::from(SCHEMA_VERSION) {
+        return None;
+    }
+    let record = raw.into_record(&RecordRules::default())?;
+    Some(ClickEnvelope {
+        event_id,
+        received_at,
+        schema_version: SCHEMA_VERSION,
+        record,
+    })
+}
+
+/// The contract's fields as JSON types, strings borrowed from the input where they have no
+/// escapes. The envelope's three fields are here too (optional), so that one struct serves both
+/// entry points and `deny_unknown_fields` can hold for both.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord<'a> {
+    #[serde(borrow)]
+    event_id: Option<Text<'a>>,
+    received_at: Option<i64>,
+    schema_version: Option<u64>,
+    #[serde(rename = "userName", borrow)]
+    user_name: Text<'a>,
+    #[serde(rename = "userAffiliation", borrow)]
+    user_affiliation: Text<'a>,
+    #[serde(rename = "userNickname", borrow)]
+    user_nickname: Text<'a>,
+    #[serde(rename = "remainingTime_1")]
+    remaining_time_1: f64,
+    #[serde(rename = "remainingTime_2")]
+    remaining_time_2: f64,
+    #[serde(rename = "remainingTime_3")]
+    remaining_time_3: f64,
+    #[serde(borrow)]
+    coins: Vec<Text<'a>>,
+    #[serde(rename = "deeplearningData", borrow)]
+    deeplearning_data: Vec<ObjectOnly<RawEntry<'a>>>,
+    #[serde(rename = "aiRecommend_1")]
+    ai_recommend_1: bool,
+    #[serde(rename = "aiRecommend_2")]
+    ai_recommend_2: bool,
+    leverage: f64,
+    #[serde(rename = "userBuyCoinMoney_1", borrow)]
+    user_buy_coin_money_1: ObjectOnly<RawBuy<'a>>,
+    #[serde(rename = "userBuyCoinMoney_2", borrow)]
+    user_buy_coin_money_2: ObjectOnly<RawBuy<'a>>,
+    #[serde(rename = "userBuyCoinMoney_3", borrow)]
+    user_buy_coin_money_3: ObjectOnly<RawBuy<'a>>,
+    #[serde(rename = "userSellTime_1", borrow)]
+    user_sell_time_1: ObjectOnly<RawSell<'a>>,
+    #[serde(rename = "userSellTime_2", borrow)]
+    user_sell_time_2: ObjectOnly<RawSell<'a>>,
+    #[serde(rename = "userSellTime_3", borrow)]
+    user_sell_time_3: ObjectOnly<RawSell<'a>>,
+    balance: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry<'a> {
+    #[serde(borrow)]
+    code: Text<'a>,
+    fastest_decline: bool,
+    fastest_growth: bool,
+    largest_drop: bool,
+    largest_rise: bool,
+    largest_spike: bool,
+    least_volatile: bool,
+    most_volatile: bool,
+    percentage: f64,
+    rank: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuy<'a> {
+    #[serde(borrow)]
+    coin: Text<'a>,
+    money: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSell<'a> {
+    #[serde(borrow)]
+    coin: Text<'a>,
+    time: f64,
+}
+
+impl RawRecord<'_> {
+    /// The same rules as the detailed path's `Checker::record`, on typed values.
+    fn into_record(self, rules: &RecordRules) -> Option<GameRecord> {
+        if !COINS_LEN.contains(&self.coins.len())
+            || !DEEP_LEARNING_LEN.contains(&self.deeplearning_data.len())
+        {
+            return None;
+        }
+        let mut coins = Vec::with_capacity(self.coins.len());
+        for coin in &self.coins {
+            coins.push(traded_coin(coin, rules)?);
+        }
+        let mut deeplearning_data = Vec::with_capacity(self.deeplearning_data.len());
+        for ObjectOnly(entry) in &self.deeplearning_data {
+            deeplearning_data.push(DeepLearningEntry {
+                code: market_code(&entry.code)?,
+                fastest_decline: entry.fastest_decline,
+                fastest_growth: entry.fastest_growth,
+                largest_drop: entry.largest_drop,
+                largest_rise: entry.largest_rise,
+                largest_spike: entry.largest_spike,
+                least_volatile: entry.least_volatile,
+                most_volatile: entry.most_volatile,
+                percentage: finite(entry.percentage)?,
+                rank: rank(entry.rank)?,
+            });
+        }
+        let buy = |raw: &ObjectOnly<RawBuy<'_>>| -> Option<CoinBuy> {
+            let money = finite(raw.0.money)?;
+            BUY_AMOUNTS_KRW.contains(&money).then_some(())?;
+            Some(CoinBuy {
+                coin: traded_coin(&raw.0.coin, rules)?,
+                money,
+            })
+        };
+        let sell = |raw: &ObjectOnly<RawSell<'_>>| -> Option<CoinSell> {
+            Some(CoinSell {
+                coin: traded_coin(&raw.0.coin, rules)?,
+                time: seconds(raw.0.time)?,
+            })
+        };
+        let balance = finite(self.balance)?;
+        if !(0.0..=MAX_BALANCE_KRW).contains(&balance) {
+            return None;
+        }
+        Some(GameRecord {
+            user_name: user_name(&self.user_name)?,
+            user_affiliation: text(&self.user_affiliation, &USER_AFFILIATION_CHARS)?,
+            user_nickname: text(&self.user_nickname, &USER_NICKNAME_CHARS)?,
+            remaining_time_1: seconds(self.remaining_time_1)?,
+            remaining_time_2: seconds(self.remaining_time_2)?,
+            remaining_time_3: seconds(self.remaining_time_3)?,
+            coins,
+            deeplearning_data,
+            ai_recommend_1: self.ai_recommend_1,
+            ai_recommend_2: self.ai_recommend_2,
+            leverage: Leverage::from_f64(finite(self.leverage)?)?,
+            user_buy_coin_money_1: buy(&self.user_buy_coin_money_1)?,
+            user_buy_coin_money_2: buy(&self.user_buy_coin_money_2)?,
+            user_buy_coin_money_3: buy(&self.user_buy_coin_money_3)?,
+            user_sell_time_1: sell(&self.user_sell_time_1)?,
+            user_sell_time_2: sell(&self.user_sell_time_2)?,
+            user_sell_time_3: sell(&self.user_sell_time_3)?,
+            balance,
+        })
+    }
+}
+
+// ---- the rules, as in `validate::Checker` but without messages ----
+
+fn finite(number: f64) -> Option<f64> {
+    number.is_finite().then_some(number)
+}
+
+fn seconds(number: f64) -> Option<f64> {
+    let seconds = finite(number)?;
+    (0.0..=STAGE_SECONDS).contains(&seconds).then_some(seconds)
+}
+
+fn rank(number: f64) -> Option<u32> {
+    let rank = finite(number)?;
+    let (lowest, highest) = (*DEEP_LEARNING_RANK.start(), *DEEP_LEARNING_RANK.end());
+    if rank.fract() != 0.0 || rank < f64::from(lowest) || rank > f64::from(highest) {
+        return None;
+    }
+    // In range and whole, so the conversion is exact.
+    Some(rank as u32)
+}
+
+fn text(raw: &Text<'_>, allowed_chars: &RangeInclusive<usize>) -> Option<String> {
+    let text = raw.0.as_ref();
+    let is_valid =
+        allowed_chars.contains(&text.chars().count()) && !text.chars().any(char::is_control);
+    is_valid.then(|| text.to_owned())
+}
+
+fn user_name(raw: &Text<'_>) -> Option<String> {
+    let name = text(raw, &USER_NAME_CHARS)?;
+    let is_valid = !name.contains(USER_NAME_FORBIDDEN_CHARS)
+        && !USER_NAME_FORBIDDEN_VALUES.contains(&name.as_str());
+    is_valid.then_some(name)
+}
+
+fn market_code(raw: &Text<'_>) -> Option<MarketCode> {
+    let text = raw.0.as_ref();
+    if text.len() > MAX_STRING_BYTES {
+        return None;
+    }
+    MarketCode::normalize(text).ok()
+}
+
+fn traded_coin(raw: &Text<'_>, rules: &RecordRules) -> Option<MarketCode> {
+    let code = market_code(raw)?;
+    match &rules.allowed_markets {
+        Some(allowed) if !allowed.contains(&code) => None,
+        _ => Some(code),
+    }
+}
+
+// ---- serde helpers ----
+
+/// A JSON string, borrowed from the input unless it contained escapes.
+///
+/// (`Cow<str>` itself always deserializes owned except as a direct `#[serde(borrow)]` field,
+/// so inside a `Vec` it would copy every coin.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor(PhantomData))
+    }
+}
+
+struct TextVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+    type Value = Text<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'a>, E> {
+        Ok(Text(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'a>, E> {
+        Ok(Text(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Text<'a>, E> {
+        Ok(Text(Cow::Owned(value)))
+    }
+}
+
+/// A struct that must be written as a JSON object.
+///
+/// A derived `Deserialize` for a struct also accepts a JSON array of its fields in order
+/// (`[coin, money]`); the detailed path says "must be an object" to that, so this wrapper asks
+/// the deserializer for a map instead of a struct, and serde_json refuses anything but `{…}`.
+struct ObjectOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(MapOnly(deserializer)).map(ObjectOnly)
+    }
+}
+
+/// Forwards everything to the inner deserializer, except that a struct is read as a map.
+struct MapOnly<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for MapOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fast path against the detailed one. For any input: whatever the fast path accepts,
+    //! the detailed path accepts as the very same record; for a body with exactly the
+    //! contract's keys (no unknown or duplicate key), they also agree on accepting at all; and
+    //! the public functions always answer exactly as the detailed path does.
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::game::envelope::parse_envelope_detailed;
+    use crate::game::validate::parse_game_record_detailed;
+    use crate::game::{parse_envelope, parse_game_record};
+    use crate::market::QUOTE_CURRENCIES;
+
+    const SAMPLE: &str = include_str!("../../tests/fixtures/game_record_valid.json");
+
+    // ---- valid records ----
+
+    fn coin_id() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => prop::sample::select(crate::market::DEFAULT_GAME_MARKETS.to_vec())
+                .prop_map(str::to_owned),
+            1 => prop::sample::select(crate::market::DEFAULT_GAME_MARKETS.to_vec())
+                .prop_map(|code| MarketCode::parse(code).map(|c| c.to_slash_form()).unwrap()),
+            1 => (prop::sample::select(QUOTE_CURRENCIES.to_vec()), "[a-zA-Z0-9]{1,15}")
+                .prop_map(|(quote, base)| format!("{base}/{}", quote.to_lowercase())),
+        ]
+    }
+
+    fn seconds() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(json!(0)),
+            Just(json!(90.0)),
+            (0.0..=90.0).prop_map(Value::from)
+        ]
+    }
+
+    fn entry() -> impl Strategy<Value = Value> {
+        (
+            coin_id(),
+            prop::array::uniform7(any::<bool>()),
+            -1e3..1e3,
+            1_u32..=1000,
+        )
+            .prop_map(|(code, flags, percentage, rank)| {
+                json!({
+                    "code": code,
+                    "fastest_decline": flags[0],
+                    "fastest_growth": flags[1],
+                    "largest_drop": flags[2],
+                    "largest_rise": flags[3],
+                    "largest_spike": flags[4],
+                    "least_volatile": flags[5],
+                    "most_volatile": flags[6],
+                    "percentage": percentage,
+                    "rank": rank,
+                })
+            })
+    }
+
+    prop_compose! {
+        /// A valid body as the frontend writes it (slash spellings, whole floats and all).
+        fn valid_body(max_ranked: usize)(
+            names in ("[^\\p{Cc}/\\\\]{1,64}", "[^\\p{Cc}]{0,100}", "[^\\p{Cc}]{1,64}")
+                .prop_filter("`.` and `..` are refused", |(name, _, _)| name != "." && name != ".."),
+            times in prop::array::uniform3(seconds()),
+            coins in prop::collection::vec(coin_id(), 1..=3),
+            ranking in prop::collection::vec(entry(), 0..=max_ranked),
+            hints in prop::array::uniform2(any::<bool>()),
+            leverage in prop::sample::select(vec![json!(1), json!(10), json!(100.0), json!(1000)]),
+            buys in prop::array::uniform3((coin_id(), prop::sample::select(BUY_AMOUNTS_KRW.to_vec()))),
+            sells in prop::array::uniform3((coin_id(), seconds())),
+            balance in prop_oneof![Just(0.0), Just(MAX_BALANCE_KRW), 0.0..=MAX_BALANCE_KRW],
+        ) -> Value {
+            json!({
+                "userName": names.0,
+                "userAffiliation": names.1,
+                "userNickname": names.2,
+                "remainingTime_1": times[0],
+                "remainingTime_2": times[1],
+                "remainingTime_3": times[2],
+                "coins": coins,
+                "deeplearningData": ranking,
+                "aiRecommend_1": hints[0],
+                "aiRecommend_2": hints[1],
+                "leverage": leverage,
+                "userBuyCoinMoney_1": {"coin": buys[0].0, "money": buys[0].1},
+                "userBuyCoinMoney_2": {"coin": buys[1].0, "money": buys[1].1},
+                "userBuyCoinMoney_3": {"coin": buys[2].0, "money": buys[2].1},
+                "userSellTime_1": {"coin": sells[0].0, "time": sells[0].1},
+                "userSellTime_2": {"coin": sells[1].0, "time": sells[1].1},
+                "userSellTime_3": {"coin": sells[2].0, "time": sells[2].1},
+                "balance": balance,
+            })
+        }
+    }
+
+    fn valid_envelope() -> impl Strategy<Value = Value> {
+        (valid_body(4), any::<u128>(), any::<i64>()).prop_map(|(mut body, id, received_at)| {
+            let object = body.as_object_mut().unwrap();
+            object.insert("event_id".into(), json!(Uuid::from_u128(id).to_string()));
+            object.insert("received_at".into(), json!(received_at));
+            object.insert("schema_version".into(), json!(SCHEMA_VERSION));
+            body
+        })
+    }
+
+    // ---- mutations ----
+
+    /// Values that break a rule or a type somewhere, and edge values that do not.
+    fn odd_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
+                .prop_map(Value::from),
+            prop::sample::select(vec![
+                json!(-0.0),
+                json!(0),
+                json!(1),
+                json!(1.0),
+                json!(2.5),
+                json!(10),
+                json!(10.5),
+                json!(90),
+                json!(90.000_000_1),
+                json!(-0.1),
+                json!(1e9),
+                json!(5e8),
+                json!(2e8),
+                json!(1e15),
+                json!(1.000_000_1e15),
+                json!(1000),
+                json!(1001),
+                json!(u64::MAX),
+                json!(i64::MIN),
+                json!(""),
+                json!("."),
+                json!(".."),
+                json!("a/b"),
+                json!("a\\b"),
+                json!("tab\there"),
+                json!("\u{85}"),
+                json!("BTC"),
+                json!("KRW-ADA"),
+                json!("btc/krw"),
+                json!("ETH/EUR"),
+                json!("K".repeat(33)),
+                json!("가".repeat(65)),
+                json!([]),
+                json!({}),
+                json!(["KRW-BTC", 1e9]),
+                json!({"coin": "KRW-BTC"}),
+            ]),
+            ".{0,20}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 8, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{0,6}", inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Numbers on and just beyond every limit, and the spellings JSON allows for them.
+    const EDGE_NUMBERS: &[&str] = &[
+        "-0.0",
+        "0",
+        "0.5",
+        "1",
+        "1.0",
+        "10",
+        "10.0",
+        "10.5",
+        "90",
+        "90.0000001",
+        "91",
+        "-0.1",
+        "1000",
+        "1000.0",
+        "1000.5",
+        "1001",
+        "1e8",
+        "1e9",
+        "1.0e9",
+        "5e8",
+        "2e8",
+        "1e15",
+        "1.0000001e15",
+        "-1",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "1e300",
+    ];
+
+    /// Strings on and just beyond every text and market rule.
+    fn edge_strings() -> Vec<String> {
+        let mut strings: Vec<String> = [
+            "",
+            ".",
+            "..",
+            "...",
+            "a/b",
+            "a\\\\b",
+            "tab\\there",
+            "\\u0085",
+            "\\u007f",
+            "BTC",
+            "KRW-ADA",
+            "btc/krw",
+            "KRW-btc",
+            "ETH/EUR",
+            "-BTC",
+            "KRW-",
+            "KRW-BT C",
+        ]
+        .iter()
+        .map(|text| format!("\"{text}\""))
+        .collect();
+        for (text, times) in [
+            ("K", 32),
+            ("K", 33),
+            ("가", 64),
+            ("가", 65),
+            ("x", 100),
+            ("x", 101),
+        ] {
+            strings.push(format!("\"{}\"", text.repeat(times)));
+        }
+        strings
+    }
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        /// Put an edge number (as written, see `EDGE_NUMBERS`) at the n-th number of the body.
+        EdgeNumber(prop::sample::Index, prop::sample::Index),
+        /// Put an edge string at the n-th string of the body.
+        EdgeString(prop::sample::Index, prop::sample::Index),
+        /// Replace the value at the n-th path of the body (any depth) with another.
+        Replace(prop::sample::Index, Value),
+        /// Remove the n-th key of the body (any depth).
+        Remove(prop::sample::Index),
+        /// Add an unknown key to the n-th object of the body.
+        Extra(prop::sample::Index, String, Value),
+        /// Write the n-th key of the root once more, before its real value.
+        Duplicate(prop::sample::Index, Value),
+        /// Write an object (the root or a nested struct) as an array of its values.
+        AsArray(prop::sample::Index),
+        /// Spell the n-th string with `\u` escapes (still the same string).
+        Escaped(prop::sample::Index),
+        /// Put a lone surrogate escape into the n-th string (malformed JSON).
+        LoneSurrogate(prop::sample::Index),
+    }
+
+    impl Mutation {
+        /// Whether the mutated body still has exactly the contract's keys, once each.
+        fn keeps_keys_exact(&self) -> bool {
+            !matches!(self, Mutation::Extra(..) | Mutation::Duplicate(..))
+        }
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            3 => (any::<prop::sample::Index>(), any::<prop::sample::Index>())
+                .prop_map(|(at, value)| Mutation::EdgeNumber(at, value)),
+            3 => (any::<prop::sample::Index>(), any::<prop::sample::Index>())
+                .prop_map(|(at, value)| Mutation::EdgeString(at, value)),
+            3 => (any::<prop::sample::Index>(), odd_value())
+                .prop_map(|(at, value)| Mutation::Replace(at, value)),
+            1 => any::<prop::sample::Index>().prop_map(Mutation::Remove),
+            1 => (any::<prop::sample::Index>(), "[a-zA-Z_]{1,16}", odd_value())
+                .prop_map(|(at, key, value)| Mutation::Extra(at, key, value)),
+            1 => (any::<prop::sample::Index>(), odd_value())
+                .prop_map(|(at, value)| Mutation::Duplicate(at, value)),
+            1 => any::<prop::sample::Index>().prop_map(Mutation::AsArray),
+            1 => any::<prop::sample::Index>().prop_map(Mutation::Escaped),
+            1 => any::<prop::sample::Index>().prop_map(Mutation::LoneSurrogate),
+        ]
+    }
+
+    /// JSON pointers of every value below the root, parents before children.
+    fn pointers(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                for (key, child) in object {
+                    let pointer = format!("{prefix}/{key}");
+                    out.push(pointer.clone());
+                    pointers(child, &pointer, out);
+                }
+            }
+            Value::Array(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    let pointer = format!("{prefix}/{index}");
+                    out.push(pointer.clone());
+                    pointers(child, &pointer, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn all_pointers(value: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        pointers(value, "", &mut out);
+        out
+    }
+
+    fn pointers_where(value: &Value, keep: impl Fn(&Value) -> bool) -> Vec<String> {
+        let mut found: Vec<String> = all_pointers(value)
+            .into_iter()
+            .filter(|pointer| keep(value.pointer(pointer).unwrap()))
+            .collect();
+        if keep(value) {
+            found.insert(0, String::new());
+        }
+        found
+    }
+
+    fn parent_and_key(pointer: &str) -> (&str, &str) {
+        pointer.rsplit_once('/').unwrap()
+    }
+
+    /// Escapes every character of a JSON string literal as `\uXXXX` (surrogate pairs beyond
+    /// the BMP), so that the value stays the same but cannot be borrowed.
+    fn escaped_literal(text: &str) -> String {
+        let mut out = String::from("\"");
+        for unit in text.encode_utf16() {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
+        out.push('"');
+        out
+    }
+
+    /// The mutated body as bytes.
+    fn apply(mut body: Value, mutation: &Mutation) -> Vec<u8> {
+        match mutation {
+            Mutation::EdgeNumber(at, value) | Mutation::EdgeString(at, value) => {
+                let (targets, literals) = if matches!(mutation, Mutation::EdgeNumber(..)) {
+                    let literals = EDGE_NUMBERS.iter().map(|n| (*n).to_owned()).collect();
+                    (pointers_where(&body, Value::is_number), literals)
+                } else {
+                    (pointers_where(&body, Value::is_string), edge_strings())
+                };
+                if targets.is_empty() {
+                    return serde_json::to_vec(&body).unwrap();
+                }
+                let marker = "\u{e000}marker\u{e000}";
+                *body.pointer_mut(&targets[at.index(targets.len())]).unwrap() = Value::from(marker);
+                serde_json::to_string(&body)
+                    .unwrap()
+                    .replace(
+                        &format!("\"{marker}\""),
+                        &literals[value.index(literals.len())],
+                    )
+                    .into_bytes()
+            }
+            Mutation::Replace(at, value) => {
+                let paths = all_pointers(&body);
+                if !paths.is_empty() {
+                    *body.pointer_mut(&paths[at.index(paths.len())]).unwrap() = value.clone();
+                }
+                serde_json::to_vec(&body).unwrap()
+            }
+            Mutation::Remove(at) => {
+                let keys = pointers_where(&body, |_| true)
+                    .into_iter()
+                    .filter(|pointer| {
+                        !pointer.is_empty()
+                            && body
+                                .pointer(parent_and_key(pointer).0)
+                                .is_some_and(Value::is_object)
+                    })
+                    .collect::<Vec<_>>();
+                if !keys.is_empty() {
+                    let (parent, key) = parent_and_key(&keys[at.index(keys.len())]);
+                    let (parent, key) = (parent.to_owned(), key.to_owned());
+                    body.pointer_mut(&parent)
+                        .unwrap()
+                        .as_object_mut()
+                        .unwrap()
+                        .remove(&key);
+                }
+                serde_json::to_vec(&body).unwrap()
+            }
+            Mutation::Extra(at, key, value) => {
+                let objects = pointers_where(&body, Value::is_object);
+                let target = &objects[at.index(objects.len())];
+                let object = body.pointer_mut(target).unwrap().as_object_mut().unwrap();
+                object.entry(key.clone()).or_insert_with(|| value.clone());
+                serde_json::to_vec(&body).unwrap()
+            }
+            Mutation::Duplicate(at, value) => {
+                let keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+                let key = &keys[at.index(keys.len())];
+                let text = serde_json::to_string(&body).unwrap();
+                let first = format!("{{{}:{},", serde_json::to_string(key).unwrap(), value);
+                format!("{first}{}", &text[1..]).into_bytes()
+            }
+            Mutation::AsArray(at) => {
+                let objects = pointers_where(&body, Value::is_object);
+                let target = &objects[at.index(objects.len())];
+                let slot = body.pointer_mut(target).unwrap();
+                let values: Vec<Value> = slot.as_object().unwrap().values().cloned().collect();
+                *slot = Value::Array(values);
+                serde_json::to_vec(&body).unwrap()
+            }
+            Mutation::Escaped(at) | Mutation::LoneSurrogate(at) => {
+                let strings = pointers_where(&body, Value::is_string);
+                if strings.is_empty() {
+                    return serde_json::to_vec(&body).unwrap();
+                }
+                let target = &strings[at.index(strings.len())];
+                let marker = "\u{e000}marker\u{e000}";
+                let original = body.pointer(target).unwrap().as_str().unwrap().to_owned();
+                *body.pointer_mut(target).unwrap() = Value::from(marker);
+                let literal = if matches!(mutation, Mutation::Escaped(_)) {
+                    escaped_literal(&original)
+                } else {
+                    format!(
+                        "\"{}\\ud800\"",
+                        &escaped_literal(&original)[1..].trim_end_matches('"')
+                    )
+                };
+                serde_json::to_string(&body)
+                    .unwrap()
+                    .replace(&format!("\"{marker}\""), &literal)
+                    .into_bytes()
+            }
+        }
+    }
+
+    fn rules() -> impl Strategy<Value = RecordRules> {
+        prop_oneof![
+            Just(RecordRules::default()),
+            Just(RecordRules::with_game_markets(
+                MarketCode::default_game_markets()
+            )),
+            Just(RecordRules::with_game_markets(
+                ["KRW-BTC", "KRW-ETH"].map(|code| MarketCode::parse(code).unwrap())
+            )),
+        ]
+    }
+
+    fn check_record(
+        body: &[u8],
+        rules: &RecordRules,
+        keys_exact: bool,
+    ) -> Result<(), TestCaseError> {
+        let fast = record(body, rules);
+        let detailed = parse_game_record_detailed(body, rules);
+        if let Some(fast) = &fast {
+            prop_assert_eq!(
+                Ok(fast),
+                detailed.as_ref(),
+                "fast path accepted what the detailed path did not"
+            );
+        }
+        if keys_exact {
+            prop_assert_eq!(
+                fast.is_some(),
+                detailed.is_ok(),
+                "paths disagree on {:?}",
+                detailed
+            );
+        }
+        prop_assert_eq!(parse_game_record(body, rules), detailed);
+        Ok(())
+    }
+
+    fn check_envelope(bytes: &[u8], keys_exact: bool) -> Result<(), TestCaseError> {
+        let fast = envelope(bytes);
+        let detailed = parse_envelope_detailed(bytes);
+        if let Some(fast) = &fast {
+            prop_assert_eq!(
+                Ok(fast),
+                detailed.as_ref(),
+                "fast path accepted what the detailed path did not"
+            );
+        }
+        if keys_exact {
+            prop_assert_eq!(
+                fast.is_some(),
+                detailed.is_ok(),
+                "paths disagree on {:?}",
+                detailed
+            );
+        }
+        prop_assert_eq!(parse_envelope(bytes), detailed);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn fast_path_accepts_every_valid_record_as_the_detailed_path_does(body in valid_body(50)) {
+            let bytes = serde_json::to_vec(&body).unwrap();
+            prop_assert!(record(&bytes, &RecordRules::default()).is_some());
+            check_record(&bytes, &RecordRules::default(), true)?;
+        }
+
+        #[test]
+        fn fast_path_agrees_with_the_detailed_path_on_mutated_records(
+            body in valid_body(4),
+            mutations in prop::collection::vec(mutation(), 1..3),
+            rules in rules(),
+        ) {
+            let mut bytes = serde_json::to_vec(&body).unwrap();
+            let mut keys_exact = true;
+            for mutation in &mutations {
+                // A later mutation works on what the previous one produced, if still JSON.
+                let Ok(current) = serde_json::from_slice::<Value>(&bytes) else { break };
+                if !current.is_object() { break }
+                bytes = apply(current, mutation);
+                keys_exact &= mutation.keeps_keys_exact();
+            }
+            check_record(&bytes, &rules, keys_exact)?;
+        }
+
+        #[test]
+        fn fast_path_accepts_every_valid_envelope_as_the_detailed_path_does(
+            envelope_json in valid_envelope(),
+        ) {
+            let bytes = serde_json::to_vec(&envelope_json).unwrap();
+            prop_assert!(envelope(&bytes).is_some());
+            check_envelope(&bytes, true)?;
+        }
+
+        #[test]
+        fn fast_path_agrees_with_the_detailed_path_on_mutated_envelopes(
+            envelope_json in valid_envelope(),
+            mutation in mutation(),
+        ) {
+            let bytes = apply(envelope_json, &mutation);
+            check_envelope(&bytes, mutation.keeps_keys_exact())?;
+        }
+
+        #[test]
+        fn an_envelope_is_not_a_request_body_on_either_path(envelope_json in valid_envelope()) {
+            let bytes = serde_json::to_vec(&envelope_json).unwrap();
+            // The record path ignores envelope fields: the detailed path accepts, fast defers.
+            prop_assert!(record(&bytes, &RecordRules::default()).is_none());
+            check_record(&bytes, &RecordRules::default(), false)?;
+        }
+    }
+
+    #[test]
+    fn fast_path_accepts_the_sample_fixture() {
+        let fast = record(SAMPLE.as_bytes(), &RecordRules::default());
+        assert_eq!(
+            fast.as_ref(),
+            parse_game_record_detailed(SAMPLE.as_bytes(), &RecordRules::default())
+                .ok()
+                .as_ref()
+        );
+        assert!(fast.is_some());
+    }
+
+    #[test]
+    fn fast_path_defers_what_serde_would_skip_unchecked() {
+        // serde skips an unknown value without checking it; the detailed path calls these
+        // malformed. Deferring unknown keys keeps that answer.
+        let sample = SAMPLE.trim_end().trim_end_matches('}');
+        for extra in ["\"x\": \"\\ud800\"", "\"x\": 1e400"] {
+            let body = format!("{sample}, {extra}}}");
+            assert!(
+                record(body.as_bytes(), &RecordRules::default()).is_none(),
+                "{extra}"
+            );
+            assert!(matches!(
+                parse_game_record(body.as_bytes(), &RecordRules::default()),
+                Err(crate::game::RecordError::Malformed(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn fast_path_refuses_a_struct_written_as_an_array() {
+        let mut body: Value = serde_json::from_str(SAMPLE).unwrap();
+        body["userSellTime_1"] = json!(["BTC/KRW", 35.2]);
+        let bytes = serde_json::to_vec(&body).unwrap();
+        assert!(record(&bytes, &RecordRules::default()).is_none());
+        assert!(parse_game_record(&bytes, &RecordRules::default()).is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value_as_before() {
+        let body = format!("{{\"leverage\": 3,{}", &SAMPLE.trim_start()[1..]);
+        assert!(record(body.as_bytes(), &RecordRules::default()).is_none());
+        let accepted = parse_game_record(body.as_bytes(), &RecordRules::default()).unwrap();
+        assert_eq!(accepted.leverage, Leverage::X10);
+    }
+}
