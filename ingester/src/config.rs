@@ -17,10 +17,11 @@
 //! | `kafka.delivery_timeout_ms` | `COINKING_KAFKA_DELIVERY_TIMEOUT_MS` | `30000` | |
 //! | `stream.window_ms` | `COINKING_STREAM_WINDOW_MS` | `250` | coalescing window |
 //! | `stream.max_pending` | | `10000` | flush early above this many records |
-//! | `stream.table` | `COINKING_MARKET_TABLE` | `coinking-market` | DynamoDB table |
+//! | `stream.table` | `COINKING_DYNAMODB_TABLE` | `coinking-market` | DynamoDB table |
 //! | `stream.create_table` | | `true` | create the table if missing (set false on AWS: SAM owns it) |
 //! | `catalog.fetch` | | `true` | fetch `/v1/market/all` (else the bundled catalog) |
 //! | `catalog.rest_base_url` | | `https://api.upbit.com` | |
+//! | `catalog.refresh_secs` | `COINKING_CATALOG_REFRESH_SECS` | `600` | refetch the catalog this often, resubscribe and rewrite the catalog items on a change; `0` turns it off (so does `catalog.fetch = false`) |
 //! | `http.listen` | `COINKING_HTTP_LISTEN` | `127.0.0.1:9400` | `/healthz` `/readyz` `/metrics` (use `0.0.0.0:9400` in a container) |
 //! | `drain_timeout_ms` | | `25000` | graceful drain budget after SIGTERM/SIGINT |
 //!
@@ -81,6 +82,8 @@ pub struct CatalogSection {
     pub fetch: bool,
     pub rest_base_url: String,
     pub timeout_ms: u64,
+    /// Seconds between catalog refreshes; 0 = fetch once at start only.
+    pub refresh_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -139,6 +142,7 @@ impl Default for CatalogSection {
             fetch: true,
             rest_base_url: crate::sources::config::DEFAULT_REST_BASE_URL.to_owned(),
             timeout_ms: 5_000,
+            refresh_secs: DEFAULT_CATALOG_REFRESH_SECS,
         }
     }
 }
@@ -150,6 +154,13 @@ impl Default for HttpSection {
         }
     }
 }
+
+/// Upbit lists new markets a few times a month: ten minutes is prompt enough and one small
+/// request per period is far inside the REST limits.
+pub const DEFAULT_CATALOG_REFRESH_SECS: u64 = 600;
+
+/// The longest refresh period accepted (a day); longer is as good as off.
+pub const MAX_CATALOG_REFRESH_SECS: u64 = 86_400;
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> IngesterError {
     IngesterError::Config {
@@ -221,8 +232,16 @@ impl IngesterConfig {
         if let Some(value) = var("COINKING_STREAM_WINDOW_MS") {
             config.stream.window_ms = millis("COINKING_STREAM_WINDOW_MS", value)?;
         }
-        if let Some(table) = var("COINKING_MARKET_TABLE") {
+        if let Some(table) = var("COINKING_DYNAMODB_TABLE") {
             config.stream.table = table;
+        }
+        if let Some(value) = var("COINKING_CATALOG_REFRESH_SECS") {
+            config.catalog.refresh_secs = value.trim().parse::<u64>().map_err(|_| {
+                invalid(
+                    "COINKING_CATALOG_REFRESH_SECS",
+                    "must be a whole number of seconds (0 turns the refresh off)",
+                )
+            })?;
         }
         if let Some(listen) = var("COINKING_HTTP_LISTEN") {
             config.http.listen = listen.trim().parse().map_err(|_| {
@@ -269,6 +288,19 @@ impl IngesterConfig {
         if self.stream.max_pending == 0 {
             return Err(invalid("stream.max_pending", "must be greater than zero"));
         }
+        let refresh_ms = self.catalog.refresh_secs.saturating_mul(1000);
+        if self.catalog.refresh_secs != 0 && refresh_ms < self.catalog.timeout_ms {
+            return Err(invalid(
+                "catalog.refresh_secs",
+                "must be 0 (off) or at least catalog.timeout_ms",
+            ));
+        }
+        if self.catalog.refresh_secs > MAX_CATALOG_REFRESH_SECS {
+            return Err(invalid(
+                "catalog.refresh_secs",
+                format!("must be at most {MAX_CATALOG_REFRESH_SECS} (a day); 0 turns it off"),
+            ));
+        }
         Ok(())
     }
 
@@ -283,6 +315,17 @@ impl IngesterConfig {
 
     pub fn forwards_trades(&self) -> bool {
         self.source.types.contains(&DataType::Trade)
+    }
+
+    /// How often the catalog is refetched: `None` when `catalog.fetch` is off or
+    /// `catalog.refresh_secs` is 0.
+    pub fn catalog_refresh(&self) -> Option<Duration> {
+        (self.catalog.fetch && self.catalog.refresh_secs > 0)
+            .then(|| Duration::from_secs(self.catalog.refresh_secs))
+    }
+
+    pub fn catalog_timeout(&self) -> Duration {
+        Duration::from_millis(self.catalog.timeout_ms)
     }
 
     pub fn window(&self) -> Duration {
@@ -312,6 +355,48 @@ mod tests {
         assert_eq!(config.source.codes.len(), 9);
         assert!(!config.forwards_trades());
         assert_eq!(config.drain_timeout(), Duration::from_secs(25));
+        assert_eq!(config.catalog_refresh(), Some(Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn the_catalog_refresh_comes_from_the_file_or_the_environment_and_zero_turns_it_off() {
+        let from_file =
+            IngesterConfig::from_parts(Some("[catalog]\nrefresh_secs = 60\n"), no_env).unwrap();
+        assert_eq!(from_file.catalog_refresh(), Some(Duration::from_secs(60)));
+        let env = |name: &str| (name == "COINKING_CATALOG_REFRESH_SECS").then(|| "0".to_owned());
+        let off = IngesterConfig::from_parts(Some("[catalog]\nrefresh_secs = 60\n"), env).unwrap();
+        assert_eq!(off.catalog_refresh(), None);
+        let no_fetch =
+            IngesterConfig::from_parts(Some("[catalog]\nfetch = false\n"), no_env).unwrap();
+        assert_eq!(no_fetch.catalog_refresh(), None);
+    }
+
+    #[test]
+    fn rejects_a_catalog_refresh_that_is_not_a_number_shorter_than_the_timeout_or_over_a_day() {
+        let env = |name: &str| (name == "COINKING_CATALOG_REFRESH_SECS").then(|| "10m".to_owned());
+        let text = IngesterConfig::from_parts(None, env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.starts_with("config COINKING_CATALOG_REFRESH_SECS: must be a whole number"),
+            "{text}"
+        );
+        let short = IngesterConfig::from_parts(
+            Some("[catalog]\nrefresh_secs = 2\ntimeout_ms = 5000\n"),
+            no_env,
+        )
+        .unwrap_err();
+        assert_eq!(
+            short.to_string(),
+            "config catalog.refresh_secs: must be 0 (off) or at least catalog.timeout_ms"
+        );
+        let long = IngesterConfig::from_parts(Some("[catalog]\nrefresh_secs = 86401\n"), no_env)
+            .unwrap_err();
+        assert!(
+            long.to_string()
+                .starts_with("config catalog.refresh_secs: must be at most 86400"),
+            "{long}"
+        );
     }
 
     #[test]
@@ -320,10 +405,13 @@ mod tests {
         let env = |name: &str| match name {
             "COINKING_KAFKA_BROKERS" => Some("env:9092".to_owned()),
             "COINKING_MARKETS" => Some("KRW-BTC, KRW-ETH".to_owned()),
+            // The same variable get-ticker reads: one name per setting across the platform.
+            "COINKING_DYNAMODB_TABLE" => Some("env-table".to_owned()),
             _ => None,
         };
         let config = IngesterConfig::from_parts(Some(file), env).unwrap();
         assert_eq!(config.kafka.brokers, "env:9092");
+        assert_eq!(config.stream.table, "env-table");
         assert_eq!(config.stream.window_ms, 100);
         assert_eq!(config.drain_timeout_ms, 10_000);
         assert_eq!(config.source.codes.len(), 2);

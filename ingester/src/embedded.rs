@@ -17,6 +17,11 @@
 //! # }
 //! ```
 //!
+//! With [`EmbeddedConfig::catalog_updates`] set (e.g. from a
+//! [`crate::sources::CatalogWatcher`] the caller runs), the source subscribes to the configured
+//! codes the catalog lists and resubscribes on a change, and the stream stage rewrites the
+//! catalog items after every change, as the ingester binary does.
+//!
 //! `run` returns after `shutdown` resolves and everything received has been written (or the
 //! final write gave up after `in_process::FINAL_FLUSH_TIMEOUT`, returned as an error). Poison
 //! records (none are expected in process) are kept in memory and logged.
@@ -27,18 +32,19 @@ use std::time::Duration;
 
 use coinking_adapters::market_store::MarketStore;
 use coinking_core::catalog::{Catalog, MarketInfo};
+use tokio::sync::watch;
 
 use crate::error::IngesterError;
 use crate::pipeline::run_ingest;
 use crate::sinks::InProcessBus;
-use crate::sources::{DataType, SourceConfig, UpbitSource};
+use crate::sources::{CatalogSnapshot, DataType, SourceConfig, UpbitSource};
 use crate::stream::{
     DEFAULT_WINDOW, MemoryDeadLetters, StreamMetrics, StreamProcessor, run_in_process,
 };
 use crate::transforms::{Normalizer, Topic};
 
 /// What the embedded ingester runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct EmbeddedConfig {
     /// The Upbit (or simulator) connection; `types` defaults to ticker only here, the stream
     /// stage's only input.
@@ -47,8 +53,11 @@ pub struct EmbeddedConfig {
     pub window: Duration,
     /// Records in flight between the transform and the stream stage. Default 4096.
     pub bus_capacity: usize,
-    /// Catalog items written at start. Default: the bundled catalog.
+    /// Catalog items written at start. Default: the bundled catalog. Unused when
+    /// `catalog_updates` is set.
     pub catalog: Vec<MarketInfo>,
+    /// A catalog to follow instead (see the module doc). Default: none.
+    pub catalog_updates: Option<watch::Receiver<CatalogSnapshot>>,
 }
 
 impl Default for EmbeddedConfig {
@@ -61,6 +70,7 @@ impl Default for EmbeddedConfig {
             window: DEFAULT_WINDOW,
             bus_capacity: 4096,
             catalog: Catalog::bundled().iter().cloned().collect(),
+            catalog_updates: None,
         }
     }
 }
@@ -71,11 +81,17 @@ where
     S: MarketStore + Clone + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
-    let source = UpbitSource::new(config.source)?;
+    let mut source = UpbitSource::new(config.source)?;
     let (bus, records) = InProcessBus::new(config.bus_capacity);
     let metrics = Arc::new(StreamMetrics::default());
     let mut processor = StreamProcessor::new(store, Topic::Ticker.default_name(), metrics);
-    processor.set_catalog(config.catalog);
+    match config.catalog_updates {
+        Some(updates) => {
+            source.follow_catalog(updates.clone());
+            processor.follow_catalog(updates);
+        }
+        None => processor.set_catalog(config.catalog),
+    }
     let window = config.window;
     let stream_task = tokio::spawn(async move {
         let dead_letters = MemoryDeadLetters::new();

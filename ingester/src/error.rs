@@ -28,6 +28,9 @@ pub enum CatalogFetchError {
     Request(String),
     #[error("catalog request answered HTTP {0}")]
     Status(u16),
+    /// A valid but empty listing: never taken for "Upbit lists no market".
+    #[error("catalog request answered an empty market list")]
+    Empty,
     #[error(transparent)]
     Parse(#[from] coinking_core::catalog::CatalogError),
     #[error("tls setup: {0}")]

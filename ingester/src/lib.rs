@@ -4,7 +4,9 @@
 //! Module map:
 //! - [`sources`]: where data enters. [`sources::UpbitSource`] connects to Upbit, subscribes,
 //!   keeps the connections alive and hands every raw frame on as a [`sources::SourceEvent`];
-//!   [`sources::load_catalog`] fetches the market catalog (or falls back to the bundled one).
+//!   [`sources::load_catalog`] fetches the market catalog (or falls back to the bundled one) and
+//!   [`sources::CatalogWatcher`] refetches it periodically, publishing changes that the source
+//!   (resubscribe) and the stream stage (catalog items) follow.
 //! - [`transforms`]: [`transforms::Normalizer`], frames → keyed records (normalised v1 JSON).
 //! - [`sinks`]: the [`sinks::RecordSink`] port: [`sinks::KafkaBus`] and [`sinks::InProcessBus`].
 //! - [`pipeline`]: [`pipeline::run_ingest`], source → transform → sink with a drain.
@@ -13,12 +15,14 @@
 //!   commit after write) and [`stream::run_in_process`].
 //! - [`embedded`]: [`embedded::run`], the whole chain in process for the local platform.
 //! - [`config`]: the binary's typed configuration (TOML file + `COINKING_*` env).
+//! - [`logging`]: tracing setup for the long-running binaries (JSON on AWS, human locally).
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` (Prometheus text) and the metric registry.
 //! - [`error`]: [`SourceError`], [`CatalogFetchError`], [`IngesterError`].
 
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod logging;
 pub mod ops;
 pub mod pipeline;
 pub mod sinks;

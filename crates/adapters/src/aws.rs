@@ -38,30 +38,78 @@ fn local_credentials() -> Credentials {
     )
 }
 
-/// Attempts per DynamoDB call made by the SDK itself (transport-level retries of throttling,
-/// 5xx, timeouts and I/O errors, with capped exponential backoff and full jitter).
+/// How long one DynamoDB call may take, retries included: the SDK's own attempts (transport-level
+/// retries of throttling, 5xx, timeouts and I/O errors, capped exponential backoff with full
+/// jitter) and the time limits around them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DynamoDbBudget {
+    /// Attempts per call made by the SDK itself.
+    pub max_attempts: u32,
+    /// First backoff ceiling (DynamoDB recovers from throttling in tens of milliseconds; the
+    /// SDK's 1 s default is meant for control-plane calls).
+    pub initial_backoff: Duration,
+    /// Cap of the backoff between attempts.
+    pub max_backoff: Duration,
+    /// One attempt that takes longer than this is abandoned and retried.
+    pub attempt_timeout: Duration,
+    /// Bound of one call including all its attempts.
+    pub operation_timeout: Duration,
+}
+
+impl DynamoDbBudget {
+    /// Background writers (the stream stage): patient, because a failed flush is retried anyway
+    /// and nothing is committed meanwhile.
+    pub const BACKGROUND: Self = Self {
+        max_attempts: DYNAMODB_MAX_ATTEMPTS,
+        initial_backoff: DYNAMODB_INITIAL_BACKOFF,
+        max_backoff: DYNAMODB_MAX_BACKOFF,
+        attempt_timeout: DYNAMODB_ATTEMPT_TIMEOUT,
+        operation_timeout: DYNAMODB_OPERATION_TIMEOUT,
+    };
+    /// Requests a player is waiting for (get-ticker, polled every second): give up after 3 s,
+    /// well inside the Lambda's 10 s timeout, so the caller gets the handler's JSON 503 rather
+    /// than API Gateway's timeout, and the next poll simply tries again.
+    pub const INTERACTIVE: Self = Self {
+        max_attempts: 3,
+        initial_backoff: DYNAMODB_INITIAL_BACKOFF,
+        max_backoff: Duration::from_millis(500),
+        attempt_timeout: Duration::from_secs(1),
+        operation_timeout: Duration::from_secs(3),
+    };
+}
+
+/// [`DynamoDbBudget::BACKGROUND`]'s attempts per call.
 pub const DYNAMODB_MAX_ATTEMPTS: u32 = 4;
-/// First backoff ceiling of the SDK's DynamoDB retries (DynamoDB recovers from throttling in
-/// tens of milliseconds; the SDK's 1 s default is meant for control-plane calls).
+/// [`DynamoDbBudget::BACKGROUND`]'s first backoff ceiling.
 pub const DYNAMODB_INITIAL_BACKOFF: Duration = Duration::from_millis(50);
-/// Cap of the SDK's backoff between DynamoDB attempts.
+/// [`DynamoDbBudget::BACKGROUND`]'s backoff cap.
 pub const DYNAMODB_MAX_BACKOFF: Duration = Duration::from_secs(2);
-/// One DynamoDB attempt that takes longer than this is abandoned and retried.
+/// [`DynamoDbBudget::BACKGROUND`]'s time limit per attempt.
 pub const DYNAMODB_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Bound of one DynamoDB call including all its attempts.
+/// [`DynamoDbBudget::BACKGROUND`]'s time limit per call.
 pub const DYNAMODB_OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// A DynamoDB client, pointed at `COINKING_DYNAMODB_ENDPOINT` when set. Retries and timeouts
-/// are set explicitly (see `market_store::retry` for which layer retries what).
+/// A DynamoDB client for background writers ([`DynamoDbBudget::BACKGROUND`]), pointed at
+/// `COINKING_DYNAMODB_ENDPOINT` when set (see `market_store::retry` for which layer retries what).
 pub fn dynamodb_client(sdk: &SdkConfig, settings: &AwsSettings) -> aws_sdk_dynamodb::Client {
+    dynamodb_client_with_budget(sdk, settings, DynamoDbBudget::BACKGROUND)
+}
+
+/// A DynamoDB client whose calls stay within `budget`, pointed at `COINKING_DYNAMODB_ENDPOINT`
+/// when set.
+pub fn dynamodb_client_with_budget(
+    sdk: &SdkConfig,
+    settings: &AwsSettings,
+    budget: DynamoDbBudget,
+) -> aws_sdk_dynamodb::Client {
     let endpoint = settings.endpoints.dynamodb.as_deref();
     let retry = RetryConfig::standard()
-        .with_max_attempts(DYNAMODB_MAX_ATTEMPTS)
-        .with_initial_backoff(DYNAMODB_INITIAL_BACKOFF)
-        .with_max_backoff(DYNAMODB_MAX_BACKOFF);
+        .with_max_attempts(budget.max_attempts)
+        .with_initial_backoff(budget.initial_backoff)
+        .with_max_backoff(budget.max_backoff);
     let timeouts = TimeoutConfig::builder()
-        .operation_attempt_timeout(DYNAMODB_ATTEMPT_TIMEOUT)
-        .operation_timeout(DYNAMODB_OPERATION_TIMEOUT)
+        .operation_attempt_timeout(budget.attempt_timeout)
+        .operation_timeout(budget.operation_timeout)
         .build();
     let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk)
         .retry_config(retry)

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use coinking_ingester::logging::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(name = "coinking", version, about = "CoinKing data platform")]
@@ -13,13 +14,6 @@ pub struct Cli {
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Auto,
-    Human,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,6 @@
 //!
 //! Module map:
 //! - `cli`: the command line (clap).
-//! - `logging`: tracing setup, human output locally and JSON on AWS.
 //! - `platform`: `coinking up`, the local platform: the route table, the HTTP server that turns
 //!   requests into API Gateway events for the Lambda handlers, and the market feed.
 //! - `replay`: replays a raw capture through the parser and normaliser, printing tickers.
@@ -12,7 +11,6 @@
 mod analyze;
 mod cli;
 mod gen_capture;
-mod logging;
 mod platform;
 mod replay;
 
@@ -23,7 +21,7 @@ use crate::cli::{Cli, Command};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    logging::init(cli.log_format);
+    coinking_ingester::logging::init(cli.log_format);
     match cli.command {
         Command::Up(args) => platform::run(args, shutdown_signal()).await,
         Command::Replay(args) => replay::run_replay(args, shutdown_signal()).await,

@@ -10,6 +10,9 @@
 //! | `source_frames_total` | counter | `kind` = binary, text | WebSocket frames received |
 //! | `connects_total`, `reconnects_total`, `connect_failures_total`, `rate_limited_total` | counter | | WebSocket connection life |
 //! | `gaps_total` | counter | | data gaps: no frame within the watchdog period (the connection is replaced) |
+//! | `resubscribes_total` | counter | | catalog changes that changed the subscribed codes (the connections whose codes changed reconnect) |
+//! | `catalog_refreshes_total`, `catalog_refresh_failures_total` | counter | | market catalog refetches, and those that failed (the previous catalog is kept) |
+//! | `catalog_changes_total` | counter | | refetches that found a different catalog (published to the source and the stream stage) |
 //! | `producer_queue_depth` | gauge | | records enqueued but not yet acknowledged by Kafka |
 //! | `delivery_failures_total` | counter | | failed Kafka delivery attempts (retried with backoff, or given up on) |
 //! | `delivery_failed_permanently_total` | counter | | records given up on: permanent broker error or attempts used up (logged, lost) |
@@ -27,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::sinks::{KafkaBus, RecordSink};
-use crate::sources::SourceMetrics;
+use crate::sources::{CatalogMetrics, SourceMetrics};
 use crate::stream::StreamMetrics;
 use crate::transforms::TransformMetrics;
 use crate::transforms::normalize::PARSE_ERROR_KINDS;
@@ -39,6 +42,7 @@ pub struct Registry {
     transform: OnceLock<Arc<TransformMetrics>>,
     bus: OnceLock<Arc<KafkaBus>>,
     stream: OnceLock<Arc<StreamMetrics>>,
+    catalog: OnceLock<Arc<CatalogMetrics>>,
 }
 
 const PREFIX: &str = "coinking_ingester_";
@@ -59,6 +63,10 @@ impl Registry {
 
     pub fn register_stream(&self, metrics: Arc<StreamMetrics>) {
         let _ = self.stream.set(metrics);
+    }
+
+    pub fn register_catalog(&self, metrics: Arc<CatalogMetrics>) {
+        let _ = self.catalog.set(metrics);
     }
 
     /// Ready when every registered stage works: the source has a live connection, the stream
@@ -169,6 +177,37 @@ impl Registry {
                 "counter",
                 "Data gaps: no frame within the watchdog period.",
                 s.watchdog_fires,
+            );
+            simple(
+                &mut out,
+                "resubscribes_total",
+                "counter",
+                "Catalog changes that changed the subscribed codes.",
+                s.resubscribes,
+            );
+        }
+        if let Some(catalog) = self.catalog.get() {
+            let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+            simple(
+                &mut out,
+                "catalog_refreshes_total",
+                "counter",
+                "Market catalog refetches, failed ones included.",
+                read(&catalog.refreshes),
+            );
+            simple(
+                &mut out,
+                "catalog_refresh_failures_total",
+                "counter",
+                "Market catalog refetches that failed; the previous catalog was kept.",
+                read(&catalog.refresh_failures),
+            );
+            simple(
+                &mut out,
+                "catalog_changes_total",
+                "counter",
+                "Market catalog refetches that found a different catalog.",
+                read(&catalog.changes),
             );
         }
         if let Some(bus) = self.bus.get() {
@@ -336,6 +375,26 @@ mod tests {
             !text.contains("messages_in_total"),
             "no source registered: {text}"
         );
+    }
+
+    #[test]
+    fn renders_the_catalog_counters_once_registered() {
+        let registry = Registry::new();
+        assert!(!registry.render().contains("catalog_"));
+        let catalog = Arc::new(CatalogMetrics::default());
+        catalog.refreshes.fetch_add(4, Ordering::Relaxed);
+        catalog.refresh_failures.fetch_add(3, Ordering::Relaxed);
+        catalog.changes.fetch_add(1, Ordering::Relaxed);
+        registry.register_catalog(Arc::clone(&catalog));
+        let text = registry.render();
+        for line in [
+            "# TYPE coinking_ingester_catalog_refreshes_total counter\n",
+            "\ncoinking_ingester_catalog_refreshes_total 4\n",
+            "\ncoinking_ingester_catalog_refresh_failures_total 3\n",
+            "\ncoinking_ingester_catalog_changes_total 1\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in {text}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The market catalog at start: `GET /v1/market/all?is_details=true` with a timeout, parsed by
-//! coinking-core, falling back to [`Catalog::bundled`] when Upbit is unreachable or answers
-//! something unusable.
+//! The market catalog: `GET /v1/market/all?is_details=true` with a timeout, parsed by
+//! coinking-core. At start [`load_catalog`] falls back to [`Catalog::bundled`] when Upbit is
+//! unreachable or answers something unusable (an empty list included); afterwards
+//! [`super::catalog_watch`] refetches it periodically and keeps the previous one on failure.
 
 use std::time::Duration;
 
@@ -63,6 +64,9 @@ pub async fn fetch_catalog(
         .await
         .map_err(|_| CatalogFetchError::Timeout(timeout))??;
     let markets = parse_market_all(&body)?;
+    if markets.is_empty() {
+        return Err(CatalogFetchError::Empty);
+    }
     Ok(Catalog::new(markets))
 }
 

@@ -13,6 +13,7 @@ pub struct SourceMetrics {
     pub bytes_in: AtomicU64,
     pub connects: AtomicU64,
     pub reconnects: AtomicU64,
+    pub resubscribes: AtomicU64,
     pub connect_failures: AtomicU64,
     pub rate_limited: AtomicU64,
     pub server_closes: AtomicU64,
@@ -42,6 +43,7 @@ impl SourceMetrics {
             bytes_in: read(&self.bytes_in),
             connects: read(&self.connects),
             reconnects: read(&self.reconnects),
+            resubscribes: read(&self.resubscribes),
             connect_failures: read(&self.connect_failures),
             rate_limited: read(&self.rate_limited),
             server_closes: read(&self.server_closes),
@@ -69,8 +71,12 @@ pub struct SourceMetricsSnapshot {
     pub bytes_in: u64,
     /// Connections established (upgrade done, request sent).
     pub connects: u64,
-    /// Connections lost or ended (other than by shutdown) and about to be replaced.
+    /// Connections lost or ended (other than by shutdown) and about to be replaced, including
+    /// those closed to resubscribe.
     pub reconnects: u64,
+    /// Catalog changes that changed the subscribed codes (each reconnects the connections whose
+    /// codes changed).
+    pub resubscribes: u64,
     /// Connect attempts that failed (refused, timed out, TLS, HTTP status).
     pub connect_failures: u64,
     /// Connect attempts refused with HTTP 429 or 418 (also counted in connect failures).

@@ -2,12 +2,14 @@
 //! hands what it receives to a bounded channel.
 //!
 //! - [`upbit_ws`]: [`UpbitSource`], the Upbit WebSocket client (connect, subscribe, ping,
-//!   watchdog, reconnect with backoff, capture, metrics).
+//!   watchdog, reconnect with backoff, resubscribe on a catalog change, capture, metrics).
 //! - [`config`]: [`SourceConfig`] and its defaults.
 //! - [`subscription`]: the request JSON and the split of codes over connections (pure).
 //! - [`backoff`]: capped exponential backoff with full jitter (pure).
 //! - [`rate_limit`]: the connect token bucket.
 //! - [`catalog`]: the market catalog from `/v1/market/all`, with the bundled fallback.
+//! - [`catalog_watch`]: [`CatalogWatcher`], the catalog refetched periodically and published on a
+//!   watch channel that the source and the stream stage follow.
 //! - [`metrics`]: [`SourceMetrics`], the counters.
 //! - `capture`: the optional raw capture writer (rotating NDJSON files).
 //! - `tls`: the rustls client config (ring, OS roots).
@@ -15,6 +17,7 @@
 pub mod backoff;
 mod capture;
 pub mod catalog;
+pub mod catalog_watch;
 pub mod config;
 pub mod metrics;
 pub mod rate_limit;
@@ -23,6 +26,7 @@ mod tls;
 pub mod upbit_ws;
 
 pub use catalog::{CatalogOrigin, fetch_catalog, load_catalog};
+pub use catalog_watch::{CatalogMetrics, CatalogRefresh, CatalogSnapshot, CatalogWatcher};
 pub use config::{DataType, SourceConfig, WireFormat};
 pub use metrics::{SourceMetrics, SourceMetricsSnapshot};
 pub use upbit_ws::{ConnectionId, SourceEvent, UpbitSource};

@@ -1,8 +1,9 @@
-//! The subscription request, pure: the JSON Upbit expects and the split of codes over
-//! connections.
+//! The subscription request, pure: the JSON Upbit expects, the split of codes over connections
+//! and which configured codes the market catalog lists.
 //!
 //! `[{"ticket":"…"},{"type":"ticker","codes":["KRW-BTC"]},{"type":"trade","codes":["KRW-BTC"]},{"format":"DEFAULT"}]`
 
+use coinking_core::catalog::Catalog;
 use coinking_core::market::MarketCode;
 use serde_json::{Value, json};
 
@@ -41,6 +42,27 @@ pub fn split_codes(codes: &[MarketCode], max_per_connection: usize) -> Vec<Vec<M
         .collect()
 }
 
+/// The configured codes `catalog` lists, in configured order and without duplicates, and the
+/// ones it does not list (`(listed, unlisted)`).
+pub fn listed_codes(
+    configured: &[MarketCode],
+    catalog: &Catalog,
+) -> (Vec<MarketCode>, Vec<MarketCode>) {
+    let mut listed: Vec<MarketCode> = Vec::with_capacity(configured.len());
+    let mut unlisted = Vec::new();
+    for code in configured {
+        if listed.contains(code) || unlisted.contains(code) {
+            continue;
+        }
+        if catalog.get(code).is_some() {
+            listed.push(code.clone());
+        } else {
+            unlisted.push(code.clone());
+        }
+    }
+    (listed, unlisted)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -73,6 +95,25 @@ mod tests {
         let groups = split_codes(&all, 5);
         assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [5, 4]);
         assert_eq!(groups.concat(), all);
+    }
+
+    #[test]
+    fn only_listed_codes_are_kept_in_configured_order() {
+        let catalog = Catalog::new(codes(&["KRW-ETH", "KRW-BTC"]).into_iter().map(|market| {
+            coinking_core::catalog::MarketInfo {
+                korean_name: market.to_string(),
+                english_name: market.to_string(),
+                market,
+                warning: false,
+                caution: Default::default(),
+            }
+        }));
+        let (listed, unlisted) = listed_codes(
+            &codes(&["KRW-BTC", "KRW-XRP", "KRW-ETH", "KRW-BTC", "KRW-XRP"]),
+            &catalog,
+        );
+        assert_eq!(listed, codes(&["KRW-BTC", "KRW-ETH"]));
+        assert_eq!(unlisted, codes(&["KRW-XRP"]));
     }
 
     #[test]

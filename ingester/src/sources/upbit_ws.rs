@@ -1,15 +1,29 @@
 //! The Upbit WebSocket source.
 //!
-//! The configured codes are split into groups ([`split_codes`]); each group gets its own
-//! connection task (a "slot") that loops: take a connect token, connect, send the subscription,
-//! then forward every binary and text frame to the output channel until the connection ends —
-//! server close, TCP drop, no data within the watchdog period, or an `{"error":…}` frame — then
-//! back off (full jitter) and connect again. Frames are not parsed here, only classified enough to
-//! count them and to notice Upbit's error answer; parsing is the transform's job.
+//! The codes to subscribe to are the configured ones or, when the source follows the market
+//! catalog ([`UpbitSource::follow_catalog`]), the configured ones the catalog lists
+//! ([`CatalogSnapshot::subscribable`]: a code Upbit does not list is skipped with a warning; the
+//! bundled fallback catalog keeps them all). They are split into groups ([`split_codes`]), the
+//! subscription *plan*; each group gets its own connection task (a "slot") that loops: take a
+//! connect token, connect, send the subscription for its group, then forward every binary and
+//! text frame to the output channel until the connection ends — server close, TCP drop, no data
+//! within the watchdog period, or an `{"error":…}` frame — then back off (full jitter) and connect
+//! again. Frames are not parsed here, only classified enough to count them and to notice Upbit's
+//! error answer; parsing is the transform's job.
+//!
+//! Resubscribing: the slots read the plan from a watch channel. When a new catalog changes the
+//! set of codes, [`UpbitSource::run`] publishes a new plan; a slot whose group changed closes its
+//! connection and connects again at once (no backoff, only the connect token every connect takes)
+//! with the new group; a slot whose group is unchanged keeps its connection, so its codes lose
+//! nothing; slots are started for new groups and retire when their group is gone. Reconnecting
+//! rather than sending a second request on the open socket is correct whether Upbit replaces or
+//! extends a connection's subscription, and reuses the path every other recovery takes; catalog
+//! changes are minutes apart at least, so it costs one connect per changed group now and then.
 //!
 //! The output channel is bounded: when the consumer is slow, the slot stops reading the socket and
 //! TCP pushes back on Upbit. Nothing is buffered without bound.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +35,7 @@ use coinking_core::upbit::{UpbitMessage, parse_message};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use tokio_tungstenite::tungstenite::http::{HeaderMap, StatusCode, header};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -34,6 +48,7 @@ use tracing::{debug, info, warn};
 
 use super::backoff::Backoff;
 use super::capture::CaptureWriter;
+use super::catalog_watch::CatalogSnapshot;
 use super::config::SourceConfig;
 use super::metrics::SourceMetrics;
 use super::rate_limit::ConnectLimiter;
@@ -81,11 +96,15 @@ impl SourceEvent {
     }
 }
 
+/// The subscription plan: one group of codes per slot, indexed by slot id.
+type Plan = Arc<Vec<Vec<MarketCode>>>;
+
 /// The Upbit source: `UpbitSource::new(config)?.run(out, shutdown).await`.
 #[derive(Debug)]
 pub struct UpbitSource {
     config: SourceConfig,
     metrics: Arc<SourceMetrics>,
+    catalog: Option<watch::Receiver<CatalogSnapshot>>,
 }
 
 impl UpbitSource {
@@ -95,7 +114,15 @@ impl UpbitSource {
         Ok(Self {
             config,
             metrics: Arc::new(SourceMetrics::default()),
+            catalog: None,
         })
+    }
+
+    /// Subscribes to the configured codes the catalog on `catalog` lists (all of them while it
+    /// is the bundled one) and resubscribes whenever a new catalog changes that set; see the
+    /// module doc. Without it the source subscribes to every configured code.
+    pub fn follow_catalog(&mut self, catalog: watch::Receiver<CatalogSnapshot>) {
+        self.catalog = Some(catalog);
     }
 
     /// The live counters (keep a clone to read them while the source runs).
@@ -111,7 +138,11 @@ impl UpbitSource {
         out: mpsc::Sender<SourceEvent>,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), SourceError> {
-        let config = self.config;
+        let UpbitSource {
+            config,
+            metrics,
+            mut catalog,
+        } = self;
         let connector = if config.url.starts_with("wss://") {
             let tls = tls::client_config().map_err(SourceError::Tls)?;
             Some(Connector::Rustls(Arc::new(tls)))
@@ -122,63 +153,237 @@ impl UpbitSource {
             Some(dir) => Some(CaptureWriter::start(
                 dir,
                 config.capture_max_file_bytes,
-                Arc::clone(&self.metrics),
+                Arc::clone(&metrics),
             )?),
             None => None,
         };
-        let groups = split_codes(&config.codes, config.max_codes_per_connection);
-        let connections = groups.len();
-        let shared = Arc::new(Shared {
-            limiter: ConnectLimiter::new(config.connects_per_second),
-            metrics: Arc::clone(&self.metrics),
-            connector,
-            config,
-        });
-        let (stop, stopped) = watch::channel(false);
-        let mut slots = JoinSet::new();
-        for (index, codes) in groups.into_iter().enumerate() {
-            let slot = Slot {
-                id: u32::try_from(index).unwrap_or(u32::MAX),
-                backoff: Backoff::new(shared.config.backoff_base, shared.config.backoff_cap),
-                codes,
-                shared: Arc::clone(&shared),
-                out: out.clone(),
-                capture: capture.as_ref().map(CaptureWriter::sender),
-                shutdown: stopped.clone(),
-                rng: fastrand::Rng::new(),
-            };
-            slots.spawn(slot.run());
+        let mut subscription = Subscription::default();
+        match &mut catalog {
+            Some(updates) => {
+                let snapshot = updates.borrow_and_update().clone();
+                subscription.update(&config.codes, &snapshot);
+            }
+            None => subscription.codes = config.codes.clone(),
         }
-        // Only the slots hold the output now, so a closed consumer is noticed by all of them.
-        drop(out);
-        info!(url = %shared.config.url, connections, codes = shared.config.codes.len(), "upbit source started");
+        let (plan_out, plan) = watch::channel::<Plan>(Arc::new(split_codes(
+            &subscription.codes,
+            config.max_codes_per_connection,
+        )));
+        let (stop, stopped) = watch::channel(false);
+        let mut slots = Slots {
+            tasks: JoinSet::new(),
+            slot_of: HashMap::new(),
+            generations: HashMap::new(),
+            shared: Arc::new(Shared {
+                limiter: ConnectLimiter::new(config.connects_per_second),
+                metrics: Arc::clone(&metrics),
+                connector,
+                config,
+            }),
+            out,
+            capture: capture.as_ref().map(CaptureWriter::sender),
+            plan,
+            stopped,
+        };
+        let connections = slots.start_missing();
+        let shared = Arc::clone(&slots.shared);
+        info!(url = %shared.config.url, connections, codes = subscription.codes.len(), "upbit source started");
 
+        let mut following = catalog.is_some();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
+            if slots.tasks.is_empty() && !following {
+                break;
+            }
             tokio::select! {
                 () = &mut shutdown => break,
-                joined = slots.join_next() => match joined {
-                    None => break,
-                    Some(Err(err)) => warn!(error = %err, "an upbit connection task failed"),
-                    Some(Ok(())) => {}
-                },
+                // The slots notice it too, but with no slot running only this does.
+                () = slots.out.closed() => {
+                    info!("the output channel is closed; stopping");
+                    break;
+                }
+                joined = slots.tasks.join_next_with_id(), if !slots.tasks.is_empty() => {
+                    if slots.ended(joined) == Some(SlotEnd::OutputClosed) {
+                        break;
+                    }
+                }
+                update = next_catalog(&mut catalog), if following => {
+                    let Some(snapshot) = update else {
+                        // The watcher is gone: keep the current subscription.
+                        following = false;
+                        continue;
+                    };
+                    if !subscription.update(&shared.config.codes, &snapshot) {
+                        continue;
+                    }
+                    SourceMetrics::bump(&metrics.resubscribes);
+                    plan_out.send_replace(Arc::new(split_codes(
+                        &subscription.codes,
+                        shared.config.max_codes_per_connection,
+                    )));
+                    slots.start_missing();
+                }
             }
         }
         stop.send_replace(true);
-        let drain = async { while slots.join_next().await.is_some() {} };
+        let Slots {
+            mut tasks,
+            out,
+            capture: capture_line_sender,
+            ..
+        } = slots;
+        // The slots hold the only other senders now: the output and the capture close once they
+        // end.
+        drop(out);
+        drop(capture_line_sender);
+        let drain = async { while tasks.join_next().await.is_some() {} };
         if timeout(SHUTDOWN_GRACE, drain).await.is_err() {
             warn!(
-                remaining = slots.len(),
+                remaining = tasks.len(),
                 "upbit connections did not close in time; aborting them"
             );
-            slots.abort_all();
-            while slots.join_next().await.is_some() {}
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
         }
         if let Some(capture) = capture {
             capture.finish().await;
         }
         info!("upbit source stopped");
         Ok(())
+    }
+}
+
+/// The codes subscribed to, and the configured ones the catalog does not list.
+#[derive(Debug, Default)]
+struct Subscription {
+    codes: Vec<MarketCode>,
+    skipped: Vec<MarketCode>,
+    /// Whether a catalog was applied before (the first one is not a change).
+    followed: bool,
+}
+
+impl Subscription {
+    /// Takes the codes `snapshot` allows; returns whether the subscribed set changed. Logs the
+    /// skipped codes whenever they change, and what a change added and removed.
+    fn update(&mut self, configured: &[MarketCode], snapshot: &CatalogSnapshot) -> bool {
+        let (codes, skipped) = snapshot.subscribable(configured);
+        if skipped != self.skipped && !skipped.is_empty() {
+            let markets: Vec<&str> = skipped.iter().map(MarketCode::as_str).collect();
+            warn!(
+                ?markets,
+                "configured markets the upbit catalog does not list are not subscribed"
+            );
+        }
+        self.skipped = skipped;
+        let first = !self.followed;
+        self.followed = true;
+        if codes == self.codes {
+            return false;
+        }
+        if codes.is_empty() {
+            warn!(
+                "the upbit catalog lists none of the configured markets; nothing is subscribed until it does"
+            );
+        }
+        if !first {
+            let added: Vec<&str> = codes
+                .iter()
+                .filter(|code| !self.codes.contains(code))
+                .map(MarketCode::as_str)
+                .collect();
+            let removed: Vec<&str> = self
+                .codes
+                .iter()
+                .filter(|code| !codes.contains(code))
+                .map(MarketCode::as_str)
+                .collect();
+            info!(
+                ?added,
+                ?removed,
+                codes = codes.len(),
+                "the market catalog changed the subscription; resubscribing"
+            );
+        }
+        self.codes = codes;
+        true
+    }
+}
+
+/// Resolves with the next catalog, or `None` once the watcher is gone.
+async fn next_catalog(
+    catalog: &mut Option<watch::Receiver<CatalogSnapshot>>,
+) -> Option<CatalogSnapshot> {
+    let updates = catalog.as_mut()?;
+    updates.changed().await.ok()?;
+    let snapshot = updates.borrow_and_update().clone();
+    Some(snapshot)
+}
+
+/// The running slots, and what a new one needs.
+struct Slots {
+    tasks: JoinSet<SlotExit>,
+    /// Which slot each task runs.
+    slot_of: HashMap<task::Id, u32>,
+    /// Connects made by each slot id so far, so a restarted slot continues its generations.
+    generations: HashMap<u32, u64>,
+    shared: Arc<Shared>,
+    out: mpsc::Sender<SourceEvent>,
+    capture: Option<mpsc::Sender<CaptureLine>>,
+    plan: watch::Receiver<Plan>,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Slots {
+    /// Starts a slot for every group of the plan that has none; returns the number of groups.
+    fn start_missing(&mut self) -> usize {
+        let groups = self.plan.borrow().len();
+        for index in 0..groups {
+            let id = u32::try_from(index).unwrap_or(u32::MAX);
+            if self.slot_of.values().any(|running| *running == id) {
+                continue;
+            }
+            let slot = Slot {
+                id,
+                generation: self.generations.get(&id).copied().unwrap_or(0),
+                codes: Vec::new(),
+                plan: self.plan.clone(),
+                backoff: Backoff::new(
+                    self.shared.config.backoff_base,
+                    self.shared.config.backoff_cap,
+                ),
+                shared: Arc::clone(&self.shared),
+                out: self.out.clone(),
+                capture: self.capture.clone(),
+                shutdown: self.stopped.clone(),
+                rng: fastrand::Rng::new(),
+            };
+            let handle = self.tasks.spawn(slot.run());
+            self.slot_of.insert(handle.id(), id);
+        }
+        groups
+    }
+
+    /// Books a finished slot; returns how it ended (`None` when it failed).
+    fn ended(
+        &mut self,
+        joined: Option<Result<(task::Id, SlotExit), task::JoinError>>,
+    ) -> Option<SlotEnd> {
+        match joined? {
+            Ok((task_id, exit)) => {
+                self.slot_of.remove(&task_id);
+                self.generations.insert(exit.id, exit.generation);
+                if exit.end == SlotEnd::Retired {
+                    // The plan may have given this slot a group again while it was retiring.
+                    self.start_missing();
+                }
+                Some(exit.end)
+            }
+            Err(err) => {
+                let slot = self.slot_of.remove(&err.id());
+                warn!(?slot, error = %err, "an upbit connection task failed");
+                None
+            }
+        }
     }
 }
 
@@ -197,6 +402,8 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 enum SessionEnd {
     Shutdown,
     OutputClosed,
+    /// The plan gave this slot other codes.
+    Resubscribe,
     ServerClosed,
     Dropped,
     Watchdog,
@@ -216,10 +423,32 @@ enum ConnectFailure {
     Other(String),
 }
 
-/// One code group's connection, reconnected for as long as the source runs.
+/// Why a slot stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotEnd {
+    Shutdown,
+    OutputClosed,
+    /// The plan has no group for it any more.
+    Retired,
+}
+
+/// A slot's last word: which slot, how many connects it made, why it stopped.
+#[derive(Debug)]
+struct SlotExit {
+    id: u32,
+    generation: u64,
+    end: SlotEnd,
+}
+
+/// One code group's connection, reconnected for as long as the source runs and the plan has a
+/// group for it.
 struct Slot {
     id: u32,
+    /// Connects made so far (the last connection's generation).
+    generation: u64,
+    /// The group of the current (or last) connection.
     codes: Vec<MarketCode>,
+    plan: watch::Receiver<Plan>,
     shared: Arc<Shared>,
     out: mpsc::Sender<SourceEvent>,
     capture: Option<mpsc::Sender<CaptureLine>>,
@@ -229,24 +458,47 @@ struct Slot {
 }
 
 impl Slot {
-    async fn run(mut self) {
-        let mut generation: u64 = 0;
+    async fn run(mut self) -> SlotExit {
+        let end = self.serve().await;
+        SlotExit {
+            id: self.id,
+            generation: self.generation,
+            end,
+        }
+    }
+
+    /// This slot's group in the newest plan, marking the plan seen.
+    fn group(&mut self) -> Option<Vec<MarketCode>> {
+        let index = usize::try_from(self.id).ok()?;
+        self.plan.borrow_and_update().get(index).cloned()
+    }
+
+    async fn serve(&mut self) -> SlotEnd {
         loop {
+            let Some(codes) = self.group() else {
+                info!(
+                    slot = self.id,
+                    "the subscription has no codes for this connection any more; retiring it"
+                );
+                return SlotEnd::Retired;
+            };
+            self.codes = codes;
             let limiter = &self.shared.limiter;
             if until_shutdown(&mut self.shutdown, limiter.acquire())
                 .await
                 .is_none()
             {
-                return;
+                return SlotEnd::Shutdown;
             }
-            generation += 1;
+            self.generation += 1;
+            let generation = self.generation;
             let connection = ConnectionId {
                 slot: self.id,
                 generation,
             };
             let attempt = self.connect();
             let Some(result) = until_shutdown(&mut self.shutdown.clone(), attempt).await else {
-                return;
+                return SlotEnd::Shutdown;
             };
             let delay = match result {
                 Ok(socket) => {
@@ -255,7 +507,14 @@ impl Slot {
                     let end = self.session(socket, connection).await;
                     info!(slot = self.id, generation, reason = ?end, "upbit connection ended");
                     match end {
-                        SessionEnd::Shutdown | SessionEnd::OutputClosed => return,
+                        SessionEnd::Shutdown => return SlotEnd::Shutdown,
+                        SessionEnd::OutputClosed => return SlotEnd::OutputClosed,
+                        SessionEnd::Resubscribe => {
+                            // A deliberate switch, not a failure: no backoff, and the backoff
+                            // state stays as it was.
+                            SourceMetrics::bump(&self.shared.metrics.reconnects);
+                            continue;
+                        }
                         SessionEnd::UpbitError { permanent: true } => {
                             SourceMetrics::bump(&self.shared.metrics.reconnects);
                             // Resending the same request gets the same answer: wait the whole
@@ -312,7 +571,7 @@ impl Slot {
                 .await
                 .is_none()
             {
-                return;
+                return SlotEnd::Shutdown;
             }
         }
     }
@@ -376,6 +635,7 @@ impl Slot {
         let watchdog = sleep(config.no_data_watchdog);
         let mut watchdog = std::pin::pin!(watchdog);
         let mut shutdown = self.shutdown.clone();
+        let mut plan = self.plan.clone();
 
         loop {
             let frame = tokio::select! {
@@ -383,6 +643,15 @@ impl Slot {
                 () = stop_requested(&mut shutdown) => {
                     close(&mut socket, CloseCode::Normal, "client shutting down").await;
                     return SessionEnd::Shutdown;
+                }
+                () = group_changed(&mut plan, self.id, &self.codes) => {
+                    info!(
+                        slot = self.id,
+                        generation = connection.generation,
+                        "the subscription changed; reconnecting with the new codes"
+                    );
+                    close(&mut socket, CloseCode::Normal, "resubscribing").await;
+                    return SessionEnd::Resubscribe;
                 }
                 frame = socket.next() => frame,
                 _ = ping.tick() => {
@@ -581,6 +850,24 @@ async fn until_shutdown<T>(
         biased;
         () = stop_requested(shutdown) => None,
         value = work => Some(value),
+    }
+}
+
+/// Resolves once the plan gives slot `id` a group other than `codes` (or none); never if the
+/// source is gone (it cannot outlive its slots).
+async fn group_changed(plan: &mut watch::Receiver<Plan>, id: u32, codes: &[MarketCode]) {
+    let index = usize::try_from(id).unwrap_or(usize::MAX);
+    loop {
+        if plan.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        let unchanged = plan
+            .borrow_and_update()
+            .get(index)
+            .is_some_and(|group| group.as_slice() == codes);
+        if !unchanged {
+            return;
+        }
     }
 }
 

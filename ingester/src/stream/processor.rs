@@ -8,6 +8,11 @@
 //! dead letters (flushed to the DLQ). So the number of writes follows the number of markets,
 //! not the message rate.
 //!
+//! The catalog is either set once ([`StreamProcessor::set_catalog`]) or followed
+//! ([`StreamProcessor::follow_catalog`]): a processor following the catalog watcher's channel
+//! reports pending work when a new catalog was published and writes it with the next flush, so
+//! both drivers pick changes up within a window without knowing about them.
+//!
 //! Failure: a failed `flush` keeps every pending write and offset and returns the error; the
 //! driver retries `flush` with backoff and commits nothing meanwhile. Every step of `flush` is
 //! idempotent (newer-wins, the candle guard, unconditional catalog puts), so retrying a partly
@@ -27,10 +32,12 @@ use coinking_core::candle::{CANDLE_INTERVAL_MS, Candle, Tick, minute_start};
 use coinking_core::catalog::MarketInfo;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
+use tokio::sync::watch;
 
 use super::dead_letter::{DeadLetter, DeadLetterSink};
 use super::metrics::StreamMetrics;
 use crate::sinks::SinkError;
+use crate::sources::CatalogSnapshot;
 
 /// How long a flush waits for the dead-letter producer.
 pub const DLQ_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -89,6 +96,7 @@ pub struct StreamProcessor<S> {
     dead_sent: usize,
     offsets: BTreeMap<i32, i64>,
     catalog: Option<Vec<MarketInfo>>,
+    catalog_updates: Option<watch::Receiver<CatalogSnapshot>>,
     metrics: Arc<StreamMetrics>,
 }
 
@@ -106,6 +114,7 @@ impl<S: MarketStore> StreamProcessor<S> {
             dead_sent: 0,
             offsets: BTreeMap::new(),
             catalog: None,
+            catalog_updates: None,
             metrics,
         }
     }
@@ -115,9 +124,21 @@ impl<S: MarketStore> StreamProcessor<S> {
         self.catalog = Some(markets);
     }
 
-    /// Records taken in since the last successful flush.
+    /// Writes the catalog on `updates` with the next flush, and again after every change
+    /// published on it (see the module doc).
+    pub fn follow_catalog(&mut self, mut updates: watch::Receiver<CatalogSnapshot>) {
+        self.catalog = Some(markets_of(&updates.borrow_and_update()));
+        self.catalog_updates = Some(updates);
+    }
+
+    /// Records taken in since the last successful flush, or a catalog to write.
     pub fn has_pending(&self) -> bool {
-        !self.offsets.is_empty()
+        let catalog_changed = self
+            .catalog_updates
+            .as_ref()
+            .is_some_and(|updates| updates.has_changed().unwrap_or(false));
+        catalog_changed
+            || !self.offsets.is_empty()
             || self.catalog.is_some()
             || !self.dirty.is_empty()
             || !self.latest.is_empty()
@@ -174,6 +195,13 @@ impl<S: MarketStore> StreamProcessor<S> {
         dead_letters: &impl DeadLetterSink,
     ) -> Result<FlushOutcome, FlushError> {
         let mut outcome = FlushOutcome::default();
+        if let Some(updates) = &mut self.catalog_updates {
+            if updates.has_changed().unwrap_or(false) {
+                // A newer catalog replaces one still waiting for a successful write.
+                self.catalog = Some(markets_of(&updates.borrow_and_update()));
+                tracing::info!("writing the changed market catalog");
+            }
+        }
         if let Some(markets) = &self.catalog {
             self.store.put_markets(markets).await?;
             self.metrics.store_writes.fetch_add(1, Ordering::Relaxed);
@@ -301,6 +329,10 @@ impl<S: MarketStore> StreamProcessor<S> {
         self.candles
             .retain(|(market, minute), _| keep_from.get(market).is_none_or(|from| minute >= from));
     }
+}
+
+fn markets_of(snapshot: &CatalogSnapshot) -> Vec<MarketInfo> {
+    snapshot.catalog.iter().cloned().collect()
 }
 
 /// The record's ticker, or the dead-letter reason (`<field>: <rule>`).

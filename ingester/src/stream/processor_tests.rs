@@ -322,3 +322,61 @@ async fn a_failed_flush_commits_nothing_and_a_retry_writes_everything() {
         Catalog::bundled().len()
     );
 }
+
+fn listing(codes: &[&str], warned: &[&str]) -> CatalogSnapshot {
+    let markets = codes.iter().map(|code| MarketInfo {
+        market: market(code),
+        korean_name: (*code).to_owned(),
+        english_name: (*code).to_owned(),
+        warning: warned.contains(code),
+        caution: Default::default(),
+    });
+    CatalogSnapshot::new(Catalog::new(markets), crate::sources::CatalogOrigin::Upbit)
+}
+
+async fn stored_markets(store: &InMemoryMarketStore) -> Vec<(String, bool)> {
+    let mut markets: Vec<(String, bool)> = store
+        .markets()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|info| (info.market.to_string(), info.warning))
+        .collect();
+    markets.sort();
+    markets
+}
+
+#[tokio::test]
+async fn a_followed_catalog_change_reaches_the_market_items_with_the_next_flush() {
+    let store = FlakyStore::default();
+    let mut stage = processor(store.clone());
+    let dlq = MemoryDeadLetters::new();
+    let (publish, updates) = tokio::sync::watch::channel(listing(&["KRW-BTC"], &[]));
+    stage.follow_catalog(updates);
+
+    assert!(stage.has_pending(), "the catalog in use is written first");
+    stage.flush(&dlq).await.unwrap();
+    assert_eq!(
+        stored_markets(&store.inner).await,
+        [("KRW-BTC".to_owned(), false)]
+    );
+    assert!(!stage.has_pending());
+
+    // A new listing and a new warning, written while the store is down: kept and retried.
+    publish.send_replace(listing(&["KRW-BTC", "KRW-ETH"], &["KRW-BTC"]));
+    assert!(stage.has_pending(), "a published change is pending work");
+    store.down.store(true, Ordering::Relaxed);
+    assert!(stage.flush(&dlq).await.is_err());
+    assert!(stage.has_pending());
+    store.down.store(false, Ordering::Relaxed);
+    let outcome = stage.flush(&dlq).await.unwrap();
+
+    assert!(outcome.commit.is_empty());
+    assert_eq!(
+        stored_markets(&store.inner).await,
+        [("KRW-BTC".to_owned(), true), ("KRW-ETH".to_owned(), false)]
+    );
+    assert!(!stage.has_pending());
+    drop(publish);
+    assert!(!stage.has_pending(), "a closed channel is not pending work");
+}

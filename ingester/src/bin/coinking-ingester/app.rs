@@ -1,4 +1,10 @@
-//! Wiring: config → stages → ops server → signals → drain.
+//! Wiring: config → ops server → signals → market catalog → stages → drain.
+//!
+//! Catalog: one [`CatalogWatcher`] per process, loaded before the stages start (Upbit's catalog,
+//! or the bundled one when Upbit is unreachable, `catalog.fetch` is off or a capture is
+//! replayed) and, when `catalog.refresh_secs` is not 0, refetched periodically as a task of its
+//! own. Both stages follow its channel: the source subscribes to the configured codes the
+//! catalog lists and resubscribes on a change; the stream stage rewrites the catalog items.
 //!
 //! Drain: on SIGTERM/SIGINT every stage's shutdown future resolves; the ingest side closes its
 //! WebSocket connections and flushes the Kafka producer, the stream stage flushes its window,
@@ -14,12 +20,11 @@ use anyhow::{Context, anyhow};
 use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig, ensure_table};
 use coinking_adapters::{AwsSettings, aws};
-use coinking_core::catalog::Catalog;
 use coinking_ingester::config::IngesterConfig;
 use coinking_ingester::ops::{Registry, http};
 use coinking_ingester::pipeline::run_ingest;
 use coinking_ingester::sinks::KafkaBus;
-use coinking_ingester::sources::{UpbitSource, load_catalog};
+use coinking_ingester::sources::{CatalogSnapshot, CatalogWatcher, UpbitSource};
 use coinking_ingester::stream::{
     KafkaDeadLetters, KafkaStreamConfig, StreamMetrics, StreamProcessor, run_kafka,
 };
@@ -63,11 +68,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
 
     let mut stages: JoinSet<anyhow::Result<()>> = JoinSet::new();
+    let catalog = start_catalog(&config, &cli.command, &registry, &stop, &mut stages).await;
     match &cli.command {
         Command::Ingest(args) => {
             stages.spawn(ingest(
                 config.clone(),
                 args.clone(),
+                catalog,
                 Arc::clone(&registry),
                 shutdown_signal(&stop),
             ));
@@ -75,23 +82,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stream => {
             stages.spawn(stream(
                 config.clone(),
-                config.catalog.fetch,
+                catalog,
                 Arc::clone(&registry),
                 shutdown_signal(&stop),
             ));
         }
         Command::Both(args) => {
-            // A replay runs without network: the bundled catalog instead of Upbit's.
-            let fetch = config.catalog.fetch && !args.source.starts_with("replay:");
             stages.spawn(stream(
                 config.clone(),
-                fetch,
+                catalog.clone(),
                 Arc::clone(&registry),
                 shutdown_signal(&stop),
             ));
             stages.spawn(ingest(
                 config.clone(),
                 args.clone(),
+                catalog,
                 Arc::clone(&registry),
                 shutdown_signal(&stop),
             ));
@@ -142,6 +148,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Loads the catalog and, when refreshing is on, runs its watcher among the stages (it ends on
+/// shutdown); returns the channel the stages follow (see the module doc).
+async fn start_catalog(
+    config: &IngesterConfig,
+    command: &Command,
+    registry: &Registry,
+    stop: &Arc<watch::Sender<bool>>,
+    stages: &mut JoinSet<anyhow::Result<()>>,
+) -> watch::Receiver<CatalogSnapshot> {
+    // A replay runs without network: the bundled catalog instead of Upbit's.
+    let replaying = match command {
+        Command::Ingest(args) | Command::Both(args) => args.source.starts_with("replay:"),
+        Command::Stream => false,
+    };
+    let base_url = config.catalog.rest_base_url.as_str();
+    let watcher = if config.catalog.fetch && !replaying {
+        CatalogWatcher::load(base_url, config.catalog_timeout()).await
+    } else {
+        info!("using the bundled market catalog (catalog.fetch is off or a capture is replayed)");
+        CatalogWatcher::new(
+            CatalogSnapshot::bundled(),
+            base_url,
+            config.catalog_timeout(),
+        )
+    };
+    registry.register_catalog(watcher.metrics());
+    let catalog = watcher.subscribe();
+    match config.catalog_refresh() {
+        Some(every) if !replaying => {
+            let shutdown = shutdown_signal(stop);
+            stages.spawn(async move {
+                watcher.run(every, shutdown).await;
+                Ok(())
+            });
+        }
+        // The stages keep the last catalog published; nothing follows.
+        _ => drop(watcher),
+    }
+    catalog
 }
 
 async fn wait_for_signal() {
@@ -210,6 +257,7 @@ async fn ensure_topics(config: &IngesterConfig, topics: &[(&str, i32)]) -> anyho
 async fn ingest(
     config: IngesterConfig,
     args: SourceArgs,
+    catalog: watch::Receiver<CatalogSnapshot>,
     registry: Arc<Registry>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -222,7 +270,8 @@ async fn ingest(
     let (url, simulator) = resolve_source(&config, &args).await?;
     let mut source_config = config.source.clone();
     source_config.url = url;
-    let source = UpbitSource::new(source_config)?;
+    let mut source = UpbitSource::new(source_config)?;
+    source.follow_catalog(catalog);
     let normalizer = Normalizer::new(trades);
     registry.register_source(source.metrics(), normalizer.metrics());
     let bus = Arc::new(KafkaBus::new(
@@ -244,7 +293,7 @@ async fn ingest(
 
 async fn stream(
     config: IngesterConfig,
-    fetch_catalog: bool,
+    catalog: watch::Receiver<CatalogSnapshot>,
     registry: Arc<Registry>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -272,20 +321,10 @@ async fn stream(
             ..DynamoDbStoreConfig::default()
         },
     );
-    let catalog = if fetch_catalog {
-        load_catalog(
-            &config.catalog.rest_base_url,
-            Duration::from_millis(config.catalog.timeout_ms),
-        )
-        .await
-        .0
-    } else {
-        Catalog::bundled()
-    };
     let metrics = Arc::new(StreamMetrics::default());
     registry.register_stream(Arc::clone(&metrics));
     let mut processor = StreamProcessor::new(store, config.kafka.ticker_topic.clone(), metrics);
-    processor.set_catalog(catalog.iter().cloned().collect());
+    processor.follow_catalog(catalog);
     let dead_letters = KafkaDeadLetters::new(&producer_config(&settings), &config.kafka.dlq_topic)?;
     let stream_config = KafkaStreamConfig {
         topic: config.kafka.ticker_topic.clone(),

@@ -4,14 +4,13 @@
 
 mod app;
 mod cli;
-mod logging;
 
 use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
-    logging::init(cli.log_format);
+    coinking_ingester::logging::init(cli.log_format);
     let result = app::run(cli).await;
     if let Err(error) = &result {
         tracing::error!(error = format!("{error:#}"), "ingester failed");
