@@ -81,7 +81,30 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     stage "cargo test" cargo test "${selection[@]}" --all-targets --no-fail-fast
 fi
-stage "doc tests" cargo test "${selection[@]}" --doc
+# Doc tests exist only in library targets: a selection of binary-only packages (`-p coinking`)
+# has none, and `cargo test --doc` would refuse it.
+has_library() {
+    cargo metadata --format-version 1 --no-deps | python3 -c '
+import json, sys
+wanted = set(sys.argv[1:])
+for package in json.load(sys.stdin)["packages"]:
+    if (not wanted or package["name"] in wanted) and any("lib" in t["kind"] for t in package["targets"]):
+        sys.exit(0)
+sys.exit(1)' "$@"
+}
+selected_packages=()
+for ((i = 0; i < ${#selection[@]}; i++)); do
+    case ${selection[$i]} in
+        -p | --package) selected_packages+=("${selection[$((i + 1))]}") ;;
+        --package=*) selected_packages+=("${selection[$i]#--package=}") ;;
+        -p?*) selected_packages+=("${selection[$i]#-p}") ;;
+    esac
+done
+if [[ $full_run == true ]] || has_library "${selected_packages[@]}"; then
+    stage "doc tests" cargo test "${selection[@]}" --doc
+else
+    echo "doc tests: none (the selected packages have no library target)"
+fi
 # The Spark job's pure rules (its parity with the engine is a Rust test: coinking-analytics `it`).
 if [[ $full_run == true ]]; then
     stage "analytics pytest" bash -c 'cd analytics && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
