@@ -30,7 +30,7 @@ def parse_args(argv=None):
     measured.add_argument("--ticker-writes-per-s", type=float, default=None,
                           help="DynamoDB writes/s of the stream stage (dynamodb_writes bench: writes per 1,000 "
                                "messages x message rate); default: --writes-per-1000 x --ticker-msgs-per-s / 1000")
-    measured.add_argument("--writes-per-1000", type=float, default=1000,
+    measured.add_argument("--writes-per-1000", type=float, default=1453,
                           help="stream-stage DynamoDB writes per 1,000 ticker messages (dynamodb_writes bench)")
     measured.add_argument("--ticker-msgs-per-s", type=float, default=19,
                           help="Upbit ticker messages/s over the game markets (the shipped capture: 1,138 in 60 s)")
