@@ -23,7 +23,7 @@ use coinking_clickstream::{Archiver, BadRecordLine};
 use coinking_core::game::{ClickEnvelope, CoinBuy, CoinSell, GameRecord, Leverage};
 use coinking_core::market::MarketCode;
 use get_user_analysis::config::Source;
-use get_user_analysis::{Config, Deps, S3Reader};
+use get_user_analysis::{Config, CorsOrigins, Deps, S3Reader};
 use lambda_http::Body;
 use object_store::prefix::PrefixStore;
 use serde_json::{Value, json};
@@ -433,7 +433,7 @@ async fn archived_kinesis_games_are_analyzed_on_s3_and_served_to_the_frontend() 
                 prefix: PREFIX.into(),
             },
             interval_secs: 60,
-            cors_origins: vec![],
+            cors_origins: CorsOrigins::None,
         },
     };
 

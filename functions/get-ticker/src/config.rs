@@ -2,6 +2,7 @@
 //! declares (see the crate doc for the list). An empty variable counts as unset.
 
 use coinking_core::market::{DEFAULT_GAME_MARKETS, MarketCode};
+use coinking_http::CorsOrigins;
 
 /// Comma-separated game markets of `/upbit_data`, in the order the frontend lists them.
 pub const ENV_GAME_MARKETS: &str = "COINKING_GAME_MARKETS";
@@ -24,25 +25,6 @@ pub const MAX_MARKETS: usize = 100;
 pub struct ConfigError {
     pub variable: &'static str,
     pub reason: String,
-}
-
-/// Which origins get CORS headers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CorsOrigins {
-    /// `*`: every origin.
-    Any,
-    /// Exactly these origins (`scheme://host[:port]`), echoed back with `Vary: Origin`.
-    List(Vec<String>),
-}
-
-impl CorsOrigins {
-    /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it is allowed.
-    pub fn allow(&self, origin: &str) -> Option<String> {
-        match self {
-            CorsOrigins::Any => Some("*".to_owned()),
-            CorsOrigins::List(origins) => origins.iter().find(|o| *o == origin).cloned(),
-        }
-    }
 }
 
 /// Everything the handler is configured with.
@@ -84,9 +66,13 @@ impl TickerConfig {
                 .filter_map(|code| MarketCode::parse(code).ok())
                 .collect(),
         };
-        let cors_origins = parse_origins(
+        let cors_origins = CorsOrigins::parse(
             &value(ENV_CORS_ORIGINS).unwrap_or_else(|| DEFAULT_CORS_ORIGINS.to_owned()),
-        )?;
+        )
+        .map_err(|err| ConfigError {
+            variable: ENV_CORS_ORIGINS,
+            reason: err.reason,
+        })?;
         let market_table = value(ENV_DYNAMODB_TABLE).map(|t| t.trim().to_owned());
         if let Some(table) = &market_table {
             validate_table_name(table)?;
@@ -114,36 +100,6 @@ pub fn parse_market_list(text: &str) -> Result<Vec<MarketCode>, String> {
         return Err(format!("must name at most {MAX_MARKETS} markets"));
     }
     Ok(markets)
-}
-
-fn parse_origins(text: &str) -> Result<CorsOrigins, ConfigError> {
-    let fail = |reason: String| ConfigError {
-        variable: ENV_CORS_ORIGINS,
-        reason,
-    };
-    let entries: Vec<&str> = text.split(',').map(str::trim).collect();
-    if entries.contains(&"*") {
-        if entries.len() > 1 {
-            return Err(fail("`*` must be the only entry".into()));
-        }
-        return Ok(CorsOrigins::Any);
-    }
-    let mut origins = Vec::with_capacity(entries.len());
-    for (index, origin) in entries.iter().enumerate() {
-        let rest = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        let valid = rest.is_some_and(|host| {
-            !host.is_empty() && !host.contains('/') && !host.contains(char::is_whitespace)
-        });
-        if !valid {
-            return Err(fail(format!(
-                "[{index}] must be `*` or an origin like https://game.example.com (scheme, host, optional port, no path), got `{origin}`"
-            )));
-        }
-        origins.push((*origin).to_owned());
-    }
-    Ok(CorsOrigins::List(origins))
 }
 
 /// DynamoDB's table-name rule: 3–255 characters of `a-z A-Z 0-9 _ - .`.
@@ -203,23 +159,17 @@ mod tests {
     }
 
     #[test]
-    fn origins_are_a_list_or_a_lone_star() {
-        let config = config(&[(
-            ENV_CORS_ORIGINS,
-            "https://game.example.com, http://localhost:5173",
-        )])
-        .unwrap();
+    fn origins_are_parsed_by_the_shared_rules_and_errors_name_the_variable() {
+        let config = config(&[(ENV_CORS_ORIGINS, "https://game.example.com")]).unwrap();
         assert_eq!(
             config.cors_origins,
-            CorsOrigins::List(vec![
-                "https://game.example.com".into(),
-                "http://localhost:5173".into()
-            ])
+            CorsOrigins::List(vec!["https://game.example.com".into()])
         );
-        assert!(self::config(&[(ENV_CORS_ORIGINS, "*,https://a.example")]).is_err());
         let err = self::config(&[(ENV_CORS_ORIGINS, "https://a.example/path")]).unwrap_err();
+        assert_eq!(err.variable, ENV_CORS_ORIGINS);
         assert!(
-            err.to_string().contains("[0] must be `*` or an origin"),
+            err.to_string()
+                .starts_with("COINKING_CORS_ORIGINS: [0] must be `*` or an origin"),
             "{err}"
         );
     }

@@ -38,7 +38,8 @@
 //! Module map:
 //! - [`config`]: [`TickerConfig`], parsed once from the environment.
 //! - [`handler`]: [`handle`] and [`Deps`]: routing, CORS, validation, the routes.
-//! - [`respond`]: JSON responses, the error shape, cache and CORS headers.
+//! - [`respond`]: the error type, cache and data-age headers, CORS headers of this API; the JSON
+//!   error shape, `Vary` and origin rules are `coinking_http`'s.
 //! - [`views`]: the JSON shapes of the modern routes.
 //! - [`catalog_cache`]: the store's catalog over the bundled one, cached per process.
 //! - `main.rs`: the bootstrap: logging, config, SDK client, `lambda_http::run`.
@@ -49,5 +50,6 @@ pub mod handler;
 pub mod respond;
 pub mod views;
 
-pub use config::{ConfigError, CorsOrigins, TickerConfig};
+pub use coinking_http::CorsOrigins;
+pub use config::{ConfigError, TickerConfig};
 pub use handler::{Deps, handle};

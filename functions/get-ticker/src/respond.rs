@@ -1,9 +1,9 @@
-//! Building responses: JSON bodies, the error shape, caching and CORS headers.
+//! Building responses: JSON bodies with cache headers, the error type, and this API's CORS
+//! headers. The JSON error shape and the origin rules are `coinking_http`'s.
 
 use lambda_http::Body;
 use lambda_http::http::header::{
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, CACHE_CONTROL, CONTENT_TYPE,
-    HeaderName, HeaderValue, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, CACHE_CONTROL, HeaderName, HeaderValue,
 };
 use lambda_http::http::{Response, StatusCode};
 use serde::Serialize;
@@ -16,8 +16,6 @@ pub const DATA_AGE_HEADER: &str = "x-data-age-ms";
 pub const CACHE_OK: &str = "max-age=1";
 /// Errors are never cached (a 503 must not outlive the outage).
 pub const CACHE_ERROR: &str = "no-store";
-
-const JSON: &str = "application/json";
 
 /// An error answer: status, machine-readable code, and `<field>: <rule>` message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,24 +46,11 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        #[derive(Serialize)]
-        struct Inner<'a> {
-            code: &'a str,
-            message: &'a str,
-        }
-        #[derive(Serialize)]
-        struct Outer<'a> {
-            error: Inner<'a>,
-        }
-        let body = Outer {
-            error: Inner {
-                code: self.code,
-                message: &self.message,
-            },
-        };
-        let mut response = json_response(self.status, &body, CACHE_ERROR);
+        let mut response = coinking_http::error_response(self.status, self.code, &self.message);
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE_ERROR));
         if let Some(allow) = self.allow {
-            response.headers_mut().insert(
+            headers.insert(
                 HeaderName::from_static("allow"),
                 HeaderValue::from_static(allow),
             );
@@ -74,29 +59,16 @@ impl ApiError {
     }
 }
 
-/// A JSON response. Serialising the handler's own view types cannot fail (strings, numbers,
-/// booleans, decimals as strings); if it ever did, the answer is a 500, not a panic.
+/// A JSON response ([`coinking_http::json_response`]) with `Cache-Control: cache`.
 pub fn json_response(
     status: StatusCode,
     body: &impl Serialize,
     cache: &'static str,
 ) -> Response<Body> {
-    let (status, text) = match serde_json::to_string(body) {
-        Ok(text) => (status, text),
-        Err(err) => {
-            tracing::error!(error = %err, "response did not serialise");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                r#"{"error":{"code":"internal","message":"response: could not be encoded"}}"#
-                    .to_owned(),
-            )
-        }
-    };
-    let mut response = Response::new(Body::Text(text));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+    let mut response = coinking_http::json_response(status, body);
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }
 
@@ -115,16 +87,10 @@ pub fn ok(body: &impl Serialize, age_ms: Option<i64>) -> Response<Body> {
 /// Adds the CORS headers of an actual (non-preflight) response for an allowed origin.
 pub fn add_cors(response: &mut Response<Body>, allow_origin: &str) {
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(allow_origin) {
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
-    }
+    coinking_http::add_allow_origin(headers, allow_origin);
     // The browser only lets scripts read non-safelisted headers that are exposed.
     headers.insert(
         ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static(DATA_AGE_HEADER),
     );
-    if allow_origin != "*" {
-        // The answer depends on the Origin header: caches must key on it.
-        headers.append(VARY, HeaderValue::from_static("Origin"));
-    }
 }

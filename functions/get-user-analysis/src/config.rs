@@ -7,9 +7,11 @@
 //! | `COINKING_ANALYSIS_PREFIX` | empty | key prefix inside the bucket |
 //! | `COINKING_ANALYSIS_DIR` | `./lake` | local output root (the local platform) |
 //! | `COINKING_ANALYSIS_INTERVAL_SECS` | `60` | the analysis schedule, for `Cache-Control` |
-//! | `COINKING_CORS_ORIGINS` | `*` (like the other functions) | comma-separated allowed origins (`*` for any) |
+//! | `COINKING_CORS_ORIGINS` | `*` (like the other functions) | comma-separated allowed origins, or `*` for any (the caller's origin is echoed); the rules of `coinking_http::CorsOrigins` |
 
 use std::path::PathBuf;
+
+use coinking_http::CorsOrigins;
 
 /// Where the analysis is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +24,7 @@ pub enum Source {
 pub struct Config {
     pub source: Source,
     pub interval_secs: u64,
-    pub cors_origins: Vec<String>,
+    pub cors_origins: CorsOrigins,
 }
 
 /// A configuration value that cannot be used.
@@ -61,14 +63,11 @@ impl Config {
                 }
             },
         };
-        let cors_origins = non_empty("COINKING_CORS_ORIGINS")
-            .map(|list| {
-                list.split(',')
-                    .map(|o| o.trim().to_owned())
-                    .filter(|o| !o.is_empty())
-                    .collect()
-            })
-            .unwrap_or_else(|| vec!["*".to_owned()]);
+        let cors_text = non_empty("COINKING_CORS_ORIGINS").unwrap_or_else(|| "*".to_owned());
+        let cors_origins = CorsOrigins::parse(&cors_text).map_err(|error| ConfigError {
+            variable: "COINKING_CORS_ORIGINS",
+            rule: error.reason,
+        })?;
         Ok(Self {
             source,
             interval_secs,
@@ -98,11 +97,25 @@ mod tests {
             }
         );
         assert_eq!(config.interval_secs, 60);
-        assert_eq!(config.cors_origins.len(), 2);
+        assert_eq!(
+            config.cors_origins,
+            CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
+        );
         let error = Config::from_lookup(|name| {
             (name == "COINKING_ANALYSIS_INTERVAL_SECS").then(|| "0".to_owned())
         })
         .unwrap_err();
         assert_eq!(error.variable, "COINKING_ANALYSIS_INTERVAL_SECS");
+    }
+
+    #[test]
+    fn origins_default_to_any_and_bad_ones_name_the_variable() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.cors_origins, CorsOrigins::Any);
+        let error = Config::from_lookup(|name| {
+            (name == "COINKING_CORS_ORIGINS").then(|| "a.example".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(error.variable, "COINKING_CORS_ORIGINS");
     }
 }

@@ -25,10 +25,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use coinking_core::game::limits::{
     USER_NAME_CHARS, USER_NAME_FORBIDDEN_CHARS, USER_NAME_FORBIDDEN_VALUES,
 };
+use coinking_http::{error_response, json_response};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+pub use coinking_http::CorsOrigins;
 pub use config::Config;
 pub use reader::{AnalysisReader, DirReader, MemoryReader, ReadError, S3Reader};
 
@@ -293,7 +295,9 @@ async fn answer<R: AnalysisReader>(
     Ok((body, max_age))
 }
 
-fn cors(deps_origins: &[String], request: &Request, response: &mut Response<Body>) {
+/// CORS on every answer: `Vary: Origin` whenever the request has an `Origin`; for an allowed
+/// origin, that origin echoed (also when any origin is allowed) with the methods and headers.
+fn cors(origins: &CorsOrigins, request: &Request, response: &mut Response<Body>) {
     let Some(origin) = request
         .headers()
         .get(header::ORIGIN)
@@ -301,33 +305,13 @@ fn cors(deps_origins: &[String], request: &Request, response: &mut Response<Body
     else {
         return;
     };
-    let allowed = deps_origins.iter().any(|o| o == "*" || o == origin);
     let headers = response.headers_mut();
-    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-    if !allowed {
+    coinking_http::add_vary_origin(headers);
+    if origins.allow(origin).is_none() {
         return;
     }
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, OPTIONS"),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("Content-Type"),
-        );
-    }
-}
-
-fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::Text(body.to_string()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    coinking_http::add_allow_origin(headers, origin);
+    coinking_http::add_allow_methods_and_headers(headers, "GET, OPTIONS", "Content-Type");
 }
 
 /// The Lambda handler. Never fails: every problem is an HTTP answer.
@@ -337,9 +321,10 @@ pub async fn handler<R: AnalysisReader>(deps: &Deps<R>, request: Request) -> Res
         *preflight.status_mut() = StatusCode::NO_CONTENT;
         preflight
     } else if request.method() != Method::GET {
-        json_response(
+        error_response(
             StatusCode::METHOD_NOT_ALLOWED,
-            &json!({"error": {"code": "method_not_allowed", "message": format!("method: {} is not allowed, use GET", request.method())}}),
+            "method_not_allowed",
+            &format!("method: {} is not allowed, use GET", request.method()),
         )
     } else {
         match answer(deps, &request).await {
@@ -351,10 +336,7 @@ pub async fn handler<R: AnalysisReader>(deps: &Deps<R>, request: Request) -> Res
                 ok
             }
             Err(error) => {
-                let mut failed = json_response(
-                    error.status,
-                    &json!({"error": {"code": error.code, "message": error.message}}),
-                );
+                let mut failed = error_response(error.status, error.code, &error.message);
                 failed
                     .headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -4,7 +4,8 @@
 
 use get_user_analysis::config::Source;
 use get_user_analysis::{
-    COMPAT_RESULTS, Config, Deps, EXTRA_RESULTS, MemoryReader, Shape, handler, max_age_secs,
+    COMPAT_RESULTS, Config, CorsOrigins, Deps, EXTRA_RESULTS, MemoryReader, Shape, handler,
+    max_age_secs,
 };
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
@@ -26,7 +27,7 @@ fn deps(reader: MemoryReader) -> Deps<MemoryReader> {
         config: Config {
             source: Source::Dir("unused".into()),
             interval_secs: 60,
-            cors_origins: vec!["http://localhost:5173".into()],
+            cors_origins: CorsOrigins::List(vec!["http://localhost:5173".into()]),
         },
     }
 }

@@ -4,7 +4,9 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 use get_user_analysis::config::Source;
-use get_user_analysis::{COMPAT_RESULTS, Config, Deps, EXTRA_RESULTS, S3Reader, Shape, handler};
+use get_user_analysis::{
+    COMPAT_RESULTS, Config, CorsOrigins, Deps, EXTRA_RESULTS, S3Reader, Shape, handler,
+};
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
@@ -53,7 +55,7 @@ async fn s3_reader_serves_what_the_job_wrote() {
                 prefix: "lake".into(),
             },
             interval_secs: 60,
-            cors_origins: vec![],
+            cors_origins: CorsOrigins::None,
         },
     };
 

@@ -10,6 +10,7 @@
 
 use coinking_core::game::RecordRules;
 use coinking_core::market::MarketCode;
+use coinking_http::CorsOrigins;
 
 pub const ENV_STREAM: &str = "COINKING_CLICKSTREAM_STREAM";
 pub const ENV_CORS_ORIGINS: &str = "COINKING_CORS_ORIGINS";
@@ -22,61 +23,6 @@ pub const DEFAULT_STREAM: &str = "coinking-clickstream";
 pub struct ConfigError {
     pub variable: &'static str,
     pub reason: String,
-}
-
-/// Which browser origins get CORS headers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum CorsOrigins {
-    /// No CORS headers (same-origin callers and servers only).
-    #[default]
-    None,
-    /// `Access-Control-Allow-Origin: *`.
-    Any,
-    /// Exactly these origins, echoed back when they ask.
-    List(Vec<String>),
-}
-
-impl CorsOrigins {
-    /// Parses `*` or `https://a.example,https://b.example`.
-    pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let origins: Vec<String> = text
-            .split(',')
-            .map(str::trim)
-            .filter(|origin| !origin.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if origins.is_empty() {
-            return Ok(Self::None);
-        }
-        if origins.iter().any(|origin| origin == "*") {
-            return Ok(Self::Any);
-        }
-        for origin in &origins {
-            let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
-                && !origin.ends_with('/');
-            if !valid {
-                return Err(ConfigError {
-                    variable: ENV_CORS_ORIGINS,
-                    reason: format!("{origin:?} is not an origin like https://game.example"),
-                });
-            }
-        }
-        Ok(Self::List(origins))
-    }
-
-    /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it is allowed.
-    pub fn allow(&self, origin: Option<&str>) -> Option<String> {
-        match self {
-            Self::None => None,
-            Self::Any => Some("*".to_owned()),
-            Self::List(list) => {
-                let origin = origin?;
-                list.iter()
-                    .any(|allowed| allowed == origin)
-                    .then(|| origin.to_owned())
-            }
-        }
-    }
 }
 
 /// Everything the handler needs from the environment.
@@ -97,7 +43,12 @@ impl Config {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| DEFAULT_STREAM.to_owned());
-        let cors = CorsOrigins::parse(&lookup(ENV_CORS_ORIGINS).unwrap_or_else(|| "*".to_owned()))?;
+        // Unset: `*`; set but empty: no CORS headers.
+        let cors_text = lookup(ENV_CORS_ORIGINS).unwrap_or_else(|| "*".to_owned());
+        let cors = CorsOrigins::parse(&cors_text).map_err(|error| ConfigError {
+            variable: ENV_CORS_ORIGINS,
+            reason: error.reason,
+        })?;
         let markets = lookup(ENV_GAME_MARKETS).unwrap_or_default();
         let mut codes = Vec::new();
         for code in markets.split(',').map(str::trim).filter(|c| !c.is_empty()) {
@@ -140,16 +91,20 @@ mod tests {
         })
         .unwrap();
         assert_eq!(
-            config.cors.allow(Some("http://localhost:5173")).as_deref(),
-            Some("http://localhost:5173")
+            config.cors,
+            CorsOrigins::List(vec![
+                "https://game.example".into(),
+                "http://localhost:5173".into()
+            ])
         );
-        assert_eq!(config.cors.allow(Some("https://evil.example")), None);
         assert!(config.rules.allowed_markets.is_some());
-        assert!(CorsOrigins::parse("game.example").is_err());
-        assert_eq!(
-            CorsOrigins::parse("*").unwrap().allow(None).as_deref(),
-            Some("*")
-        );
+        let error = Config::from_lookup(|name| {
+            (name == ENV_CORS_ORIGINS).then(|| "game.example".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(error.variable, ENV_CORS_ORIGINS);
+        let empty = Config::from_lookup(|name| (name == ENV_CORS_ORIGINS).then(String::new));
+        assert_eq!(empty.unwrap().cors, CorsOrigins::None);
         assert!(
             Config::from_lookup(|name| (name == ENV_GAME_MARKETS).then(|| "BTC".to_owned()))
                 .is_err()

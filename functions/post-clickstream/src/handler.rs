@@ -26,13 +26,12 @@ use coinking_adapters::click_sink::{
 use coinking_core::game::{
     ClickEnvelope, GameRecord, Problem, RecordError, RecordRules, parse_game_record,
 };
+use coinking_http::{CorsOrigins, json_response};
 use http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use tracing::{info, warn};
 use uuid::Uuid;
-
-use crate::config::CorsOrigins;
 
 /// Namespace of event ids derived from idempotency keys (UUID v5). Fixed forever: changing it
 /// would give a retried request a new event id.
@@ -146,15 +145,20 @@ pub async fn handle<S: ClickSink>(service: &Service<S>, request: Request) -> Res
         .get(header::ORIGIN)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let allow_origin = service.cors.allow(origin.as_deref());
+    let allow_origin = match origin.as_deref() {
+        Some(origin) => service.cors.allow(origin),
+        // `*` is sent without an `Origin` too (servers and curl see what a browser would).
+        None => (service.cors == CorsOrigins::Any).then(|| "*".to_owned()),
+    };
     let mut response = match route(service, request).await {
         Ok(response) => response,
         Err(refusal) => refusal_response(&refusal),
     };
-    if let Some(allowed) = allow_origin.and_then(|value| HeaderValue::from_str(&value).ok()) {
+    if let Some(allowed) = allow_origin {
         let headers = response.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        coinking_http::add_allow_origin(headers, &allowed);
+        // Also with `*`: with the list configured the same URL answers per origin.
+        coinking_http::add_vary_origin(headers);
     }
     response
 }
@@ -189,13 +193,10 @@ fn preflight() -> Response<Body> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
     let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("content-type, idempotency-key"),
+    coinking_http::add_allow_methods_and_headers(
+        headers,
+        "POST, OPTIONS",
+        "content-type, idempotency-key",
     );
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,
@@ -450,12 +451,13 @@ async fn accept_batch<S: ClickSink>(
     Ok(response)
 }
 
+/// The shared `{"error":{"code","message"}}` with this function's `problems` list.
 fn error_body(refusal: &Refusal) -> Value {
-    let mut error = json!({"code": refusal.code, "message": refusal.message});
+    let mut body = coinking_http::error_body(refusal.code, &refusal.message);
     if !refusal.problems.is_empty() {
-        error["problems"] = serde_json::to_value(&refusal.problems).unwrap_or_default();
+        body["error"]["problems"] = serde_json::to_value(&refusal.problems).unwrap_or_default();
     }
-    json!({ "error": error })
+    body
 }
 
 fn refusal_response(refusal: &Refusal) -> Response<Body> {
@@ -470,15 +472,5 @@ fn refusal_response(refusal: &Refusal) -> Response<Body> {
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
     }
-    response
-}
-
-fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::Text(body.to_string()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     response
 }

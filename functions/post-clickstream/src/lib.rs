@@ -12,5 +12,6 @@
 pub mod config;
 pub mod handler;
 
-pub use config::{Config, CorsOrigins};
+pub use coinking_http::CorsOrigins;
+pub use config::Config;
 pub use handler::{Service, handle};

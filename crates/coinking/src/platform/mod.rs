@@ -47,7 +47,7 @@ use coinking_ingester::embedded::{self, EmbeddedConfig};
 use coinking_ingester::sources::config::{DEFAULT_REST_BASE_URL, DEFAULT_URL};
 use coinking_ingester::sources::{DataType, SourceConfig, fetch_catalog};
 use coinking_upbit_sim::{CaptureSource, SimConfig, UpbitSimulator};
-use get_ticker::{CorsOrigins, Deps, TickerConfig};
+use get_ticker::{Deps, TickerConfig};
 use get_user_analysis::DirReader;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -255,10 +255,7 @@ impl Platform<'_> {
                 source: get_user_analysis::config::Source::Dir(self.args.lake_dir.clone()),
                 interval_secs: interval.as_secs(),
                 // The same origins as every other route of the local API.
-                cors_origins: match &cors {
-                    CorsOrigins::Any => vec!["*".to_owned()],
-                    CorsOrigins::List(origins) => origins.clone(),
-                },
+                cors_origins: cors.clone(),
             },
         };
         let functions = Functions::new(

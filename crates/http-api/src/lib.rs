@@ -1,0 +1,19 @@
+//! What the HTTP Lambdas (get-ticker, post-clickstream, get-user-analysis) share, so that they
+//! read `COINKING_CORS_ORIGINS` by one rule set and answer errors in one shape.
+//!
+//! Module map:
+//! - [`cors`]: [`CorsOrigins`], parsed from the `COINKING_CORS_ORIGINS` text, and the CORS
+//!   response headers ([`add_allow_origin`], [`add_vary_origin`],
+//!   [`add_allow_methods_and_headers`]).
+//! - [`error`]: JSON responses and the error body `{"error":{"code","message"}}`
+//!   ([`json_response`], [`error_body`], [`error_response`]).
+//!
+//! Routing, preflights and cache headers stay in each function: they differ by route.
+
+pub mod cors;
+pub mod error;
+
+pub use cors::{
+    CorsOrigins, CorsParseError, add_allow_methods_and_headers, add_allow_origin, add_vary_origin,
+};
+pub use error::{error_body, error_response, json_response};
