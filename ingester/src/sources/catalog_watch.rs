@@ -219,6 +219,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use coinking_core::catalog::MarketInfo;
 
+    use super::super::subscription::tests::codes;
     use super::*;
 
     fn catalog(codes: &[&str]) -> Catalog {
@@ -229,13 +230,6 @@ mod tests {
             warning: false,
             caution: Default::default(),
         }))
-    }
-
-    fn codes(names: &[&str]) -> Vec<MarketCode> {
-        names
-            .iter()
-            .map(|n| MarketCode::parse(n).unwrap())
-            .collect()
     }
 
     #[test]

@@ -64,11 +64,12 @@ pub fn listed_codes(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn codes(names: &[&str]) -> Vec<MarketCode> {
+    /// Market codes from their text (shared with the other sources' unit tests).
+    pub(crate) fn codes(names: &[&str]) -> Vec<MarketCode> {
         names
             .iter()
             .map(|n| MarketCode::parse(n).unwrap())
