@@ -1,7 +1,11 @@
 //! AWS SDK clients: one shared [`SdkConfig`] (region, rustls + ring HTTPS client), then one
 //! client per service with its endpoint override and, for local stand-ins only, fixed credentials.
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::default_async_sleep;
+use aws_smithy_async::time::SystemTimeSource;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::Credentials;
@@ -26,6 +30,37 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
         .load()
         .await
 }
+
+/// The shared SDK configuration of a Lambda bootstrap: like [`sdk_config`] (region from the
+/// settings, the same HTTPS client), but credentials only from the environment, which is where
+/// the Lambda runtime puts the function role's (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`). Why not the default chain: it links STS, SSO, IMDS, ECS and profile-file
+/// support, about a fifth of a bootstrap (README "Benchmarks", get-ticker), none of which a
+/// Lambda can use.
+pub fn lambda_sdk_config(settings: &AwsSettings) -> SdkConfig {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(LAMBDA_CONNECT_TIMEOUT)
+        .build();
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(settings.region.clone()))
+        .http_client(http_client)
+        .timeout_config(timeouts)
+        .time_source(SystemTimeSource::new())
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ));
+    if let Some(sleep) = default_async_sleep() {
+        builder = builder.sleep_impl(sleep);
+    }
+    builder.build()
+}
+
+/// The default chain's connect timeout (aws-config's), kept for [`lambda_sdk_config`].
+const LAMBDA_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 
 /// Stand-ins accept any signature but still require a well-formed signed request.
 fn local_credentials() -> Credentials {

@@ -1,7 +1,7 @@
 //! The get-ticker bootstrap: logging, typed config, one DynamoDB client, then the runtime loop.
 
 use coinking_adapters::AwsSettings;
-use coinking_adapters::aws::{DynamoDbBudget, dynamodb_client_with_budget, sdk_config};
+use coinking_adapters::aws::{DynamoDbBudget, dynamodb_client_with_budget, lambda_sdk_config};
 use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig};
 use get_ticker::{Deps, TickerConfig, handle};
 use lambda_http::{Error, service_fn};
@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     init_logging();
     let config = TickerConfig::from_env()?;
     let aws = AwsSettings::from_env()?;
-    let sdk = sdk_config(&aws).await;
+    let sdk = lambda_sdk_config(&aws);
     let mut store_config = DynamoDbStoreConfig::default();
     if let Some(table) = &config.market_table {
         store_config.table.clone_from(table);

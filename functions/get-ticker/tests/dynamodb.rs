@@ -1,7 +1,8 @@
 //! The handler over the DynamoDB market store on dynalite (127.0.0.1): for every route, the
 //! answer equals the in-memory store's answer for the same data. A randomly named table per
-//! run, with a Query page size of 3 so every list read crosses page boundaries. dynalite must
-//! be running (`scripts/services.sh up`); without it these tests fail.
+//! run, with a Query page size of 3 so every list read crosses page boundaries. Also the release
+//! bootstrap as a process answering one invocation from the same data. dynalite must be running
+//! (`scripts/services.sh up`); without it these tests fail.
 #![allow(clippy::unwrap_used)]
 
 use std::str::FromStr;
@@ -229,4 +230,153 @@ async fn upbit_data_from_dynamodb_has_the_nine_markets_and_not_their_neighbours(
     assert_eq!(codes, DEFAULT_GAME_MARKETS);
     assert_eq!(body[0]["trade_price"].as_f64(), Some(1000.5));
     assert_eq!(body[0]["change"], "FALL");
+}
+
+/// The release path end to end: the `get-ticker` bootstrap as a process, driven by a stand-in
+/// Lambda Runtime API on 127.0.0.1 with the `upbit_data` event, reading dynalite with credentials
+/// from the environment as on Lambda (`lambda_sdk_config`). Without them the SDK cannot sign and
+/// the answer is a 503, so this fails if the bootstrap's credentials or client set-up break.
+#[tokio::test]
+async fn the_bootstrap_answers_an_invocation_from_dynamodb_with_environment_credentials() {
+    let (dynamo, client, table) = dynamodb_store().await;
+    fill(&dynamo).await;
+    let endpoint = dynamo_endpoint();
+
+    let runtime = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let runtime_api = runtime.local_addr().unwrap().to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_get-ticker"))
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", &runtime_api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "get-ticker")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "coinking-test-role")
+        .env("AWS_SECRET_ACCESS_KEY", "coinking-test-secret")
+        .env("AWS_SESSION_TOKEN", "coinking-test-session")
+        .env("COINKING_DYNAMODB_ENDPOINT", &endpoint)
+        .env("COINKING_DYNAMODB_TABLE", &table)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let event = include_str!("../../../events/get-ticker/upbit_data.json");
+    let answer = tokio::task::spawn_blocking(move || runtime_api::invoke_once(&runtime, event))
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    client
+        .delete_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+
+    let (path, response) = answer.unwrap();
+    assert_eq!(
+        path,
+        "/2018-06-01/runtime/invocation/test-request-1/response"
+    );
+    let response: serde_json::Value = serde_json::from_str(&response).unwrap();
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let body: serde_json::Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    let codes: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, DEFAULT_GAME_MARKETS);
+    assert_eq!(body[0]["trade_price"].as_f64(), Some(1000.5));
+}
+
+fn dynamo_endpoint() -> String {
+    let settings = AwsSettings::from_env().unwrap();
+    let port = std::env::var("COINKING_DYNAMODB_PORT").unwrap_or_else(|_| "4567".into());
+    settings
+        .endpoints
+        .dynamodb
+        .unwrap_or_else(|| format!("http://127.0.0.1:{port}"))
+}
+
+/// Just enough of the Lambda Runtime API for one invocation: hand out the event on
+/// `GET …/invocation/next`, take the function's answer, close every connection after one exchange.
+mod runtime_api {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Duration;
+
+    /// Returns the path the answer was posted to and its body.
+    pub fn invoke_once(listener: &TcpListener, event: &str) -> Result<(String, String), String> {
+        listener.set_nonblocking(false).map_err(|e| e.to_string())?;
+        loop {
+            let (stream, _) = listener.accept().map_err(|e| e.to_string())?;
+            stream
+                .set_read_timeout(Some(Duration::from_secs(20)))
+                .map_err(|e| e.to_string())?;
+            let (method, path, body, mut stream) = read_request(stream)?;
+            if method == "GET" && path.ends_with("/invocation/next") {
+                let deadline = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_err(|e| e.to_string())?
+                    .as_millis()
+                    + 30_000;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                     Lambda-Runtime-Aws-Request-Id: test-request-1\r\n\
+                     Lambda-Runtime-Deadline-Ms: {deadline}\r\n\
+                     Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:get-ticker\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    event.len()
+                );
+                stream
+                    .write_all(head.as_bytes())
+                    .and_then(|()| stream.write_all(event.as_bytes()))
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
+            let accepted =
+                "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+            stream
+                .write_all(accepted.as_bytes())
+                .map_err(|e| e.to_string())?;
+            if method == "POST" && path.contains("/invocation/") {
+                return Ok((path, body));
+            }
+            return Err(format!("unexpected runtime call {method} {path}: {body}"));
+        }
+    }
+
+    fn read_request(stream: TcpStream) -> Result<(String, String, String, TcpStream), String> {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or_default().to_owned();
+        let path = parts.next().unwrap_or_default().to_owned();
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).map_err(|e| e.to_string())?;
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad length {value}"))?;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).map_err(|e| e.to_string())?;
+        let body = String::from_utf8(body).map_err(|e| e.to_string())?;
+        Ok((method, path, body, reader.into_inner()))
+    }
 }

@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
     match config.source.clone() {
         Source::S3 { bucket, prefix } => {
             let settings = coinking_adapters::AwsSettings::from_env()?;
-            let sdk = coinking_adapters::aws::sdk_config(&settings).await;
+            let sdk = coinking_adapters::aws::lambda_sdk_config(&settings);
             let client = coinking_adapters::aws::s3_client(&sdk, &settings);
             let deps = Deps {
                 reader: S3Reader::new(client, bucket, &prefix),

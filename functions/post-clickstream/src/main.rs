@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
         .init();
     let config = Config::from_env()?;
     let settings = AwsSettings::from_env()?;
-    let sdk = aws::sdk_config(&settings).await;
+    let sdk = aws::lambda_sdk_config(&settings);
     let sink = KinesisClickSink::new(
         aws::kinesis_client(&sdk, &settings),
         config.stream,
