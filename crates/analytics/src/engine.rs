@@ -1,12 +1,14 @@
 //! The DataFusion side: Parquet in, [`PopulationStats`] and [`PlayerAggregate`]s out.
 //!
 //! Steps: register the listed files as one table (`raw`), deduplicate by `event_id` into an
-//! in-memory table `games` (only the columns the results use), compute the 0.9 quantile of
+//! in-memory table `games` (only the columns the results use; the ranking by DEDUP_ORDER only
+//! over the ids seen more than once), compute the 0.9 quantile of
 //! balance from the sorted balances, then run one small aggregate query per statistic over
 //! `games` and over `top` (`balance >= q`), and three per-player queries.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Float64Type, Int64Type};
@@ -15,6 +17,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::{SessionConfig, SessionContext, col, lit};
+use tracing::debug;
 use url::Url;
 
 use crate::error::AnalyticsError;
@@ -30,6 +33,15 @@ const DEDUP_ORDER: &str = "received_at, user_name, balance, leverage, ai_recomme
     user_sell_time_1['time'], user_sell_time_2['time'], user_sell_time_3['time'], \
     user_sell_time_1['coin'], user_sell_time_2['coin'], user_sell_time_3['coin'], \
     array_to_string(coins, ',')";
+
+/// The columns of `games`, under the short names the queries use.
+const GAME_COLUMNS: &str = "user_name, coins, CAST(leverage AS BIGINT) AS leverage, \
+    ai_recommend_1 AS ai1, ai_recommend_2 AS ai2, \
+    remaining_time_1 AS rt1, remaining_time_2 AS rt2, remaining_time_3 AS rt3, \
+    user_sell_time_1['coin'] AS sc1, user_sell_time_1['time'] AS st1, \
+    user_sell_time_2['coin'] AS sc2, user_sell_time_2['time'] AS st2, \
+    user_sell_time_3['coin'] AS sc3, user_sell_time_3['time'] AS st3, \
+    balance";
 
 /// Everything the outputs are computed from.
 #[derive(Debug, Clone, Default)]
@@ -77,21 +89,30 @@ pub async fn analyze(
         .await?;
     ctx.register_table("raw", Arc::new(ListingTable::try_new(table_config)?))?;
 
+    let phase = Instant::now();
     let rows_read = single_i64(&ctx, "SELECT count(*) FROM raw").await? as u64;
+    // Deduplication without sorting every row: the event_ids seen more than once (a hash
+    // aggregate, kept in memory: a few percent of the ids), then the rows of all other ids as
+    // they are plus, for the duplicated ids only, the row DEDUP_ORDER ranks first. The same
+    // result as ranking every row by event_id, at a fraction of the time and memory (README
+    // "Benchmarks", Analytics).
+    let duplicated = ctx
+        .sql("SELECT event_id FROM raw GROUP BY event_id HAVING count(*) > 1")
+        .await?
+        .cache()
+        .await?;
+    ctx.register_table("duplicated", duplicated.into_view())?;
     let games_sql = format!(
-        "SELECT user_name, coins, CAST(leverage AS BIGINT) AS leverage, \
-                ai_recommend_1 AS ai1, ai_recommend_2 AS ai2, \
-                remaining_time_1 AS rt1, remaining_time_2 AS rt2, remaining_time_3 AS rt3, \
-                user_sell_time_1['coin'] AS sc1, user_sell_time_1['time'] AS st1, \
-                user_sell_time_2['coin'] AS sc2, user_sell_time_2['time'] AS st2, \
-                user_sell_time_3['coin'] AS sc3, user_sell_time_3['time'] AS st3, \
-                balance \
-         FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY {DEDUP_ORDER}) AS rn \
-               FROM raw) \
+        "SELECT {GAME_COLUMNS} FROM raw WHERE event_id NOT IN (SELECT event_id FROM duplicated) \
+         UNION ALL \
+         SELECT {GAME_COLUMNS} FROM ( \
+             SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY {DEDUP_ORDER}) AS rn \
+             FROM raw WHERE event_id IN (SELECT event_id FROM duplicated)) \
          WHERE rn = 1"
     );
     let games = ctx.sql(&games_sql).await?.cache().await?;
     ctx.register_table("games", games.clone().into_view())?;
+    let phase = phase_done("read and deduplicate", phase);
 
     let mut balances = f64_column(
         games
@@ -111,10 +132,13 @@ pub async fn analyze(
     };
     let top = games.filter(col("balance").gt_eq(lit(q)))?;
     ctx.register_table("top", top.into_view())?;
+    let phase = phase_done("quantile", phase);
 
     let all = population(&ctx, "games").await?;
     let top = population(&ctx, "top").await?;
+    let phase = phase_done("population statistics", phase);
     let mut players = players(&ctx).await?;
+    phase_done("per-player aggregates", phase);
 
     let mut bests: Vec<f64> = players.iter().map(|p| p.best_balance).collect();
     bests.sort_unstable_by(f64::total_cmp);
@@ -240,7 +264,9 @@ async fn bool_groups(
 
 /// Per-player aggregates, sorted by user name.
 async fn players(ctx: &SessionContext) -> Result<Vec<PlayerAggregate>, AnalyticsError> {
-    let mut by_name: BTreeMap<String, PlayerAggregate> = BTreeMap::new();
+    let mut players: Vec<PlayerAggregate> = Vec::new();
+    // user name → index in `players`: hundreds of thousands of players, millions of lookups.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for batch in query(
         ctx,
         "SELECT user_name, count(*), max(balance), avg(balance), \
@@ -250,38 +276,41 @@ async fn players(ctx: &SessionContext) -> Result<Vec<PlayerAggregate>, Analytics
     )
     .await?
     {
+        let names = StrColumn::of(&batch, 0)?;
         for row in 0..batch.num_rows() {
-            let user_name = string_at(&batch, 0, row)?;
-            by_name.insert(
-                user_name.clone(),
-                PlayerAggregate {
-                    user_name,
-                    games: i64_at(&batch, 1, row)? as u64,
-                    best_balance: f64_at(&batch, 2, row)?,
-                    avg_balance: f64_at(&batch, 3, row)?,
-                    ai_recommend_1_used: i64_at(&batch, 4, row)? as u64,
-                    ai_recommend_2_used: i64_at(&batch, 5, row)? as u64,
-                    avg_sell_time: [
-                        f64_at(&batch, 6, row)?,
-                        f64_at(&batch, 7, row)?,
-                        f64_at(&batch, 8, row)?,
-                    ],
-                    ..PlayerAggregate::default()
-                },
-            );
+            let user_name = names.value(row).to_owned();
+            index.insert(user_name.clone(), players.len());
+            players.push(PlayerAggregate {
+                user_name,
+                games: i64_at(&batch, 1, row)? as u64,
+                best_balance: f64_at(&batch, 2, row)?,
+                avg_balance: f64_at(&batch, 3, row)?,
+                ai_recommend_1_used: i64_at(&batch, 4, row)? as u64,
+                ai_recommend_2_used: i64_at(&batch, 5, row)? as u64,
+                avg_sell_time: [
+                    f64_at(&batch, 6, row)?,
+                    f64_at(&batch, 7, row)?,
+                    f64_at(&batch, 8, row)?,
+                ],
+                ..PlayerAggregate::default()
+            });
         }
     }
-    let missing = |name: &str| AnalyticsError::Unexpected(format!("player `{name}` vanished"));
+    let position = |name: &str| {
+        index
+            .get(name)
+            .copied()
+            .ok_or_else(|| AnalyticsError::Unexpected(format!("player `{name}` vanished")))
+    };
     for batch in query(
         ctx,
         "SELECT user_name, count(*) FROM top GROUP BY user_name",
     )
     .await?
     {
+        let names = StrColumn::of(&batch, 0)?;
         for row in 0..batch.num_rows() {
-            let name = string_at(&batch, 0, row)?;
-            let player = by_name.get_mut(&name).ok_or_else(|| missing(&name))?;
-            player.top_games = i64_at(&batch, 1, row)? as u64;
+            players[position(names.value(row))?].top_games = i64_at(&batch, 1, row)? as u64;
         }
     }
     for batch in query(
@@ -290,10 +319,9 @@ async fn players(ctx: &SessionContext) -> Result<Vec<PlayerAggregate>, Analytics
     )
     .await?
     {
+        let names = StrColumn::of(&batch, 0)?;
         for row in 0..batch.num_rows() {
-            let name = string_at(&batch, 0, row)?;
-            let player = by_name.get_mut(&name).ok_or_else(|| missing(&name))?;
-            player
+            players[position(names.value(row))?]
                 .leverage
                 .push((i64_at(&batch, 1, row)?, i64_at(&batch, 2, row)? as u64));
         }
@@ -305,15 +333,26 @@ async fn players(ctx: &SessionContext) -> Result<Vec<PlayerAggregate>, Analytics
     )
     .await?
     {
+        let names = StrColumn::of(&batch, 0)?;
+        let coins = StrColumn::of(&batch, 1)?;
         for row in 0..batch.num_rows() {
-            let name = string_at(&batch, 0, row)?;
-            let player = by_name.get_mut(&name).ok_or_else(|| missing(&name))?;
-            player
+            players[position(names.value(row))?]
                 .coin_picks
-                .push((string_at(&batch, 1, row)?, i64_at(&batch, 2, row)? as u64));
+                .push((coins.value(row).to_owned(), i64_at(&batch, 2, row)? as u64));
         }
     }
-    Ok(by_name.into_values().collect())
+    players.sort_unstable_by(|a, b| a.user_name.cmp(&b.user_name));
+    Ok(players)
+}
+
+/// Logs how long one step took (where a run's time goes, per step) and starts the next.
+fn phase_done(step: &str, started: Instant) -> Instant {
+    debug!(
+        step,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "engine step done"
+    );
+    Instant::now()
 }
 
 async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, AnalyticsError> {
@@ -361,17 +400,39 @@ fn f64_at(batch: &RecordBatch, index: usize, row: usize) -> Result<f64, Analytic
 }
 
 fn string_at(batch: &RecordBatch, index: usize, row: usize) -> Result<String, AnalyticsError> {
-    let column = batch.column(index);
-    if let Some(values) = column.as_string_opt::<i32>() {
-        return Ok(values.value(row).to_owned());
+    Ok(StrColumn::of(batch, index)?.value(row).to_owned())
+}
+
+/// A string column in whichever of Arrow's string layouts DataFusion produced, read without
+/// copying.
+enum StrColumn<'a> {
+    Utf8(&'a arrow::array::StringArray),
+    View(&'a arrow::array::StringViewArray),
+    LargeUtf8(&'a arrow::array::LargeStringArray),
+}
+
+impl<'a> StrColumn<'a> {
+    fn of(batch: &'a RecordBatch, index: usize) -> Result<Self, AnalyticsError> {
+        let column = batch.column(index);
+        if let Some(values) = column.as_string_opt::<i32>() {
+            return Ok(Self::Utf8(values));
+        }
+        if let Some(values) = column.as_string_view_opt() {
+            return Ok(Self::View(values));
+        }
+        if let Some(values) = column.as_string_opt::<i64>() {
+            return Ok(Self::LargeUtf8(values));
+        }
+        Err(column_error(index, "a string"))
     }
-    if let Some(values) = column.as_string_view_opt() {
-        return Ok(values.value(row).to_owned());
+
+    fn value(&self, row: usize) -> &'a str {
+        match self {
+            Self::Utf8(values) => values.value(row),
+            Self::View(values) => values.value(row),
+            Self::LargeUtf8(values) => values.value(row),
+        }
     }
-    if let Some(values) = column.as_string_opt::<i64>() {
-        return Ok(values.value(row).to_owned());
-    }
-    Err(column_error(index, "a string"))
 }
 
 fn f64_column(batches: Vec<RecordBatch>, index: usize) -> Result<Vec<f64>, AnalyticsError> {

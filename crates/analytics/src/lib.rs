@@ -5,7 +5,7 @@
 //!
 //! Module map, in the order a run flows through it:
 //! - [`storage`] — input/output locations (local directory or `s3://`), paginated listing,
-//!   atomic writes;
+//!   atomic writes (`local_output` for a local directory);
 //! - [`engine`] — DataFusion: deduplication by event_id, the 0.9 quantile, the aggregates;
 //! - [`results`] — the 20 results' shapes and rules as pure functions of the aggregates;
 //! - [`users`] — the per-player summaries;
@@ -19,6 +19,7 @@
 pub mod engine;
 pub mod error;
 pub mod fixture;
+mod local_output;
 pub mod results;
 pub mod run;
 pub mod storage;

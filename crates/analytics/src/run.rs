@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::engine;
 use crate::error::AnalyticsError;
@@ -69,7 +69,14 @@ pub struct Manifest {
 /// The relative key of a player's summary. userName is a single key segment by the record
 /// rules (no `/`, `\`, control characters, not `.`/`..`), so it is used as it is.
 pub fn user_key(user_name: &str) -> String {
-    format!("{ANALYSIS_PREFIX}/users/{user_name}.json")
+    format!("{USERS_DIRECTORY}/{}", user_file(user_name))
+}
+
+/// Where the per-player summaries are, under the output location.
+pub const USERS_DIRECTORY: &str = "analysis/users";
+
+fn user_file(user_name: &str) -> String {
+    format!("{user_name}.json")
 }
 
 /// Runs one analysis: everything in the module doc of `lib.rs`.
@@ -80,6 +87,7 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
     let files = input.list_parquet(CLICKSTREAM_PREFIX).await?;
     info!(files = files.len(), "input listed");
     let result = engine::analyze(&input, &files, config.target_partitions).await?;
+    let computed = std::time::Instant::now();
 
     let mut documents: Vec<(String, Vec<u8>)> = Vec::new();
     let mut names = Vec::new();
@@ -87,15 +95,30 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
         documents.push((format!("{ANALYSIS_PREFIX}/{name}.json"), to_json(&value)?));
         names.push(name.to_owned());
     }
+    let mut summaries: Vec<(String, Vec<u8>)> = Vec::with_capacity(result.players.len());
     if let Some(context) = &result.context {
         for player in &result.players {
-            documents.push((
-                user_key(&player.user_name),
+            summaries.push((
+                user_file(&player.user_name),
                 to_json(&player_summary(player, context))?,
             ));
         }
     }
+    let serialised = std::time::Instant::now();
+    debug!(
+        players = summaries.len(),
+        elapsed_ms = serialised.duration_since(computed).as_millis() as u64,
+        "results and player summaries serialised"
+    );
     output.write_all(documents).await?;
+    // Only a run with games writes player files: an empty lake leaves earlier ones alone.
+    if !summaries.is_empty() {
+        output.replace_directory(USERS_DIRECTORY, summaries).await?;
+    }
+    debug!(
+        elapsed_ms = serialised.elapsed().as_millis() as u64,
+        "results and player summaries written"
+    );
 
     let now = chrono::Utc::now();
     let manifest = Manifest {

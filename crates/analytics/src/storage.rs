@@ -2,9 +2,9 @@
 //!
 //! Input is listed through `object_store` (it follows S3's continuation tokens, so there is no
 //! 1,000-key cap). Output goes to a local directory with write-to-temp-then-rename (atomic per
-//! file on one filesystem) or to S3 with one PUT per object (atomic per object in S3). In both
-//! cases the manifest is written last, so a reader that finds a manifest finds every file it
-//! lists from the same or a newer run.
+//! file on one filesystem; the per-player directory is swapped in whole, `local_output`) or to S3
+//! with one PUT per object (atomic per object in S3). In both cases the manifest is written last,
+//! so a reader that finds a manifest finds every file it lists from the same or a newer run.
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 use crate::error::AnalyticsError;
+use crate::local_output;
 
 /// How many object PUTs are in flight at once when writing per-player files to S3.
 const S3_PUT_CONCURRENCY: usize = 32;
@@ -186,6 +187,35 @@ impl Store {
         Ok(files)
     }
 
+    /// Makes `<location>/<directory>/` hold exactly `files` (`(name, bytes)`, names without
+    /// `/`), all from this call: locally a staging directory swapped in with one atomic rename
+    /// (readers see the old set or the new one, never a mix; see `local_output`); on S3 one PUT
+    /// per object (atomic per object; keys of earlier runs that this one lacks stay).
+    pub async fn replace_directory(
+        &self,
+        directory: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), AnalyticsError> {
+        match &self.location {
+            Location::Local(dir) => {
+                let target = dir.join(directory);
+                let run_tag = uuid::Uuid::new_v4().simple().to_string();
+                tokio::task::spawn_blocking(move || {
+                    local_output::replace_directory(&target, &run_tag, &files)
+                })
+                .await
+                .map_err(|e| AnalyticsError::Unexpected(format!("writer task: {e}")))?
+            }
+            Location::S3 { .. } => {
+                let keyed = files
+                    .into_iter()
+                    .map(|(name, bytes)| (format!("{directory}/{name}"), bytes))
+                    .collect();
+                self.write_all(keyed).await
+            }
+        }
+    }
+
     /// Writes every `(relative key, bytes)` atomically per file (see the module doc).
     pub async fn write_all(&self, files: Vec<(String, Vec<u8>)>) -> Result<(), AnalyticsError> {
         match &self.location {
@@ -193,9 +223,11 @@ impl Store {
                 let dir = dir.clone();
                 let run_tag = uuid::Uuid::new_v4().simple().to_string();
                 // Plain blocking file I/O: keep it off the async workers.
-                tokio::task::spawn_blocking(move || write_local(&dir, &run_tag, &files))
-                    .await
-                    .map_err(|e| AnalyticsError::Unexpected(format!("writer task: {e}")))?
+                tokio::task::spawn_blocking(move || {
+                    local_output::write_files(&dir, &run_tag, &files)
+                })
+                .await
+                .map_err(|e| AnalyticsError::Unexpected(format!("writer task: {e}")))?
             }
             Location::S3 { .. } => {
                 let mut puts = Vec::with_capacity(files.len());
@@ -224,29 +256,6 @@ fn absolute_dir(dir: &FsPath) -> Result<PathBuf, AnalyticsError> {
         source,
     })?;
     Ok(cwd.join(dir))
-}
-
-fn write_local(
-    dir: &FsPath,
-    run_tag: &str,
-    files: &[(String, Vec<u8>)],
-) -> Result<(), AnalyticsError> {
-    for (relative, bytes) in files {
-        let target = dir.join(relative);
-        let io_error = |source| AnalyticsError::Io {
-            path: target.display().to_string(),
-            source,
-        };
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io_error)?;
-        }
-        // The temporary name sits in the same directory, so the rename never crosses filesystems.
-        let mut temporary = target.clone().into_os_string();
-        temporary.push(format!(".tmp-{run_tag}"));
-        std::fs::write(&temporary, bytes).map_err(io_error)?;
-        std::fs::rename(&temporary, &target).map_err(io_error)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,12 @@ use anyhow::Context;
 use clap::Parser;
 use coinking_analytics::{AnalyzeConfig, Location, run_analysis};
 
+/// DataFusion allocates and frees large buffers all the time; glibc's malloc returns them to the
+/// kernel and faults them back in (most of a 10M-game run's time was system time). mimalloc keeps
+/// them (README "Benchmarks", Analytics).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     about = "Compute the clickstream analysis (20 results, per-player summaries) with DataFusion"
