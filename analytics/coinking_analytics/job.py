@@ -4,7 +4,8 @@
     python -m coinking_analytics.job --input DIR --output DIR [--master local[2]]
 
 Reads <input>/clickstream/dt=*/hour=*/*.parquet and writes <output>/analysis/<name>.json (20),
-<output>/analysis/users/<userName>.json and <output>/analysis/_manifest.json (last). Every rule
+<output>/analysis/_results.json (the 20 in one document), <output>/analysis/users/<userName>.json
+and <output>/analysis/_manifest.json (last). Every rule
 mirrors the embedded Rust engine (crates/analytics; docs/ANALYTICS.md) so both produce the same
 JSON; a parity test checks it. Aggregates are small, so the driver collects them and writes the
 files itself (local paths with temp-then-rename; s3a:// through Hadoop's FileSystem API).
@@ -375,9 +376,18 @@ def run(spark, input_root, output_root):
             results_top = population(top)
             people = players(games, q)
     writer = Writer(spark, output_root)
+    run_id = str(uuid.uuid4())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    generated_at_ms = int(now.timestamp() * 1000)
     results = compute_results(results_all, results_top)
     for name in COMPAT_KEYS + EXTRA_KEYS:
         writer.write(f"analysis/{name}.json", results[name])
+    # All 20 in one document, so a reader never mixes two runs (the files above are replaced one
+    # by one while a run writes them).
+    writer.write("analysis/_results.json", {
+        "run_id": run_id, "generated_at_ms": generated_at_ms,
+        "results": {name: results[name] for name in COMPAT_KEYS + EXTRA_KEYS},
+    })
     if people:
         context = {
             "games": results_all["games"], "players": len(people),
@@ -387,12 +397,11 @@ def run(spark, input_root, output_root):
         }
         for name in sorted(people):
             writer.write(f"analysis/users/{name}.json", player_summary(people[name], context))
-    now = datetime.datetime.now(datetime.timezone.utc)
     manifest = {
-        "run_id": str(uuid.uuid4()),
+        "run_id": run_id,
         "engine": "spark",
         "generated_at": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "generated_at_ms": int(now.timestamp() * 1000),
+        "generated_at_ms": generated_at_ms,
         "input_files": input_files,
         "record_count": rows_read,
         "game_count": results_all["games"],

@@ -26,5 +26,8 @@ pub mod storage;
 pub mod users;
 
 pub use error::AnalyticsError;
-pub use run::{AnalyzeConfig, DEFAULT_INTERVAL, Manifest, run_analysis, run_every};
+pub use run::{
+    AnalyzeConfig, DEFAULT_INTERVAL, Manifest, RESULTS_SNAPSHOT_KEY, ResultsSnapshot, run_analysis,
+    run_every,
+};
 pub use storage::{Location, S3Settings};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tracing::{debug, info, warn};
 
 use crate::engine;
@@ -66,6 +66,22 @@ pub struct Manifest {
     pub results: Vec<String>,
 }
 
+/// The 20 results of one run in one document, so a reader gets them all from the same run with
+/// one read (the per-result files are replaced one by one while a run writes them). Written
+/// before the manifest.
+pub const RESULTS_SNAPSHOT_KEY: &str = "analysis/_results.json";
+
+/// `analysis/_results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultsSnapshot {
+    /// The manifest's `run_id` of the same run.
+    pub run_id: String,
+    /// The manifest's `generated_at_ms` of the same run.
+    pub generated_at_ms: i64,
+    /// Result name → the same JSON as `analysis/<name>.json`.
+    pub results: Map<String, Value>,
+}
+
 /// The relative key of a player's summary. userName is a single key segment by the record
 /// rules (no `/`, `\`, control characters, not `.`/`..`), so it is used as it is.
 pub fn user_key(user_name: &str) -> String {
@@ -89,12 +105,22 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
     let result = engine::analyze(&input, &files, config.target_partitions).await?;
     let computed = std::time::Instant::now();
 
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let now = chrono::Utc::now();
     let mut documents: Vec<(String, Vec<u8>)> = Vec::new();
     let mut names = Vec::new();
+    let mut snapshot = Map::new();
     for (name, value) in compute_results(&result.all, &result.top) {
         documents.push((format!("{ANALYSIS_PREFIX}/{name}.json"), to_json(&value)?));
         names.push(name.to_owned());
+        snapshot.insert(name.to_owned(), value);
     }
+    let snapshot = ResultsSnapshot {
+        run_id: run_id.clone(),
+        generated_at_ms: now.timestamp_millis(),
+        results: snapshot,
+    };
+    documents.push((RESULTS_SNAPSHOT_KEY.to_owned(), to_json(&snapshot)?));
     let mut summaries: Vec<(String, Vec<u8>)> = Vec::with_capacity(result.players.len());
     if let Some(context) = &result.context {
         for player in &result.players {
@@ -120,9 +146,8 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
         "results and player summaries written"
     );
 
-    let now = chrono::Utc::now();
     let manifest = Manifest {
-        run_id: uuid::Uuid::new_v4().to_string(),
+        run_id,
         engine: "datafusion".to_owned(),
         generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         generated_at_ms: now.timestamp_millis(),

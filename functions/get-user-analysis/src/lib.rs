@@ -1,7 +1,9 @@
 //! The get-user-analysis Lambda: serves the analysis the analytics job wrote (`analysis/*.json`).
 //!
 //! - `GET /get_user_analysis` → one object with exactly the 13 compat keys (DESIGN.md), each in
-//!   its fixed shape; `?include=all` → all 20 results.
+//!   its fixed shape; `?include=all` → all 20 results. Read from the one document holding all
+//!   results of a run (`analysis/_results.json`), never from the 20 per-result files, which a
+//!   running analysis replaces one at a time.
 //! - `GET /users/{userName}/analysis` → that player's summary.
 //! - `OPTIONS` on either → CORS preflight.
 //!
@@ -14,7 +16,7 @@
 //! when a stored document is not what the job writes.
 //!
 //! `Cache-Control: public, max-age=N`: N is the time left until the next scheduled run
-//! (manifest `generated_at_ms` + the run interval − now), at least 1 s, so browsers and
+//! (`generated_at_ms` of the run served + the run interval − now), at least 1 s, so browsers and
 //! CloudFront never serve a result older than the next run.
 
 pub mod config;
@@ -36,6 +38,10 @@ pub use reader::{AnalysisReader, DirReader, MemoryReader, ReadError, S3Reader};
 
 /// Where the manifest is, relative to the reader's root.
 pub const MANIFEST_KEY: &str = "analysis/_manifest.json";
+
+/// The 20 results of one run in one document (`{"run_id", "generated_at_ms", "results": {name:
+/// value}}`), written by both analytics engines before the manifest.
+pub const RESULTS_KEY: &str = "analysis/_results.json";
 
 /// Is a result an array or an object (the frontend depends on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,15 +201,19 @@ async fn read_json<R: AnalysisReader>(reader: &R, key: &str) -> Result<Option<Va
     })
 }
 
+fn no_analysis_yet() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "analysis_not_found",
+        "analysis: no analysis has been run yet",
+    )
+}
+
 /// The manifest's `generated_at_ms`, or 404 when no analysis has completed yet.
 async fn manifest_time<R: AnalysisReader>(reader: &R) -> Result<i64, ApiError> {
-    let manifest = read_json(reader, MANIFEST_KEY).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "analysis_not_found",
-            "analysis: no analysis has been run yet",
-        )
-    })?;
+    let manifest = read_json(reader, MANIFEST_KEY)
+        .await?
+        .ok_or_else(no_analysis_yet)?;
     manifest["generated_at_ms"].as_i64().ok_or_else(|| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -226,50 +236,48 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-async fn analysis<R: AnalysisReader>(reader: &R, all: bool) -> Result<Value, ApiError> {
-    let results: Vec<(&str, Shape)> = if all {
-        COMPAT_RESULTS
-            .iter()
-            .chain(EXTRA_RESULTS.iter())
-            .copied()
-            .collect()
-    } else {
-        COMPAT_RESULTS.to_vec()
+/// The results of one run, from `analysis/_results.json` (all 20 in one document, so they never
+/// mix two runs), and that run's `generated_at_ms`; 404 when no analysis has completed yet.
+async fn analysis<R: AnalysisReader>(reader: &R, all: bool) -> Result<(Value, i64), ApiError> {
+    let corrupt = |rule: String| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "corrupt_analysis",
+            format!("{RESULTS_KEY}: {rule}"),
+        )
     };
-    let reads = results
-        .iter()
-        .map(|(name, _)| async move { read_json(reader, &format!("analysis/{name}.json")).await });
-    let documents = futures_util::future::join_all(reads).await;
+    let mut snapshot = read_json(reader, RESULTS_KEY)
+        .await?
+        .ok_or_else(no_analysis_yet)?;
+    let generated_at_ms = snapshot["generated_at_ms"]
+        .as_i64()
+        .ok_or_else(|| corrupt("generated_at_ms: must be an integer".into()))?;
+    let Some(stored) = snapshot.get_mut("results").and_then(Value::as_object_mut) else {
+        return Err(corrupt("results: must be an object".into()));
+    };
+    let extras: &[(&str, Shape)] = if all { &EXTRA_RESULTS } else { &[] };
     let mut body = Map::new();
-    for ((name, shape), document) in results.into_iter().zip(documents) {
-        let value = document?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "analysis_incomplete",
-                format!("analysis/{name}.json: missing, retry later"),
-            )
-        })?;
+    for &(name, shape) in COMPAT_RESULTS.iter().chain(extras) {
+        let value = stored
+            .remove(name)
+            .ok_or_else(|| corrupt(format!("results.{name}: missing")))?;
         let shape_ok = match shape {
             Shape::Array => value.is_array(),
             Shape::Object => value.is_object(),
         };
         if !shape_ok {
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "corrupt_analysis",
-                format!(
-                    "analysis/{name}.json: must be an {}",
-                    if shape == Shape::Array {
-                        "array"
-                    } else {
-                        "object"
-                    }
-                ),
-            ));
+            return Err(corrupt(format!(
+                "results.{name}: must be an {}",
+                if shape == Shape::Array {
+                    "array"
+                } else {
+                    "object"
+                }
+            )));
         }
         body.insert(name.to_owned(), value);
     }
-    Ok(Value::Object(body))
+    Ok((Value::Object(body), generated_at_ms))
 }
 
 async fn answer<R: AnalysisReader>(
@@ -277,21 +285,23 @@ async fn answer<R: AnalysisReader>(
     request: &Request,
 ) -> Result<(Value, u64), ApiError> {
     let raw_path = request.raw_http_path().to_owned();
-    let route = route(&raw_path)?;
-    let generated_at_ms = manifest_time(&deps.reader).await?;
-    let max_age = max_age_secs(generated_at_ms, deps.config.interval_secs, now_ms());
-    let body = match route {
+    let (body, generated_at_ms) = match route(&raw_path)? {
         Route::Analysis => analysis(&deps.reader, include_all(request)?).await?,
-        Route::User(name) => read_json(&deps.reader, &format!("analysis/users/{name}.json"))
-            .await?
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "user_not_found",
-                    "userName: no analysed games for this player",
-                )
-            })?,
+        Route::User(name) => {
+            let generated_at_ms = manifest_time(&deps.reader).await?;
+            let summary = read_json(&deps.reader, &format!("analysis/users/{name}.json"))
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "user_not_found",
+                        "userName: no analysed games for this player",
+                    )
+                })?;
+            (summary, generated_at_ms)
+        }
     };
+    let max_age = max_age_secs(generated_at_ms, deps.config.interval_secs, now_ms());
     Ok((body, max_age))
 }
 

@@ -32,19 +32,33 @@ fn deps(reader: MemoryReader) -> Deps<MemoryReader> {
     }
 }
 
+/// The 20 results of one run, each value naming its result and `run`.
+fn run_results(run: &str) -> serde_json::Map<String, Value> {
+    let mut results = serde_json::Map::new();
+    for (name, shape) in COMPAT_RESULTS.iter().chain(EXTRA_RESULTS.iter()) {
+        let value = match shape {
+            Shape::Array => json!([{"name": name, "run": run}]),
+            Shape::Object => json!({"name": name, "run": run}),
+        };
+        results.insert((*name).to_owned(), value);
+    }
+    results
+}
+
 fn full_analysis() -> MemoryReader {
     let reader = MemoryReader::default();
     reader.insert(
         "analysis/_manifest.json",
-        &json!({"generated_at_ms": NOW_ISH_MS}),
+        &json!({"run_id": "run-1", "generated_at_ms": NOW_ISH_MS}),
     );
-    for (name, shape) in COMPAT_RESULTS.iter().chain(EXTRA_RESULTS.iter()) {
-        let value = match shape {
-            Shape::Array => json!([{"name": name}]),
-            Shape::Object => json!({"name": name}),
-        };
-        reader.insert(&format!("analysis/{name}.json"), &value);
+    let results = run_results("run-1");
+    for (name, value) in &results {
+        reader.insert(&format!("analysis/{name}.json"), value);
     }
+    reader.insert(
+        "analysis/_results.json",
+        &json!({"run_id": "run-1", "generated_at_ms": NOW_ISH_MS, "results": results}),
+    );
     reader.insert(
         "analysis/users/김철수.json",
         &json!({"userName": "김철수", "games": 3}),
@@ -138,23 +152,57 @@ async fn no_analysis_yet_is_404_with_a_clear_error() {
 }
 
 #[tokio::test]
-async fn a_result_with_the_wrong_shape_is_500_and_a_missing_one_503() {
+async fn a_result_with_the_wrong_shape_or_missing_is_500_naming_it() {
     let reader = full_analysis();
-    reader.insert("analysis/leverage_ratio.json", &json!({"leverage": 1}));
+    let mut results = run_results("run-1");
+    results.insert("leverage_ratio".into(), json!({"leverage": 1}));
+    reader.insert(
+        "analysis/_results.json",
+        &json!({"generated_at_ms": NOW_ISH_MS, "results": results}),
+    );
     let response = handler(&deps(reader), request("analysis.json")).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body(&response)["error"]["message"],
+        json!("analysis/_results.json: results.leverage_ratio: must be an array")
+    );
 
-    let reader = MemoryReader::default();
+    let reader = full_analysis();
+    let mut results = run_results("run-1");
+    results.remove("sell_time_avg");
     reader.insert(
-        "analysis/_manifest.json",
-        &json!({"generated_at_ms": NOW_ISH_MS}),
+        "analysis/_results.json",
+        &json!({"generated_at_ms": NOW_ISH_MS, "results": results}),
     );
     let response = handler(&deps(reader), request("analysis.json")).await;
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(
-        body(&response)["error"]["code"],
-        json!("analysis_incomplete")
+        body(&response)["error"],
+        json!({"code": "corrupt_analysis", "message": "analysis/_results.json: results.sell_time_avg: missing"})
     );
+}
+
+/// While a run replaces the per-result files one by one, they mix two runs; the answer comes
+/// from the one results document, so it is one run's whole.
+#[tokio::test]
+async fn the_results_come_from_one_run_even_while_the_next_run_writes() {
+    let reader = full_analysis();
+    for (name, value) in run_results("run-2").into_iter().take(7) {
+        reader.insert(&format!("analysis/{name}.json"), &value);
+    }
+    let response = handler(&deps(reader), request("analysis-include-all.json")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = body(&response);
+    let runs: std::collections::BTreeSet<String> = body
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|value| {
+            let first = if value.is_array() { &value[0] } else { value };
+            first["run"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(runs, ["run-1".to_owned()].into());
 }
 
 #[tokio::test]

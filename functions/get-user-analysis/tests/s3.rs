@@ -76,14 +76,20 @@ async fn s3_reader_serves_what_the_job_wrote() {
             json!({"userName": "김철수", "games": 2}),
         ),
     ];
+    let mut results = serde_json::Map::new();
     for (name, shape) in COMPAT_RESULTS.iter().chain(EXTRA_RESULTS.iter()) {
         let value = if *shape == Shape::Array {
             json!([{"n": name}])
         } else {
             json!({"n": name})
         };
-        documents.push((format!("lake/analysis/{name}.json"), value));
+        documents.push((format!("lake/analysis/{name}.json"), value.clone()));
+        results.insert((*name).to_owned(), value);
     }
+    documents.push((
+        "lake/analysis/_results.json".to_owned(),
+        json!({"run_id": "run-1", "generated_at_ms": 4_102_444_800_000_i64, "results": results}),
+    ));
     for (key, value) in documents {
         client
             .put_object()

@@ -133,6 +133,17 @@ async fn computes_the_twenty_results_by_hand() {
     assert!((threshold - 9.1e9).abs() < 1.0, "{threshold}");
     assert_eq!(manifest.top_10_percent_games, 1);
 
+    // One document holds all 20 results of this run, equal to the per-result files.
+    let snapshot = read(out.path(), "analysis/_results.json");
+    assert_eq!(snapshot["run_id"], json!(manifest.run_id));
+    assert_eq!(snapshot["generated_at_ms"], json!(manifest.generated_at_ms));
+    let stored = snapshot["results"].as_object().unwrap();
+    assert_eq!(stored.len(), 20);
+    for name in &manifest.results {
+        let file = read(out.path(), &format!("analysis/{name}.json"));
+        assert_eq!(stored[name], file, "{name}");
+    }
+
     let r = |name: &str| read(out.path(), &format!("analysis/{name}.json"));
     // 11 picks: 9 × BTC, ETH, SOL.
     assert_eq!(

@@ -150,4 +150,10 @@ async fn analysis_reads_parquet_from_s3_and_writes_json_back() {
     assert_eq!(kim["best_balance"], json!(3e9));
     let stored_manifest = get_json(&store, "lake/analysis/_manifest.json").await;
     assert_eq!(stored_manifest["run_id"], json!(manifest.run_id));
+    let snapshot = get_json(&store, "lake/analysis/_results.json").await;
+    assert_eq!(snapshot["run_id"], json!(manifest.run_id));
+    assert_eq!(
+        snapshot["results"]["avg_balance"],
+        json!({"avg_balance": 3e9})
+    );
 }
