@@ -5,7 +5,8 @@
 //! write every file straight into a fresh staging directory, then swap it with the live one in one
 //! atomic `renameat2(RENAME_EXCHANGE)` and delete the old set. A rename per file in a directory
 //! that large costs about ten times the write itself (ext4 looks both names up in its directory
-//! index and journals both); creating files in an empty directory does not.
+//! index and journals both); creating files in an empty directory does not. A staging directory
+//! that a killed run left behind is removed by the next run.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,7 @@ pub fn replace_directory(
     let staging = staging_path(target, run_tag)?;
     if let Some(parent) = staging.parent() {
         std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        remove_abandoned_staging(parent, target)?;
     }
     std::fs::create_dir(&staging).map_err(io_error(&staging))?;
     let staged = files.iter().try_for_each(|(name, bytes)| {
@@ -69,6 +71,25 @@ pub fn replace_directory(
     if swap(&staging, target).map_err(io_error(target))? {
         // The staging path now holds the previous set.
         std::fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
+    }
+    Ok(())
+}
+
+/// Removes staging directories a killed run left next to `target` (one run writes an output
+/// location at a time: the scheduler runs them one after another).
+fn remove_abandoned_staging(parent: &Path, target: &Path) -> Result<(), AnalyticsError> {
+    let Some(prefix) = staging_path(target, "")?
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+    else {
+        return Ok(());
+    };
+    for entry in std::fs::read_dir(parent).map_err(io_error(parent))? {
+        let entry = entry.map_err(io_error(parent))?;
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(io_error(&path))?;
+        }
     }
     Ok(())
 }
@@ -172,6 +193,21 @@ mod tests {
             ["users"],
             "the staging directory is removed"
         );
+    }
+
+    #[test]
+    fn a_staging_directory_left_by_a_killed_run_is_removed_by_the_next() {
+        let root = tempfile::tempdir().unwrap();
+        let users = root.path().join("users");
+        let abandoned = root.path().join(".users.staging-killed");
+        std::fs::create_dir(&abandoned).unwrap();
+        std::fs::write(abandoned.join("half.json"), "{").unwrap();
+        std::fs::write(root.path().join("keep.json"), "1").unwrap();
+
+        replace_directory(&users, "next", &[file("a.json", "1")]).unwrap();
+
+        assert_eq!(names(root.path()), ["keep.json", "users"]);
+        assert_eq!(names(&users), ["a.json"]);
     }
 
     #[test]

@@ -82,15 +82,11 @@ pub struct ResultsSnapshot {
     pub results: Map<String, Value>,
 }
 
-/// The relative key of a player's summary. userName is a single key segment by the record
-/// rules (no `/`, `\`, control characters, not `.`/`..`), so it is used as it is.
-pub fn user_key(user_name: &str) -> String {
-    format!("{USERS_DIRECTORY}/{}", user_file(user_name))
-}
-
 /// Where the per-player summaries are, under the output location.
 pub const USERS_DIRECTORY: &str = "analysis/users";
 
+/// A player's file name in [`USERS_DIRECTORY`]. userName is a single key segment by the record
+/// rules (no `/`, `\`, control characters, not `.`/`..`), so it is used as it is.
 fn user_file(user_name: &str) -> String {
     format!("{user_name}.json")
 }

@@ -6,6 +6,7 @@
 //!   group by partition, Arrow, zstd Parquet): the archiver's whole CPU path;
 //! - `json_decode`: `parse_envelope` alone (fast path, full validation);
 //! - `serde_derive_only`: serde's derived `Deserialize` for the envelope, unvalidated (a floor);
+//! - `json_scan_only`: serde_json walking the bytes into `IgnoredAny` (the floor of any decode);
 //! - `encode_parquet`: typed envelopes → `RecordBatch` → zstd Parquet bytes;
 //! - `encode_arrow`: typed envelopes → `RecordBatch`.
 //!
@@ -76,6 +77,23 @@ fn archive_encode(c: &mut Criterion) {
                         .filter_map(|record| serde_json::from_slice(&record.data).ok())
                         .collect();
                     black_box(decoded)
+                })
+            },
+        );
+        // Reference: serde_json only walking each record's bytes, building nothing. No decode
+        // of this JSON can be faster, so it bounds what any JSON → Parquet path can reach.
+        group.bench_with_input(
+            BenchmarkId::new("json_scan_only", rows),
+            &records,
+            |b, r| {
+                b.iter(|| {
+                    let scanned = r
+                        .iter()
+                        .filter(|record| {
+                            serde_json::from_slice::<serde::de::IgnoredAny>(&record.data).is_ok()
+                        })
+                        .count();
+                    black_box(scanned)
                 })
             },
         );
