@@ -124,12 +124,8 @@ fn body_text(response: &lambda_http::Response<Body>) -> String {
 
 async fn dynamodb_store() -> (DynamoDbMarketStore, aws_sdk_dynamodb::Client, String) {
     let mut settings = AwsSettings::from_env().unwrap();
-    let port = std::env::var("COINKING_DYNAMODB_PORT").unwrap_or_else(|_| "4567".into());
-    let endpoint = settings
-        .endpoints
-        .dynamodb
-        .get_or_insert_with(|| format!("http://127.0.0.1:{port}"))
-        .clone();
+    let endpoint = dynamo_endpoint();
+    settings.endpoints.dynamodb = Some(endpoint.clone());
     assert!(
         endpoint.contains("127.0.0.1") || endpoint.contains("localhost"),
         "tests only talk to local stand-ins, not {endpoint}"
@@ -221,6 +217,12 @@ async fn upbit_data_from_dynamodb_has_the_nine_markets_and_not_their_neighbours(
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = serde_json::from_str(&body_text(&response)).unwrap();
+    assert_upbit_data_of_fill(&body);
+}
+
+/// `/upbit_data` over what `fill` wrote: the nine game markets in order, none of their
+/// neighbours, BTC's price and change.
+fn assert_upbit_data_of_fill(body: &serde_json::Value) {
     let codes: Vec<&str> = body
         .as_array()
         .unwrap()
@@ -283,16 +285,10 @@ async fn the_bootstrap_answers_an_invocation_from_dynamodb_with_environment_cred
     let response: serde_json::Value = serde_json::from_str(&response).unwrap();
     assert_eq!(response["statusCode"], 200, "{response}");
     let body: serde_json::Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
-    let codes: Vec<&str> = body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, DEFAULT_GAME_MARKETS);
-    assert_eq!(body[0]["trade_price"].as_f64(), Some(1000.5));
+    assert_upbit_data_of_fill(&body);
 }
 
+/// `COINKING_DYNAMODB_ENDPOINT`, else dynalite on `COINKING_DYNAMODB_PORT` (default 4567).
 fn dynamo_endpoint() -> String {
     let settings = AwsSettings::from_env().unwrap();
     let port = std::env::var("COINKING_DYNAMODB_PORT").unwrap_or_else(|_| "4567".into());
