@@ -6,9 +6,10 @@
 //! atomic `renameat2(RENAME_EXCHANGE)` and delete the old set. A rename per file in a directory
 //! that large costs about ten times the write itself (ext4 looks both names up in its directory
 //! index and journals both); creating files in an empty directory does not. A staging directory
-//! that a killed run left behind is removed by the next run.
+//! that a killed run left behind (idle for ten minutes) is removed by the next run.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::AnalyticsError;
 
@@ -75,8 +76,12 @@ pub fn replace_directory(
     Ok(())
 }
 
-/// Removes staging directories a killed run left next to `target` (one run writes an output
-/// location at a time: the scheduler runs them one after another).
+/// A staging directory untouched for this long belongs to a run that was killed. A live run
+/// creates files in its staging directory continuously, which keeps its modification time fresh,
+/// so a second run writing the same location at the same time is never mistaken for one.
+const ABANDONED_AFTER: Duration = Duration::from_secs(600);
+
+/// Removes staging directories a killed run left next to `target`.
 fn remove_abandoned_staging(parent: &Path, target: &Path) -> Result<(), AnalyticsError> {
     let Some(prefix) = staging_path(target, "")?
         .file_name()
@@ -86,8 +91,17 @@ fn remove_abandoned_staging(parent: &Path, target: &Path) -> Result<(), Analytic
     };
     for entry in std::fs::read_dir(parent).map_err(io_error(parent))? {
         let entry = entry.map_err(io_error(parent))?;
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let path = entry.path();
+        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let path = entry.path();
+        let idle = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .map_err(io_error(&path))?
+            .elapsed()
+            .unwrap_or_default();
+        if idle >= ABANDONED_AFTER {
             std::fs::remove_dir_all(&path).map_err(io_error(&path))?;
         }
     }
@@ -137,6 +151,7 @@ fn swap(staging: &Path, target: &Path) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
 
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -202,11 +217,22 @@ mod tests {
         let abandoned = root.path().join(".users.staging-killed");
         std::fs::create_dir(&abandoned).unwrap();
         std::fs::write(abandoned.join("half.json"), "{").unwrap();
+        let long_ago = SystemTime::now() - ABANDONED_AFTER - Duration::from_secs(1);
+        std::fs::File::open(&abandoned)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let live = root.path().join(".users.staging-running");
+        std::fs::create_dir(&live).unwrap();
         std::fs::write(root.path().join("keep.json"), "1").unwrap();
 
         replace_directory(&users, "next", &[file("a.json", "1")]).unwrap();
 
-        assert_eq!(names(root.path()), ["keep.json", "users"]);
+        assert_eq!(
+            names(root.path()),
+            [".users.staging-running", "keep.json", "users"],
+            "the idle staging directory is gone, the one in use is not"
+        );
         assert_eq!(names(&users), ["a.json"]);
     }
 
