@@ -21,12 +21,9 @@ const LOCAL_CREDENTIALS_PROVIDER: &str = "coinking-local-stand-in";
 /// Loads the shared SDK configuration once per process: region from the settings, credentials
 /// from the default provider chain (environment, profile, web identity, container, IMDS).
 pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
-        .http_client(http_client)
+        .http_client(https_client())
         .load()
         .await
 }
@@ -38,16 +35,13 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
 /// support, about a fifth of a bootstrap (README "Benchmarks", get-ticker), none of which a
 /// Lambda can use.
 pub fn lambda_sdk_config(settings: &AwsSettings) -> SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(LAMBDA_CONNECT_TIMEOUT)
         .build();
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
-        .http_client(http_client)
+        .http_client(https_client())
         .timeout_config(timeouts)
         .time_source(SystemTimeSource::new())
         .credentials_provider(SharedCredentialsProvider::new(
@@ -57,6 +51,13 @@ pub fn lambda_sdk_config(settings: &AwsSettings) -> SdkConfig {
         builder = builder.sleep_impl(sleep);
     }
     builder.build()
+}
+
+/// Both configurations' HTTPS client: rustls with ring (no aws-lc-sys to build or link).
+fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// The default chain's connect timeout (aws-config's), kept for [`lambda_sdk_config`].

@@ -200,11 +200,8 @@ impl Store {
             Location::Local(dir) => {
                 let target = dir.join(directory);
                 let run_tag = uuid::Uuid::new_v4().simple().to_string();
-                tokio::task::spawn_blocking(move || {
-                    local_output::replace_directory(&target, &run_tag, &files)
-                })
-                .await
-                .map_err(|e| AnalyticsError::Unexpected(format!("writer task: {e}")))?
+                off_the_workers(move || local_output::replace_directory(&target, &run_tag, &files))
+                    .await
             }
             Location::S3 { .. } => {
                 let keyed = files
@@ -222,12 +219,7 @@ impl Store {
             Location::Local(dir) => {
                 let dir = dir.clone();
                 let run_tag = uuid::Uuid::new_v4().simple().to_string();
-                // Plain blocking file I/O: keep it off the async workers.
-                tokio::task::spawn_blocking(move || {
-                    local_output::write_files(&dir, &run_tag, &files)
-                })
-                .await
-                .map_err(|e| AnalyticsError::Unexpected(format!("writer task: {e}")))?
+                off_the_workers(move || local_output::write_files(&dir, &run_tag, &files)).await
             }
             Location::S3 { .. } => {
                 let mut puts = Vec::with_capacity(files.len());
@@ -245,6 +237,15 @@ impl Store {
             }
         }
     }
+}
+
+/// Runs plain blocking file I/O on tokio's blocking pool, off the async workers.
+async fn off_the_workers(
+    write: impl FnOnce() -> Result<(), AnalyticsError> + Send + 'static,
+) -> Result<(), AnalyticsError> {
+    tokio::task::spawn_blocking(write)
+        .await
+        .map_err(|e| AnalyticsError::Unexpected(format!("writer task: {e}")))?
 }
 
 fn absolute_dir(dir: &FsPath) -> Result<PathBuf, AnalyticsError> {

@@ -192,12 +192,7 @@ async fn every_route_answers_the_same_from_dynamodb_as_from_memory() {
             ));
         }
     }
-    client
-        .delete_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
+    drop_table(&client, &table).await;
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
@@ -209,12 +204,7 @@ async fn upbit_data_from_dynamodb_has_the_nine_markets_and_not_their_neighbours(
 
     let response = handle(&deps, event!("upbit_data")).await;
 
-    client
-        .delete_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
+    drop_table(&client, &table).await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = serde_json::from_str(&body_text(&response)).unwrap();
     assert_upbit_data_of_fill(&body);
@@ -270,12 +260,7 @@ async fn the_bootstrap_answers_an_invocation_from_dynamodb_with_environment_cred
         .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    client
-        .delete_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
+    drop_table(&client, &table).await;
 
     let (path, response) = answer.unwrap();
     assert_eq!(
@@ -286,6 +271,16 @@ async fn the_bootstrap_answers_an_invocation_from_dynamodb_with_environment_cred
     assert_eq!(response["statusCode"], 200, "{response}");
     let body: serde_json::Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     assert_upbit_data_of_fill(&body);
+}
+
+/// Removes a test's table from dynalite.
+async fn drop_table(client: &aws_sdk_dynamodb::Client, table: &str) {
+    client
+        .delete_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
 }
 
 /// `COINKING_DYNAMODB_ENDPOINT`, else dynalite on `COINKING_DYNAMODB_PORT` (default 4567).
