@@ -33,7 +33,13 @@ PAIR_TIME = pa.struct([pa.field("coin", pa.string(), False), pa.field("time", pa
 DL_FIELDS = [pa.field("code", pa.string(), False)] + [
     pa.field(f, pa.bool_(), False)
     for f in ["fastest_decline", "fastest_growth", "largest_drop", "largest_rise", "largest_spike", "least_volatile", "most_volatile"]
-] + [pa.field("percentage", pa.float64(), False), pa.field("rank", pa.int32(), False)]
+] + [
+    pa.field("percentage", pa.float64(), False),
+    pa.field("rank", pa.int32(), False),
+    # The hint's sell band: nullable (absent from records written before it).
+    pa.field("sell_up", pa.float64(), True),
+    pa.field("sell_down", pa.float64(), True),
+]
 DL = pa.struct(DL_FIELDS)
 
 
@@ -45,7 +51,8 @@ def schema():
         pa.field("schema_version", pa.int32(), False),
         pa.field("user_name", pa.string(), False),
         pa.field("user_affiliation", pa.string(), False),
-        pa.field("user_nickname", pa.string(), False),
+        # Only a keyed hash of the nickname (an e-mail) is archived, never the nickname.
+        pa.field("user_nickname_hash", pa.string(), True),
     ]
     fields += [pa.field(f"remaining_time_{i}", pa.float64(), False) for i in (1, 2, 3)]
     fields += [
@@ -136,7 +143,8 @@ def to_table(cols, rows, event_ids, received_ms, names_arr):
     dl_values = pa.StructArray.from_arrays(
         [pa.array(cols["sell_coins"][1][rows], type=pa.string())]
         + [pa.array(np.zeros(n, dtype=bool)) for _ in range(7)]
-        + [pa.array(np.round(cols["sell_times"][1][rows] / 9.0, 2)), pa.array(np.ones(n, dtype=np.int32))],
+        + [pa.array(np.round(cols["sell_times"][1][rows] / 9.0, 2)), pa.array(np.ones(n, dtype=np.int32))]
+        + [pa.nulls(n, type=pa.float64()), pa.nulls(n, type=pa.float64())],
         fields=DL_FIELDS,
     )
     deeplearning = pa.ListArray.from_arrays(
@@ -154,7 +162,7 @@ def to_table(cols, rows, event_ids, received_ms, names_arr):
         pa.array(np.ones(n, dtype=np.int32)),
         user_names_col,
         pa.array(np.full(n, "", dtype=object), type=pa.string()),
-        user_names_col,
+        pa.nulls(n, type=pa.string()),
         *[pa.array(cols["remaining"][i][rows]) for i in range(3)],
         coins,
         deeplearning,

@@ -14,6 +14,7 @@ Nothing runs at import time.
 
 import argparse
 import datetime
+import decimal
 import json
 import os
 import sys
@@ -23,6 +24,13 @@ import uuid
 LEVERAGES = [1, 10, 100, 1000]
 AI_GROUPS = [True, False]
 TOP_QUANTILE = 0.9
+# approxQuantile's relative error: 0 asks Spark for the exact rank-ceil(q·n) element, as the original.
+TOP_QUANTILE_ERROR = 0.0
+# Only top_10_percent_coin_ratio's ratios are rounded (as the original did), to this many places.
+TOP_COIN_RATIO_DECIMALS = 2
+# Means are sums of these exact decimals (each double rounded to 10 places first), so they do not
+# depend on the order Spark merges partial sums in: the same input gives the same bits every run.
+EXACT_SUM_TYPE = "decimal(38,10)"
 START_BALANCE_KRW = 1.6e9
 COMPAT_KEYS = [
     "coin_ratio", "coin_avg_sell_time", "leverage_ratio", "ai_recommend_1_ratio", "ai_recommend_2_ratio",
@@ -45,24 +53,23 @@ def ratio(count, total):
     return 0.0 if total == 0 else float(count) / float(total) * 100.0
 
 
-def quantile_sorted(values, q):
-    """Type-7 quantile written exactly like Spark's percentile() and the Rust engine."""
-    if not values:
-        return None
-    position = (len(values) - 1) * q
-    lower = float(int(position // 1))
-    higher = float(-int(-position // 1))
-    lo_value = values[int(lower)]
-    hi_value = values[int(higher)]
-    if lower == higher or lo_value == hi_value:
-        return lo_value
-    return lo_value + (position - lower) * (hi_value - lo_value)
+def round_half_up(value, decimals):
+    """Spark's round(col, d) on a double: HALF_UP on the shortest decimal text of the value (repr),
+    so 2.675 -> 2.68 where Python's round() gives 2.67 (results.rs round_half_up)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return value
+    quantum = decimal.Decimal(1).scaleb(-decimals)
+    return float(decimal.Decimal(repr(value)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)) + 0.0
 
 
-def coin_ratio(stats):
+def coin_ratio(stats, shape_ratio=lambda r: r):
     picks = sorted(((c, n) for c, n in stats["coin_picks"] if n > 0), key=lambda p: (-p[1], p[0].encode()))
     total = sum(n for _, n in picks)
-    return [{"coin": c, "count": n, "ratio": ratio(n, total)} for c, n in picks]
+    return [{"coin": c, "count": n, "ratio": shape_ratio(ratio(n, total))} for c, n in picks]
+
+
+def top_10_percent_coin_ratio(top):
+    return coin_ratio(top, lambda r: round_half_up(r, TOP_COIN_RATIO_DECIMALS))
 
 
 def coin_avg_sell_time(stats):
@@ -121,7 +128,7 @@ def compute_results(all_stats, top):
         "ai_recommend_1_avg_balance": ai_recommend_avg_balance(all_stats, 1),
         "ai_recommend_2_avg_balance": ai_recommend_avg_balance(all_stats, 2),
         "leverage_avg_balance": leverage_avg_balance(all_stats),
-        "top_10_percent_coin_ratio": coin_ratio(top),
+        "top_10_percent_coin_ratio": top_10_percent_coin_ratio(top),
         "avg_balance": avg_balance(all_stats),
         "page_time_avg": page_time_avg(all_stats),
         "sell_time_avg": sell_time_avg(all_stats),
@@ -223,26 +230,31 @@ def dedup_games(raw):
 
 
 def top_threshold(games):
-    """The 0.9 quantile of balance with Spark's exact percentile() (type 7)."""
+    """The 0.9 quantile of balance exactly as the original took it: approxQuantile with relative
+    error 0, which returns the balance of rank ceil(0.9 * n), a value present in the data."""
+    return games.approxQuantile("balance", [TOP_QUANTILE], TOP_QUANTILE_ERROR)[0]
+
+
+def exact_avg(column):
+    """avg(column) summed exactly (see EXACT_SUM_TYPE); the embedded engine does the same."""
     from pyspark.sql import functions as F
 
-    row = games.agg(F.percentile(F.col("balance"), F.lit(TOP_QUANTILE)).alias("q")).collect()[0]
-    return row["q"]
+    return F.avg(F.col(column).cast(EXACT_SUM_TYPE)).cast("double")
 
 
 def totals(df):
     from pyspark.sql import functions as F
 
-    row = df.agg(F.count(F.lit(1)).alias("games"), F.avg("balance").alias("b"),
-                 *[F.avg(f"rt{i}").alias(f"rt{i}") for i in (1, 2, 3)],
-                 *[F.avg(f"st{i}").alias(f"st{i}") for i in (1, 2, 3)]).collect()[0]
+    row = df.agg(F.count(F.lit(1)).alias("games"), exact_avg("balance").alias("b"),
+                 *[exact_avg(f"rt{i}").alias(f"rt{i}") for i in (1, 2, 3)],
+                 *[exact_avg(f"st{i}").alias(f"st{i}") for i in (1, 2, 3)]).collect()[0]
     return row
 
 
 def group_stats(df, column):
     from pyspark.sql import functions as F
 
-    rows = df.groupBy(column).agg(F.count(F.lit(1)).alias("n"), F.avg("balance").alias("b")).collect()
+    rows = df.groupBy(column).agg(F.count(F.lit(1)).alias("n"), exact_avg("balance").alias("b")).collect()
     return [(r[column], r["n"], r["b"]) for r in rows]
 
 
@@ -259,7 +271,7 @@ def coin_sell_times(df):
     pairs = (df.select(F.col("sc1").alias("coin"), F.col("st1").alias("t"))
              .unionAll(df.select(F.col("sc2").alias("coin"), F.col("st2").alias("t")))
              .unionAll(df.select(F.col("sc3").alias("coin"), F.col("st3").alias("t"))))
-    rows = pairs.groupBy("coin").agg(F.avg("t").alias("t")).collect()
+    rows = pairs.groupBy("coin").agg(exact_avg("t").alias("t")).collect()
     return [(r["coin"], r["t"]) for r in rows]
 
 
@@ -284,10 +296,10 @@ def players(games, q):
     from pyspark.sql import functions as F
 
     per_player = games.groupBy("user_name").agg(
-        F.count(F.lit(1)).alias("games"), F.max("balance").alias("best"), F.avg("balance").alias("avg"),
+        F.count(F.lit(1)).alias("games"), F.max("balance").alias("best"), exact_avg("balance").alias("avg"),
         F.sum(F.when(F.col("ai1"), 1).otherwise(0)).alias("ai1_used"),
         F.sum(F.when(F.col("ai2"), 1).otherwise(0)).alias("ai2_used"),
-        F.avg("st1").alias("st1"), F.avg("st2").alias("st2"), F.avg("st3").alias("st3"),
+        exact_avg("st1").alias("st1"), exact_avg("st2").alias("st2"), exact_avg("st3").alias("st3"),
         F.sum(F.when(F.col("balance") >= F.lit(q), 1).otherwise(0)).alias("top_games"))
     # Games strictly below a balance: running count over distinct balances (one partition: the
     # table has one row per distinct balance).

@@ -4,11 +4,20 @@ from coinking_analytics import job
 from coinking_analytics.compare import same
 
 
-def test_quantile_is_type_7_as_spark_computes_it():
-    assert job.quantile_sorted([10.0, 20.0, 30.0, 40.0, 50.0], 0.9) == 46.0
-    assert job.quantile_sorted([7.5], 0.9) == 7.5
-    assert job.quantile_sorted([], 0.9) is None
-    assert job.quantile_sorted([1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9], 0.9) == 9
+def test_round_half_up_rounds_the_shortest_decimal_text_like_spark():
+    # Stored just below their .xx5 text; Spark's round(x, 2) (and so the job) still rounds up,
+    # where Python's round() gives 2.67, 1.0, 0.12.
+    for value, rounded in [(2.675, 2.68), (1.005, 1.01), (0.125, 0.13), (8.345, 8.35), (99.995, 100.0),
+                           (100 / 3, 33.33), (200 / 3, 66.67), (2.674, 2.67), (12.5, 12.5), (0.0, 0.0)]:
+        assert job.round_half_up(value, 2) == rounded, value
+
+
+def test_only_the_top_coin_ratio_is_rounded():
+    stats = job.empty_stats()
+    stats.update(coin_picks=[("KRW-BTC", 2), ("KRW-ETH", 1)])
+    results = job.compute_results(stats, stats)
+    assert [c["ratio"] for c in results["top_10_percent_coin_ratio"]] == [66.67, 33.33]
+    assert results["coin_ratio"][1]["ratio"] == 1 / 3 * 100
 
 
 def test_empty_population_has_every_key_with_its_shape():

@@ -12,6 +12,8 @@
 //! - [`click_sink`]: the clickstream's write port [`click_sink::ClickSink`] with Kinesis
 //!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations.
 //! - [`error`]: [`AdapterError`], classified as retryable or permanent.
+//! - [`leaderboard`]: ports for the players table (best score per player, rankings through
+//!   sharded GSIs, the affiliation list), with DynamoDB and in-memory implementations.
 //! - [`market_store`]: ports for latest tickers, 1-minute candles and the market catalog, with
 //!   DynamoDB (single table) and in-memory implementations.
 //!
@@ -31,6 +33,7 @@ pub mod error;
 pub mod kafka;
 #[cfg(feature = "kafka")]
 pub mod kafka_sink;
+pub mod leaderboard;
 pub mod market_store;
 
 pub use config::{AwsSettings, KafkaSettings, ServiceEndpoints};

@@ -2,16 +2,17 @@
 //!
 //! Steps: register the listed files as one table (`raw`), deduplicate by `event_id` into an
 //! in-memory table `games` (only the columns the results use; the ranking by DEDUP_ORDER only
-//! over the ids seen more than once), compute the 0.9 quantile of
-//! balance from the sorted balances, then run one small aggregate query per statistic over
-//! `games` and over `top` (`balance >= q`), and three per-player queries.
+//! over the ids seen more than once), take the 0.9 quantile of balance from the sorted balances
+//! as Spark's `approxQuantile(…, 0.0)` does, then run one small aggregate query per statistic over
+//! `games` and over `top` (`balance >= q`), and three per-player queries. Every mean is an exact
+//! decimal sum ([`exact_sum`], [`mean_at`]), so the same input gives the same bits on every run.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Float64Type, Int64Type};
+use arrow::datatypes::{DataType, Decimal128Type, Float64Type, Int64Type};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -21,7 +22,7 @@ use tracing::debug;
 use url::Url;
 
 use crate::error::AnalyticsError;
-use crate::results::{GroupStat, PopulationStats, TOP_QUANTILE, quantile_sorted};
+use crate::results::{GroupStat, PopulationStats, TOP_QUANTILE, approx_quantile_exact};
 use crate::storage::{InputFile, Store};
 use crate::users::{PlayerAggregate, PopulationContext};
 
@@ -42,6 +43,18 @@ const GAME_COLUMNS: &str = "user_name, coins, CAST(leverage AS BIGINT) AS levera
     user_sell_time_2['coin'] AS sc2, user_sell_time_2['time'] AS st2, \
     user_sell_time_3['coin'] AS sc3, user_sell_time_3['time'] AS st3, \
     balance";
+
+/// The type every mean is summed in: each double rounded to 10 decimal places, then added exactly
+/// (i128), so the sum does not depend on the order the partitions' partial sums arrive in, which
+/// varies from run to run. Balances are at most 1e15 KRW (record rules): 10^8 such games still
+/// fit. The Spark job sums in the same type (`job.py` EXACT_SUM_TYPE).
+const EXACT_SUM_TYPE: &str = "DECIMAL(38, 10)";
+
+/// `sum(column)` in [`EXACT_SUM_TYPE`]; the mean is taken in Rust ([`mean_at`]) because Arrow's
+/// decimal → double cast is not the nearest double (8e9 came out as 7999999999.999999).
+fn exact_sum(column: &str) -> String {
+    format!("sum(CAST({column} AS {EXACT_SUM_TYPE}))")
+}
 
 /// Everything the outputs are computed from.
 #[derive(Debug, Clone, Default)]
@@ -123,7 +136,7 @@ pub async fn analyze(
         0,
     )?;
     balances.sort_unstable_by(f64::total_cmp);
-    let threshold = quantile_sorted(&balances, TOP_QUANTILE);
+    let threshold = approx_quantile_exact(&balances, TOP_QUANTILE);
     let Some(q) = threshold else {
         return Ok(EngineOutput {
             rows_read,
@@ -166,35 +179,41 @@ pub async fn analyze(
 
 /// The statistics of one population (`games` or `top`).
 async fn population(ctx: &SessionContext, table: &str) -> Result<PopulationStats, AnalyticsError> {
+    let means = ["balance", "rt1", "rt2", "rt3", "st1", "st2", "st3"].map(exact_sum);
     let totals = ctx
         .sql(&format!(
-            "SELECT count(*), avg(balance), avg(rt1), avg(rt2), avg(rt3), avg(st1), avg(st2), avg(st3) \
-             FROM {table}"
+            "SELECT count(*), {} FROM {table}",
+            means.join(", ")
         ))
         .await?
         .collect()
         .await?;
     let mut stats = PopulationStats::default();
     if let Some(batch) = totals.iter().find(|b| b.num_rows() > 0) {
-        stats.games = i64_at(batch, 0, 0)? as u64;
-        stats.avg_balance = opt_f64_at(batch, 1, 0)?;
+        let games = i64_at(batch, 0, 0)?;
+        stats.games = games as u64;
+        stats.avg_balance = mean_at(batch, 1, 0, games)?;
         for stage in 0..3 {
-            stats.avg_remaining_time[stage] = opt_f64_at(batch, 2 + stage, 0)?;
-            stats.avg_sell_time[stage] = opt_f64_at(batch, 5 + stage, 0)?;
+            stats.avg_remaining_time[stage] = mean_at(batch, 2 + stage, 0, games)?;
+            stats.avg_sell_time[stage] = mean_at(batch, 5 + stage, 0, games)?;
         }
     }
 
     for batch in query(
         ctx,
-        &format!("SELECT leverage, count(*), avg(balance) FROM {table} GROUP BY leverage"),
+        &format!(
+            "SELECT leverage, count(*), {} FROM {table} GROUP BY leverage",
+            exact_sum("balance")
+        ),
     )
     .await?
     {
         for row in 0..batch.num_rows() {
+            let count = i64_at(&batch, 1, row)?;
             stats.leverage.push(GroupStat {
                 key: i64_at(&batch, 0, row)?,
-                count: i64_at(&batch, 1, row)? as u64,
-                avg_balance: f64_at(&batch, 2, row)?,
+                count: count as u64,
+                avg_balance: non_null_mean_at(&batch, 2, row, count)?,
             });
         }
     }
@@ -218,19 +237,22 @@ async fn population(ctx: &SessionContext, table: &str) -> Result<PopulationStats
     for batch in query(
         ctx,
         &format!(
-            "SELECT coin, avg(t) FROM ( \
+            "SELECT coin, count(*), {} FROM ( \
             SELECT sc1 AS coin, st1 AS t FROM {table} \
             UNION ALL SELECT sc2 AS coin, st2 AS t FROM {table} \
             UNION ALL SELECT sc3 AS coin, st3 AS t FROM {table}) \
-         GROUP BY coin"
+         GROUP BY coin",
+            exact_sum("t")
         ),
     )
     .await?
     {
         for row in 0..batch.num_rows() {
-            stats
-                .coin_sell_time
-                .push((string_at(&batch, 0, row)?, f64_at(&batch, 1, row)?));
+            let count = i64_at(&batch, 1, row)?;
+            stats.coin_sell_time.push((
+                string_at(&batch, 0, row)?,
+                non_null_mean_at(&batch, 2, row, count)?,
+            ));
         }
     }
     Ok(stats)
@@ -244,7 +266,10 @@ async fn bool_groups(
     let mut groups = Vec::new();
     for batch in query(
         ctx,
-        &format!("SELECT {column}, count(*), avg(balance) FROM {table} GROUP BY {column}"),
+        &format!(
+            "SELECT {column}, count(*), {} FROM {table} GROUP BY {column}",
+            exact_sum("balance")
+        ),
     )
     .await?
     {
@@ -252,10 +277,11 @@ async fn bool_groups(
             AnalyticsError::Unexpected(format!("{column}: expected a boolean column"))
         })?;
         for row in 0..batch.num_rows() {
+            let count = i64_at(&batch, 1, row)?;
             groups.push(GroupStat {
                 key: keys.value(row),
-                count: i64_at(&batch, 1, row)? as u64,
-                avg_balance: f64_at(&batch, 2, row)?,
+                count: count as u64,
+                avg_balance: non_null_mean_at(&batch, 2, row, count)?,
             });
         }
     }
@@ -269,28 +295,35 @@ async fn players(ctx: &SessionContext) -> Result<Vec<PlayerAggregate>, Analytics
     let mut index: HashMap<String, usize> = HashMap::new();
     for batch in query(
         ctx,
-        "SELECT user_name, count(*), max(balance), avg(balance), \
+        &format!(
+            "SELECT user_name, count(*), max(balance), {}, \
                 sum(CASE WHEN ai1 THEN 1 ELSE 0 END), sum(CASE WHEN ai2 THEN 1 ELSE 0 END), \
-                avg(st1), avg(st2), avg(st3) \
-         FROM games GROUP BY user_name",
+                {}, {}, {} \
+             FROM games GROUP BY user_name",
+            exact_sum("balance"),
+            exact_sum("st1"),
+            exact_sum("st2"),
+            exact_sum("st3")
+        ),
     )
     .await?
     {
         let names = StrColumn::of(&batch, 0)?;
         for row in 0..batch.num_rows() {
             let user_name = names.value(row).to_owned();
+            let games = i64_at(&batch, 1, row)?;
             index.insert(user_name.clone(), players.len());
             players.push(PlayerAggregate {
                 user_name,
-                games: i64_at(&batch, 1, row)? as u64,
+                games: games as u64,
                 best_balance: f64_at(&batch, 2, row)?,
-                avg_balance: f64_at(&batch, 3, row)?,
+                avg_balance: non_null_mean_at(&batch, 3, row, games)?,
                 ai_recommend_1_used: i64_at(&batch, 4, row)? as u64,
                 ai_recommend_2_used: i64_at(&batch, 5, row)? as u64,
                 avg_sell_time: [
-                    f64_at(&batch, 6, row)?,
-                    f64_at(&batch, 7, row)?,
-                    f64_at(&batch, 8, row)?,
+                    non_null_mean_at(&batch, 6, row, games)?,
+                    non_null_mean_at(&batch, 7, row, games)?,
+                    non_null_mean_at(&batch, 8, row, games)?,
                 ],
                 ..PlayerAggregate::default()
             });
@@ -381,6 +414,42 @@ fn i64_at(batch: &RecordBatch, index: usize, row: usize) -> Result<i64, Analytic
         return Err(column_error(index, "a non-null Int64"));
     }
     Ok(values.value(row))
+}
+
+/// The mean of `count` values whose exact decimal sum ([`exact_sum`]) is at `index`; `None` when
+/// the sum is null (no rows). Deterministic, and exact whenever the mean is a double (1.5e9, 9.5):
+/// `sum / (count × 10^scale)` split into a whole part (exact as f64 below 2^53, and means of
+/// balances are at most 1e15) and a fraction in [0, 1), rounded once each.
+fn mean_at(
+    batch: &RecordBatch,
+    index: usize,
+    row: usize,
+    count: i64,
+) -> Result<Option<f64>, AnalyticsError> {
+    let column = batch.column(index);
+    let DataType::Decimal128(_, scale) = column.data_type() else {
+        return Err(column_error(index, "Decimal128"));
+    };
+    let sums = column.as_primitive::<Decimal128Type>();
+    if sums.is_null(row) || count <= 0 {
+        return Ok(None);
+    }
+    let scale = u32::try_from(*scale).map_err(|_| column_error(index, "a non-negative scale"))?;
+    // count × 10^scale: at most 10^8 games × 10^10, far inside i128.
+    let denominator = i128::from(count) * 10_i128.pow(scale);
+    let sum = sums.value(row);
+    let whole = sum.div_euclid(denominator);
+    let fraction = sum.rem_euclid(denominator);
+    Ok(Some(whole as f64 + fraction as f64 / denominator as f64))
+}
+
+fn non_null_mean_at(
+    batch: &RecordBatch,
+    index: usize,
+    row: usize,
+    count: i64,
+) -> Result<f64, AnalyticsError> {
+    mean_at(batch, index, row, count)?.ok_or_else(|| column_error(index, "a non-null sum"))
 }
 
 fn opt_f64_at(

@@ -47,6 +47,9 @@ fn deeplearning_fields() -> Fields {
     }
     fields.push(Field::new("percentage", DataType::Float64, false));
     fields.push(Field::new("rank", DataType::Int32, false));
+    // The hint's sell band: nullable (absent from records written before it).
+    fields.push(Field::new("sell_up", DataType::Float64, true));
+    fields.push(Field::new("sell_down", DataType::Float64, true));
     Fields::from(fields)
 }
 
@@ -69,7 +72,8 @@ pub fn clickstream_schema() -> SchemaRef {
         Field::new("schema_version", DataType::Int32, false),
         Field::new("user_name", DataType::Utf8, false),
         Field::new("user_affiliation", DataType::Utf8, false),
-        Field::new("user_nickname", DataType::Utf8, false),
+        // Only a keyed hash of the nickname (an e-mail) is archived, never the nickname.
+        Field::new("user_nickname_hash", DataType::Utf8, true),
     ];
     for stage in 1..=3 {
         fields.push(Field::new(
@@ -170,7 +174,7 @@ pub fn games_batch(games: &[Game]) -> Result<RecordBatch, AnalyticsError> {
         Arc::new(Int32Array::from(vec![1; n])),
         strings(&|g| g.user_name.clone()),
         strings(&|_| String::new()),
-        strings(&|g| g.user_name.clone()),
+        Arc::new(StringArray::new_null(n)),
         floats(&|g| g.remaining_time[0]),
         floats(&|g| g.remaining_time[1]),
         floats(&|g| g.remaining_time[2]),

@@ -14,7 +14,7 @@ pub const LEVERAGES: [i64; 4] = [1, 10, 100, 1000];
 /// The AI-hint groups in the order `ai_recommend_*` arrays list them: `true` first.
 pub const AI_GROUPS: [bool; 2] = [true, false];
 
-/// The 0.9 quantile that defines "top 10 %": games with `balance >= q(0.9)`.
+/// The quantile that defines "top 10 %": games with `balance >=` [`approx_quantile_exact`]`(0.9)`.
 pub const TOP_QUANTILE: f64 = 0.9;
 
 /// The 13 keys of `GET /get_user_analysis`, in the order the route answers them.
@@ -90,26 +90,77 @@ pub fn ratio(count: u64, total: u64) -> f64 {
     }
 }
 
-/// The `q`-quantile of `values` by linear interpolation between closest ranks (Hyndman & Fan
-/// type 7, R's default, what Spark's exact `percentile()` computes), written exactly as Spark
-/// computes it so that both engines get the same bits: position `(n - 1) × q`, then
-/// `x[lo] + (pos - lo) × (x[hi] - x[lo])` with `lo = floor(pos)`, `hi = ceil(pos)`, and `x[lo]`
-/// itself when `lo == hi` or `x[lo] == x[hi]`. (The algebraically equal
-/// `(hi - pos) × x[lo] + (pos - lo) × x[hi]` differs from Spark in the last bit for about one
-/// array in six, which would move games across the threshold.) `sorted` must be ascending; `None` when empty.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
-    let position = last as f64 * q;
-    let lower = position.floor();
-    let higher = position.ceil();
-    // Both are within 0..=last because 0 <= q <= 1; `min` keeps a bad q from indexing out.
-    let lower_value = sorted[(lower as usize).min(last)];
-    let higher_value = sorted[(higher as usize).min(last)];
-    if lower == higher || lower_value == higher_value {
-        return Some(lower_value);
+/// The `q`-quantile of `sorted` (ascending) exactly as Spark's
+/// `approxQuantile(col, [q], relativeError = 0.0)` returns it, which is how the original analysis
+/// chose its top 10 %: the element of 1-based rank `ceil(q × n)` (computed in f64, as Spark's
+/// `QuantileSummaries.query` does), clamped to `1..=n`. Always a value present in the data, never
+/// an interpolation, so every game tied at the threshold is in. Checked against pyspark 4.3 on
+/// random, tied and constant data (`tests/it/spark_oracle.rs`, docs/ANALYTICS.md). `None` when
+/// empty.
+pub fn approx_quantile_exact(sorted: &[f64], q: f64) -> Option<f64> {
+    let count = sorted.len();
+    if count == 0 {
+        return None;
     }
-    Some(lower_value + (position - lower) * (higher_value - lower_value))
+    // ceil(q × n) is at most n for q <= 1 and at least 0; the clamp maps 0 (q = 0) to the first
+    // element, which is also what Spark answers for q <= relativeError.
+    let rank = ((q * count as f64).ceil() as usize).clamp(1, count);
+    Some(sorted[rank - 1])
 }
+
+/// `value` rounded to `decimals` places, half away from zero, exactly as Spark's `round(col, d)`
+/// rounds a double: Spark takes the shortest decimal text that reads back as the double
+/// (`Double.toString` → `BigDecimal`) and rounds that with HALF_UP, so `2.675` (stored as
+/// 2.67499999…) becomes 2.68, where rounding the binary value would give 2.67. Rust's `{}` is
+/// that same shortest text. Matched against Spark on 293,367 ratios (docs/ANALYTICS.md).
+pub fn round_half_up(value: f64, decimals: usize) -> f64 {
+    if !value.is_finite() {
+        return value;
+    }
+    let text = format!("{}", value.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    if fraction.len() <= decimals {
+        return value;
+    }
+    let mut digits: Vec<u8> = whole
+        .bytes()
+        .chain(fraction.bytes().take(decimals))
+        .collect();
+    if fraction.as_bytes()[decimals] >= b'5' {
+        // Add one unit in the last kept place, carrying through nines (99.995 → 100.00).
+        let mut position = digits.len();
+        loop {
+            if position == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            position -= 1;
+            if digits[position] == b'9' {
+                digits[position] = b'0';
+            } else {
+                digits[position] += 1;
+                break;
+            }
+        }
+    }
+    let split = digits.len() - decimals;
+    let rounded = format!(
+        "{}.{}",
+        String::from_utf8_lossy(&digits[..split]),
+        String::from_utf8_lossy(&digits[split..])
+    );
+    // The text is digits, a dot and digits: it always parses (`Err` cannot happen).
+    match rounded.parse::<f64>() {
+        // BigDecimal has no negative zero: -0.001 rounds to 0.0 in Spark.
+        Ok(0.0) => 0.0,
+        Ok(magnitude) => magnitude.copysign(value),
+        Err(_) => value,
+    }
+}
+
+/// The decimal places of `top_10_percent_coin_ratio`'s ratios (the original rounds them; no other
+/// result is rounded).
+pub const TOP_COIN_RATIO_DECIMALS: usize = 2;
 
 /// Arrays of `{<key_name>, count, ratio}` with one entry for each of `order`, zero-filled.
 fn complete_ratio<K: PartialEq + Copy + Into<Value>>(
@@ -156,13 +207,25 @@ fn non_empty_avg_balance<K: PartialEq + Copy + Into<Value>>(
 
 /// `[{coin, count, ratio}]`, by count descending then coin ascending; total = all picks.
 pub fn coin_ratio(stats: &PopulationStats) -> Value {
+    coin_entries(stats, |ratio| ratio)
+}
+
+/// `coin_ratio` over the top 10 %, its ratios rounded to [`TOP_COIN_RATIO_DECIMALS`] places as
+/// the original did (`round(…, 2)` in Spark).
+pub fn top_10_percent_coin_ratio(top: &PopulationStats) -> Value {
+    coin_entries(top, |ratio| round_half_up(ratio, TOP_COIN_RATIO_DECIMALS))
+}
+
+fn coin_entries(stats: &PopulationStats, shape_ratio: impl Fn(f64) -> f64) -> Value {
     let mut picks: Vec<&(String, u64)> = stats.coin_picks.iter().filter(|p| p.1 > 0).collect();
     picks.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let total: u64 = picks.iter().map(|p| p.1).sum();
     Value::Array(
         picks
             .into_iter()
-            .map(|(coin, count)| json!({"coin": coin, "count": count, "ratio": ratio(*count, total)}))
+            .map(|(coin, count)| {
+                json!({"coin": coin, "count": count, "ratio": shape_ratio(ratio(*count, total))})
+            })
             .collect(),
     )
 }
@@ -247,7 +310,7 @@ pub fn compute_results(all: &PopulationStats, top: &PopulationStats) -> Vec<(&'s
             ai_recommend_avg_balance(&all.ai_recommend_2, AI2),
         ),
         ("leverage_avg_balance", leverage_avg_balance(all)),
-        ("top_10_percent_coin_ratio", coin_ratio(top)),
+        ("top_10_percent_coin_ratio", top_10_percent_coin_ratio(top)),
         ("avg_balance", avg_balance(all)),
         ("page_time_avg", page_time_avg(all)),
         ("sell_time_avg", sell_time_avg(all)),
@@ -285,23 +348,83 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantile_interpolates_between_closest_ranks() {
-        // n = 5: position 0.9 × 4 = 3.6 → 0.4 × x[3] + 0.6 × x[4] = 0.4 × 40 + 0.6 × 50 = 46.
-        let q = quantile_sorted(&[10.0, 20.0, 30.0, 40.0, 50.0], 0.9).unwrap();
-        assert!((q - 46.0).abs() < 1e-12, "{q}");
+    fn quantile_is_the_element_of_rank_ceil_q_n_never_an_interpolation() {
+        // n = 5: rank ceil(4.5) = 5. Interpolating (type 7) would give 46.
+        let five = [10.0, 20.0, 30.0, 40.0, 50.0];
+        assert_eq!(approx_quantile_exact(&five, 0.9), Some(50.0));
+        // n = 10: rank 9 (the 9th smallest), where type 7 gives 9.1.
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(approx_quantile_exact(&ten, 0.9), Some(9.0));
+        // n = 11: rank ceil(9.9) = 10.
+        let eleven: Vec<f64> = (1..=11).map(f64::from).collect();
+        assert_eq!(approx_quantile_exact(&eleven, 0.9), Some(10.0));
+        // n = 2: rank ceil(1.8) = 2, the larger one.
+        assert_eq!(approx_quantile_exact(&[3.0, 4.0], 0.9), Some(4.0));
     }
 
     #[test]
     fn quantile_of_one_value_is_that_value_and_of_none_is_none() {
-        assert_eq!(quantile_sorted(&[7.5], 0.9), Some(7.5));
-        assert_eq!(quantile_sorted(&[], 0.9), None);
+        assert_eq!(approx_quantile_exact(&[7.5], 0.9), Some(7.5));
+        assert_eq!(approx_quantile_exact(&[], 0.9), None);
     }
 
     #[test]
-    fn quantile_inside_a_run_of_ties_is_the_tied_value() {
-        // n = 11: position 9 exactly.
-        let values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 9.0, 9.0];
-        assert_eq!(quantile_sorted(&values, 0.9), Some(9.0));
+    fn quantile_below_a_higher_value_is_the_tied_value() {
+        // Eight players ended at the start balance, one above, one below: rank 9 is a tie, so the
+        // threshold is 1.6e9 itself (type 7 interpolated 1.64e9 and left the eight out).
+        let mut balances = vec![1.0e9];
+        balances.extend([1.6e9; 8]);
+        balances.push(2.0e9);
+        assert_eq!(approx_quantile_exact(&balances, 0.9), Some(1.6e9));
+    }
+
+    #[test]
+    fn quantile_at_the_ends_is_the_first_or_the_last() {
+        let values = [1.0, 2.0, 3.0];
+        assert_eq!(approx_quantile_exact(&values, 0.0), Some(1.0));
+        assert_eq!(approx_quantile_exact(&values, 1.0), Some(3.0));
+    }
+
+    #[test]
+    fn rounds_half_up_on_the_shortest_decimal_text_like_spark() {
+        // Each of these is stored just below its .xx5 text; Spark still rounds up.
+        for (value, rounded) in [
+            (2.675, 2.68),
+            (1.005, 1.01),
+            (0.125, 0.13),
+            (0.285, 0.29),
+            (8.345, 8.35),
+            (1.115, 1.12),
+            (99.995, 100.0),
+            (9.995, 10.0),
+            (0.005, 0.01),
+            (-2.675, -2.68),
+        ] {
+            assert_eq!(round_half_up(value, 2), rounded, "{value}");
+        }
+        assert_eq!(round_half_up(100.0 / 3.0, 2), 33.33);
+        assert_eq!(round_half_up(200.0 / 3.0, 2), 66.67);
+        assert_eq!(round_half_up(2.674, 2), 2.67);
+        assert_eq!(round_half_up(12.5, 2), 12.5);
+        assert_eq!(round_half_up(0.0, 2), 0.0);
+        assert_eq!(round_half_up(1e-7, 2), 0.0);
+        assert!(round_half_up(f64::NAN, 2).is_nan());
+    }
+
+    #[test]
+    fn only_the_top_coin_ratio_is_rounded() {
+        let stats = PopulationStats {
+            coin_picks: vec![("KRW-BTC".to_owned(), 2), ("KRW-ETH".to_owned(), 1)],
+            ..PopulationStats::default()
+        };
+        assert_eq!(
+            top_10_percent_coin_ratio(&stats),
+            json!([
+                {"coin": "KRW-BTC", "count": 2, "ratio": 66.67},
+                {"coin": "KRW-ETH", "count": 1, "ratio": 33.33},
+            ])
+        );
+        assert_eq!(coin_ratio(&stats)[1]["ratio"], json!(1.0 / 3.0 * 100.0));
     }
 
     #[test]

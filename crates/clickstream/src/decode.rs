@@ -93,6 +93,10 @@ pub fn decode_batch(batch: &RecordBatch) -> Result<Vec<ClickEnvelope>, DecodeErr
         let mut deeplearning_data = Vec::with_capacity(entries.len());
         for item in 0..entries.len() {
             let flag_at = |child: usize| entries.column(child).as_boolean().value(item);
+            let price_at = |child: usize| {
+                let prices = entries.column(child).as_primitive::<Float64Type>();
+                prices.is_valid(item).then(|| prices.value(item))
+            };
             let rank = entries.column(9).as_primitive::<Int32Type>().value(item);
             deeplearning_data.push(DeepLearningEntry {
                 code: market(
@@ -110,6 +114,8 @@ pub fn decode_batch(batch: &RecordBatch) -> Result<Vec<ClickEnvelope>, DecodeErr
                 percentage: entries.column(8).as_primitive::<Float64Type>().value(item),
                 rank: u32::try_from(rank)
                     .map_err(|error| bad(row, "deeplearning_data.rank", error.to_string()))?,
+                sell_up: price_at(10),
+                sell_down: price_at(11),
             });
         }
         let multiplier = leverage.value(row);
@@ -120,7 +126,7 @@ pub fn decode_batch(batch: &RecordBatch) -> Result<Vec<ClickEnvelope>, DecodeErr
         let record = GameRecord {
             user_name: text(3).value(row).to_owned(),
             user_affiliation: text(4).value(row).to_owned(),
-            user_nickname: text(5).value(row).to_owned(),
+            user_nickname: None,
             remaining_time_1: float(6).value(row),
             remaining_time_2: float(7).value(row),
             remaining_time_3: float(8).value(row),
@@ -137,7 +143,14 @@ pub fn decode_batch(batch: &RecordBatch) -> Result<Vec<ClickEnvelope>, DecodeErr
             user_sell_time_3: sell(row, 19)?,
             balance: float(20).value(row),
         };
-        envelopes.push(ClickEnvelope::new(record, event_id, received_at.value(row)));
+        let nickname_hashes = text(5);
+        let nickname_hash = nickname_hashes
+            .is_valid(row)
+            .then(|| nickname_hashes.value(row).to_owned());
+        envelopes.push(
+            ClickEnvelope::new(record, event_id, received_at.value(row))
+                .with_nickname_hash(nickname_hash),
+        );
     }
     Ok(envelopes)
 }

@@ -63,7 +63,9 @@ pub fn encode_batch(envelopes: &[&ClickEnvelope]) -> Result<RecordBatch, ArrowEr
     )));
     columns.push(text(|e| &e.record.user_name));
     columns.push(text(|e| &e.record.user_affiliation));
-    columns.push(text(|e| &e.record.user_nickname));
+    columns.push(Arc::new(StringArray::from_iter(
+        envelopes.iter().map(|e| e.user_nickname_hash.as_deref()),
+    )));
     for stage in 0..3 {
         columns.push(float(&|e| e.record.remaining_times()[stage]));
     }
@@ -130,6 +132,12 @@ fn deeplearning(envelopes: &[&ClickEnvelope]) -> Result<ArrayRef, ArrowError> {
             // At most 1000 (limits::DEEP_LEARNING_RANK): always fits.
             i32::try_from(entry.rank).unwrap_or(i32::MAX)
         }))),
+        Arc::new(Float64Array::from_iter(
+            entries.iter().map(|entry| entry.sell_up),
+        )),
+        Arc::new(Float64Array::from_iter(
+            entries.iter().map(|entry| entry.sell_down),
+        )),
     ];
     let items = StructArray::try_new(deeplearning_fields(), children, None)?;
     let offsets =

@@ -72,7 +72,8 @@ mod tests {
         let file = to_parquet(&encode_batch(&refs).unwrap()).unwrap();
         let reader = SerializedFileReader::new(Bytes::from(file)).unwrap();
         let row_group = reader.metadata().row_group(0);
-        assert_eq!(row_group.columns().len(), 36);
+        // Leaf columns: 36, plus each hint's sell_up and sell_down.
+        assert_eq!(row_group.columns().len(), 38);
         for chunk in row_group.columns() {
             let path = chunk.column_path().string();
             assert!(

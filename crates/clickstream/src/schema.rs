@@ -1,8 +1,15 @@
 //! The clickstream Parquet schema: the fixed contract between the archiver and both analytics
 //! engines (Spark and the embedded DataFusion one). One row per game record, envelope first.
 //!
-//! Every column is non-nullable: the archiver only writes records that passed validation, so a
-//! null would mean a bug, and declaring the columns required lets readers skip null handling.
+//! Every column is non-nullable (the archiver only writes records that passed validation, so a
+//! null would mean a bug, and declaring the columns required lets readers skip null handling),
+//! except the optional ones: `user_nickname_hash` (no nickname given, or no hash key configured)
+//! and a hint's `sell_up`/`sell_down` (absent from older records). Those are added at the end of
+//! their level and nullable, so files written before them still read under this schema's
+//! evolution rules (a missing nullable column reads as nulls).
+//!
+//! There is no clear nickname column: the nickname is personal data and only its keyed hash is
+//! archived.
 //! `dt` and `hour` are not columns: they are Hive path partitions (see [`crate::partition`]).
 
 use std::sync::{Arc, OnceLock};
@@ -21,7 +28,7 @@ pub mod columns {
     pub const SCHEMA_VERSION: &str = "schema_version";
     pub const USER_NAME: &str = "user_name";
     pub const USER_AFFILIATION: &str = "user_affiliation";
-    pub const USER_NICKNAME: &str = "user_nickname";
+    pub const USER_NICKNAME_HASH: &str = "user_nickname_hash";
     pub const REMAINING_TIME: [&str; 3] =
         ["remaining_time_1", "remaining_time_2", "remaining_time_3"];
     pub const COINS: &str = "coins";
@@ -38,7 +45,7 @@ pub mod columns {
     pub const BALANCE: &str = "balance";
 }
 
-/// The eight flags of a `deeplearning_data` entry, in schema order.
+/// The seven flags of a `deeplearning_data` entry, in schema order.
 pub const DEEPLEARNING_FLAGS: [&str; 7] = [
     "fastest_decline",
     "fastest_growth",
@@ -51,6 +58,10 @@ pub const DEEPLEARNING_FLAGS: [&str; 7] = [
 
 fn required(name: &str, data_type: DataType) -> Field {
     Field::new(name, data_type, false)
+}
+
+fn nullable(name: &str, data_type: DataType) -> Field {
+    Field::new(name, data_type, true)
 }
 
 /// `Timestamp(Millisecond, "UTC")`.
@@ -73,6 +84,8 @@ pub fn deeplearning_fields() -> Fields {
     );
     fields.push(required("percentage", DataType::Float64));
     fields.push(required("rank", DataType::Int32));
+    fields.push(nullable("sell_up", DataType::Float64));
+    fields.push(nullable("sell_down", DataType::Float64));
     Fields::from(fields)
 }
 
@@ -111,7 +124,7 @@ fn build_schema() -> Schema {
         required(SCHEMA_VERSION, DataType::Int32),
         required(USER_NAME, DataType::Utf8),
         required(USER_AFFILIATION, DataType::Utf8),
-        required(USER_NICKNAME, DataType::Utf8),
+        nullable(USER_NICKNAME_HASH, DataType::Utf8),
     ];
     fields.extend(
         REMAINING_TIME
@@ -159,7 +172,7 @@ mod tests {
                 "schema_version",
                 "user_name",
                 "user_affiliation",
-                "user_nickname",
+                "user_nickname_hash",
                 "remaining_time_1",
                 "remaining_time_2",
                 "remaining_time_3",
@@ -177,7 +190,13 @@ mod tests {
                 "balance",
             ]
         );
-        assert!(schema.fields().iter().all(|f| !f.is_nullable()));
+        let nullable: Vec<&str> = schema
+            .fields()
+            .iter()
+            .filter(|f| f.is_nullable())
+            .map(|f| f.name().as_str())
+            .collect();
+        assert_eq!(nullable, ["user_nickname_hash"]);
     }
 
     #[test]
@@ -208,9 +227,17 @@ mod tests {
                 "least_volatile",
                 "most_volatile",
                 "percentage",
-                "rank"
+                "rank",
+                "sell_up",
+                "sell_down",
             ]
         );
+        let nullable: Vec<&str> = fields
+            .iter()
+            .filter(|f| f.is_nullable())
+            .map(|f| f.name().as_str())
+            .collect();
+        assert_eq!(nullable, ["sell_up", "sell_down"]);
         assert_eq!(
             schema.field_with_name("received_at").unwrap().data_type(),
             &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))

@@ -40,13 +40,16 @@ pub fn synthetic_record(index: u64) -> GameRecord {
             most_volatile: (index + rank) % 3 == 0,
             percentage: (rank as f64 - 4.0) * 1.25 + (index % 10) as f64 / 100.0,
             rank: rank as u32 + 1,
+            // Like the live hints: a band around the price; older records had none.
+            sell_up: (index % 4 != 0).then(|| 1e6 * (rank + 1) as f64 + 0.25),
+            sell_down: (index % 4 != 0).then(|| 1e6 * (rank + 1) as f64 - 0.25),
         })
         .collect();
     let amounts = [1e9, 5e8, 1e8];
     GameRecord {
         user_name: format!("player-{}", index % 1000),
         user_affiliation: format!("코인킹대학교 {}", index % 17),
-        user_nickname: format!("개미{index}"),
+        user_nickname: None,
         remaining_time_1: seconds(1),
         remaining_time_2: seconds(2),
         remaining_time_3: seconds(3),
@@ -83,8 +86,11 @@ pub fn synthetic_record(index: u64) -> GameRecord {
     }
 }
 
-/// [`synthetic_record`] in an envelope with a deterministic event id.
+/// [`synthetic_record`] in an envelope with a deterministic event id and, for two games in three,
+/// a nickname hash (a player who gave an e-mail; the others left it empty).
 pub fn synthetic_envelope(index: u64, received_at_ms: i64) -> ClickEnvelope {
     let event_id = Uuid::from_u64_pair(0x636f_696e_6b69_6e67, index);
+    let nickname_hash = (index % 3 != 0).then(|| format!("{:064x}", u128::from(index) * 0x9e37));
     ClickEnvelope::new(synthetic_record(index), event_id, received_at_ms)
+        .with_nickname_hash(nickname_hash)
 }

@@ -48,6 +48,11 @@ fn free_port() -> u16 {
 }
 
 fn start_platform() -> Platform {
+    start_platform_with(&[])
+}
+
+/// `coinking up` with the embedded defaults plus `env` (e.g. a CORS origin list).
+fn start_platform_with(env: &[(&str, &str)]) -> Platform {
     let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_coinking"))
@@ -65,6 +70,7 @@ fn start_platform() -> Platform {
         .env_remove("COINKING_CORS_ORIGINS")
         .env_remove("COINKING_KAFKA_BROKERS")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -94,11 +100,22 @@ fn send(
     path: &str,
     extra_headers: &str,
 ) -> std::io::Result<HttpResponse> {
+    send_from(address, "http://localhost:5173", method, path, extra_headers)
+}
+
+/// One request from a page served at `origin` (the `Origin` header a browser adds).
+fn send_from(
+    address: SocketAddr,
+    origin: &str,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+) -> std::io::Result<HttpResponse> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://localhost:5173\r\nAccept: application/json\r\n{extra_headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: {origin}\r\nAccept: application/json\r\n{extra_headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
@@ -293,4 +310,73 @@ fn the_cors_preflight_is_answered_like_the_http_api_cors_configuration() {
     assert_eq!(preflight.headers["access-control-allow-origin"], "*");
     assert!(preflight.headers["access-control-allow-methods"].contains("GET"));
     assert_eq!(preflight.headers["access-control-max-age"], "600");
+}
+
+#[test]
+fn every_answer_carries_the_one_cors_policy_errors_and_404_included() {
+    let game = "http://localhost:5173";
+    let platform = start_platform_with(&[("COINKING_CORS_ORIGINS", game)]);
+    wait_until_serving(&platform, Duration::from_secs(10));
+
+    for (method, path, status) in [
+        ("GET", "/upbit_data", 200),
+        ("GET", "/no/such/route", 404),
+        ("POST", "/upbit_data", 405),
+        ("GET", "/tickers/KRW-BTC/candles?limit=0", 400),
+        ("POST", "/set_click_stream", 400),
+        ("GET", "/get_user_analysis", 200),
+    ] {
+        let answer = send_from(platform.address, game, method, path, "").unwrap();
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
+        assert_eq!(
+            answer.headers.get("access-control-allow-origin").map(String::as_str),
+            Some(game),
+            "{method} {path} ({status})"
+        );
+        assert_eq!(answer.headers["vary"], "Origin", "{method} {path}");
+        if status >= 400 {
+            let body: Value = serde_json::from_str(&answer.body).unwrap();
+            assert!(body["error"]["code"].is_string(), "{method} {path}: {body}");
+        }
+    }
+
+    let stranger = send_from(platform.address, "https://evil.example", "GET", "/upbit_data", "")
+        .unwrap();
+    assert_eq!(stranger.status, 200);
+    assert!(
+        stranger
+            .headers
+            .keys()
+            .all(|name| !name.starts_with("access-control-")),
+        "a disallowed origin gets no CORS headers: {:?}",
+        stranger.headers
+    );
+}
+
+#[test]
+fn every_route_that_takes_a_body_answers_its_preflight() {
+    let game = "http://localhost:5173";
+    let platform = start_platform_with(&[("COINKING_CORS_ORIGINS", game)]);
+    wait_until_serving(&platform, Duration::from_secs(10));
+
+    for path in ["/set_click_stream", "/set_click_stream/batch"] {
+        let preflight = send_from(
+            platform.address,
+            game,
+            "OPTIONS",
+            path,
+            "Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n",
+        )
+        .unwrap();
+        assert_eq!(preflight.status, 204, "{path}");
+        assert_eq!(preflight.headers["access-control-allow-origin"], game, "{path}");
+        assert!(
+            preflight.headers["access-control-allow-methods"].contains("POST"),
+            "{path}"
+        );
+        assert!(
+            preflight.headers["access-control-allow-headers"].contains("content-type"),
+            "{path}"
+        );
+    }
 }

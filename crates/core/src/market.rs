@@ -129,6 +129,27 @@ impl MarketCode {
     }
 }
 
+/// Most markets one configured or requested market list may name.
+pub const MAX_LISTED_MARKETS: usize = 100;
+
+/// Parses `KRW-BTC,KRW-ETH` (`COINKING_GAME_MARKETS`, get-ticker's `?markets=`): canonical codes,
+/// at least one, at most [`MAX_LISTED_MARKETS`], duplicates dropped (first occurrence kept, so
+/// the order is the caller's). The error is the rule broken, naming the element (`[1]: …`).
+/// One parser for every function that reads a market list.
+pub fn parse_market_list(text: &str) -> Result<Vec<MarketCode>, String> {
+    let mut markets: Vec<MarketCode> = Vec::new();
+    for (index, part) in text.split(',').enumerate() {
+        let code = MarketCode::parse(part.trim()).map_err(|err| format!("[{index}] {err}"))?;
+        if !markets.contains(&code) {
+            markets.push(code);
+        }
+    }
+    if markets.len() > MAX_LISTED_MARKETS {
+        return Err(format!("must name at most {MAX_LISTED_MARKETS} markets"));
+    }
+    Ok(markets)
+}
+
 fn is_canonical(input: &str) -> bool {
     let Some((quote, base)) = input.split_once('-') else {
         return false;

@@ -75,6 +75,59 @@ pub fn civil_from_days(days_since_epoch: i64) -> (i32, u32, u32) {
     (year as i32, month, day)
 }
 
+/// (year, month, day) to days since 1970-01-01: the inverse of [`civil_from_days`]
+/// (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let year = i64::from(year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Parses UTC text as Upbit's REST API writes and accepts it: `yyyy-MM-dd`,
+/// `yyyy-MM-ddTHH:mm[:ss]` (also with a space instead of `T`), optionally ending in `Z` or
+/// `+00:00`. Returns epoch ms, or `None` for anything else (other offsets included).
+pub fn parse_utc(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let text = text
+        .strip_suffix('Z')
+        .or_else(|| text.strip_suffix("+00:00"))
+        .unwrap_or(text);
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let mut date_parts = date.split('-');
+    let year: i32 = date_parts.next()?.parse().ok()?;
+    let month: u32 = date_parts.next()?.parse().ok()?;
+    let day: u32 = date_parts.next()?.parse().ok()?;
+    if date_parts.next().is_some() || !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let (mut hour, mut minute, mut second) = (0u32, 0u32, 0u32);
+    if let Some(time) = time {
+        let mut parts = time.split(':');
+        hour = parts.next()?.parse().ok()?;
+        minute = parts.next()?.parse().ok()?;
+        if let Some(seconds) = parts.next() {
+            second = seconds.parse().ok()?;
+        }
+        if parts.next().is_some() || hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+    }
+    let days = days_from_civil(year, month, day);
+    // Rejects 2024-02-30 and friends: the date must survive the round trip.
+    if civil_from_days(days) != (year, month, day) {
+        return None;
+    }
+    Some(days * MS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second) * 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +155,21 @@ mod tests {
         );
         assert_eq!(UtcDateTime::from_epoch_ms(-1).dashed_date(), "1969-12-31");
         assert_eq!(UtcDateTime::from_epoch_ms(-1).compact_time(), "235959");
+    }
+
+    #[test]
+    fn parse_utc_reads_upbits_forms_and_round_trips() {
+        let ms = super::parse_utc("2024-11-25T01:02:03Z").expect("a valid instant");
+        let back = UtcDateTime::from_epoch_ms(ms);
+        assert_eq!(
+            (back.dashed_date(), back.colon_time()),
+            ("2024-11-25".into(), "01:02:03".into())
+        );
+        assert_eq!(super::parse_utc("2024-11-25 01:02:03"), Some(ms));
+        assert_eq!(super::parse_utc("2024-11-25T01:02:03+00:00"), Some(ms));
+        assert_eq!(super::parse_utc("1970-01-01"), Some(0));
+        assert_eq!(super::parse_utc("2024-02-30"), None);
+        assert_eq!(super::parse_utc("2024-11-25T01:02:03+09:00"), None);
+        assert_eq!(super::parse_utc("yesterday"), None);
     }
 }

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! Properties of game-record parsing: it never panics, whatever it is given, and every valid
-//! record (and envelope) survives a trip through JSON unchanged.
+//! record (and envelope) survives a trip through JSON unchanged, except the nickname, which no
+//! serialised form carries.
 
 use std::collections::BTreeSet;
 
@@ -12,6 +13,7 @@ use coinking_core::game::{
     RecordRules, parse_envelope, parse_game_record,
 };
 use coinking_core::market::{MarketCode, QUOTE_CURRENCIES};
+use coinking_core::player::{PlayerField, is_valid_player_text};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -70,56 +72,66 @@ fn deep_learning_entry() -> impl Strategy<Value = DeepLearningEntry> {
         finite_f64(),
         DEEP_LEARNING_RANK,
     )
-        .prop_map(|(code, flags, percentage, rank)| DeepLearningEntry {
-            code,
-            fastest_decline: flags[0],
-            fastest_growth: flags[1],
-            largest_drop: flags[2],
-            largest_rise: flags[3],
-            largest_spike: flags[4],
-            least_volatile: flags[5],
-            most_volatile: flags[6],
-            percentage,
-            rank,
+        .prop_flat_map(|fields| {
+            let price = prop::option::of(prop_oneof![Just(0.0), 0.0..1e12]);
+            (Just(fields), price.clone(), price)
         })
+        .prop_map(
+            |((code, flags, percentage, rank), sell_up, sell_down)| DeepLearningEntry {
+                code,
+                fastest_decline: flags[0],
+                fastest_growth: flags[1],
+                largest_drop: flags[2],
+                largest_rise: flags[3],
+                largest_spike: flags[4],
+                least_volatile: flags[5],
+                most_volatile: flags[6],
+                percentage,
+                rank,
+                sell_up,
+                sell_down,
+            },
+        )
 }
 
-fn coin_buy() -> impl Strategy<Value = CoinBuy> {
-    (
-        market_code(),
-        prop::sample::select(BUY_AMOUNTS_KRW.to_vec()),
-    )
-        .prop_map(|(coin, money)| CoinBuy { coin, money })
-}
-
-fn coin_sell() -> impl Strategy<Value = CoinSell> {
-    (market_code(), seconds()).prop_map(|(coin, time)| CoinSell { coin, time })
+/// A trimmed text the one player rule accepts (what a parsed record holds).
+fn player_text(field: PlayerField) -> impl Strategy<Value = String> {
+    "[^\\p{Cc}\\s]([^\\p{Cc}]{0,28}[^\\p{Cc}\\s])?"
+        .prop_filter("refused by the player rule", move |text| {
+            is_valid_player_text(field, text) && text.trim() == text
+        })
 }
 
 prop_compose! {
     fn game_record()(
-        (user_name, user_affiliation, user_nickname) in (
-            "[^\\p{Cc}/\\\\]{1,64}".prop_filter("`.` and `..` are refused", |name| {
-                name != "." && name != ".."
-            }),
-            "[^\\p{Cc}]{0,100}",
-            "[^\\p{Cc}]{1,64}",
+        (user_name, user_affiliation) in (
+            player_text(PlayerField::Name),
+            player_text(PlayerField::Affiliation),
         ),
         remaining_times in prop::array::uniform3(seconds()),
-        coins in prop::collection::vec(market_code(), 1..=3),
+        coins in prop::collection::btree_set(market_code(), 1..=3),
         deeplearning_data in prop::collection::vec(deep_learning_entry(), 0..=50),
         ai_recommend in prop::array::uniform2(any::<bool>()),
         leverage in prop::sample::select(Leverage::ALL.to_vec()),
-        buys in prop::array::uniform3(coin_buy()),
-        sells in prop::array::uniform3(coin_sell()),
+        buys in prop::array::uniform3((
+            any::<prop::sample::Index>(),
+            prop::sample::select(BUY_AMOUNTS_KRW.to_vec()),
+        )),
+        sells in prop::array::uniform3((any::<prop::sample::Index>(), seconds())),
         balance in within(0.0, MAX_BALANCE_KRW),
     ) -> GameRecord {
-        let [buy_1, buy_2, buy_3] = buys;
-        let [sell_1, sell_2, sell_3] = sells;
+        // Distinct coins, in a shuffled-enough order; bought and sold coins are chosen ones.
+        let coins: Vec<MarketCode> = coins.into_iter().rev().collect();
+        let chosen = |at: &prop::sample::Index| coins[at.index(coins.len())].clone();
+        let buy = |(at, money): &(prop::sample::Index, f64)| CoinBuy { coin: chosen(at), money: *money };
+        let sell = |(at, time): &(prop::sample::Index, f64)| CoinSell { coin: chosen(at), time: *time };
+        let [buy_1, buy_2, buy_3] = buys.each_ref().map(buy);
+        let [sell_1, sell_2, sell_3] = sells.each_ref().map(sell);
         GameRecord {
             user_name,
             user_affiliation,
-            user_nickname,
+            // Never serialised, so a record that survives the trip has none.
+            user_nickname: None,
             remaining_time_1: remaining_times[0],
             remaining_time_2: remaining_times[1],
             remaining_time_3: remaining_times[2],
@@ -140,9 +152,16 @@ prop_compose! {
 }
 
 fn click_envelope() -> impl Strategy<Value = ClickEnvelope> {
-    (game_record(), any::<[u8; 16]>(), any::<i64>()).prop_map(|(record, id, received_at)| {
-        ClickEnvelope::new(record, Uuid::from_bytes(id), received_at)
-    })
+    (
+        game_record(),
+        any::<[u8; 16]>(),
+        any::<i64>(),
+        prop::option::of("[0-9a-f]{64}"),
+    )
+        .prop_map(|(record, id, received_at, nickname_hash)| {
+            ClickEnvelope::new(record, Uuid::from_bytes(id), received_at)
+                .with_nickname_hash(nickname_hash)
+        })
 }
 
 // ---- strategies: anything at all ----
@@ -230,6 +249,12 @@ proptest! {
                 let blames_the_field = problem.path == field
                     || problem.path.starts_with(&format!("{field}."))
                     || problem.path.starts_with(&format!("{field}["));
+                // The one rule across fields: a bought or sold coin must be a chosen one, so
+                // other `coins` make those coins wrong.
+                let blames_a_trade_of_the_coins = field == "coins"
+                    && problem.path.ends_with(".coin")
+                    && problem.rule.starts_with("must be one of the chosen coins");
+                let blames_the_field = blames_the_field || blames_a_trade_of_the_coins;
                 prop_assert!(blames_the_field, "{problem} after replacing {field}");
             }
         }
@@ -254,6 +279,19 @@ proptest! {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_nickname_never_survives_serialisation(nickname in "[^\\p{Cc}]{1,64}") {
+        let mut body = sample();
+        body["userNickname"] = Value::from(nickname.clone());
+        let record = parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+        prop_assert_eq!(record.user_nickname.as_ref().map(|n| n.as_str()), Some(nickname.as_str()));
+        let text = serde_json::to_string(&record).unwrap();
+        prop_assert!(!text.contains("userNickname"));
+        let envelope = ClickEnvelope::new(record, Uuid::nil(), 0);
+        prop_assert_eq!(envelope.record.user_nickname.as_ref(), None);
+        prop_assert!(!serde_json::to_string(&envelope).unwrap().contains("userNickname"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::fmt;
 use lambda_http::http::HeaderMap;
 use lambda_http::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    HeaderValue, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, HeaderValue, VARY,
 };
 
 /// Which origins get CORS headers.
@@ -124,6 +124,62 @@ pub fn add_allow_methods_and_headers(
     );
 }
 
+/// The API's one CORS policy, what template.yaml's HTTP API `CorsConfiguration` answers on AWS
+/// for every route: the methods and request headers a browser may use.
+pub const POLICY_ALLOW_METHODS: &str = "GET,POST,OPTIONS";
+/// Request headers a browser may send: JSON bodies, the clickstream's idempotency key and the
+/// hint writer's bearer token.
+pub const POLICY_ALLOW_HEADERS: &str = "content-type,idempotency-key,authorization";
+/// Response headers a browser script may read besides the safelisted ones: the AI hints' data
+/// time and model, and the age of a ticker answer's data.
+pub const POLICY_EXPOSE_HEADERS: &str = "x-coinking-hints-time,x-coinking-hints-model,x-data-age-ms";
+/// How long a browser may reuse a preflight answer, in seconds.
+pub const POLICY_MAX_AGE_SECS: &str = "600";
+
+/// Applies the one policy to an answer, whatever produced it (a handler, a 404, a 413): any
+/// `Access-Control-*` header already there is dropped (API Gateway, too, ignores the
+/// integration's CORS headers once the API has a CORS configuration), then an allowed origin
+/// gets `Access-Control-Allow-Origin` (with `Vary: Origin` when echoed) and the exposed headers.
+/// A request without an allowed origin gets no CORS headers, as on AWS.
+pub fn apply_policy(origins: &CorsOrigins, request_origin: Option<&str>, headers: &mut HeaderMap) {
+    remove_cors_headers(headers);
+    if let Some(allowed) = request_origin.and_then(|origin| origins.allow(origin)) {
+        add_allow_origin(headers, &allowed);
+        headers.insert(
+            ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(POLICY_EXPOSE_HEADERS),
+        );
+    }
+}
+
+/// The preflight answer's headers under the one policy (the caller sets 204 and no body).
+pub fn apply_preflight(
+    origins: &CorsOrigins,
+    request_origin: Option<&str>,
+    headers: &mut HeaderMap,
+) {
+    remove_cors_headers(headers);
+    if let Some(allowed) = request_origin.and_then(|origin| origins.allow(origin)) {
+        add_allow_origin(headers, &allowed);
+        add_allow_methods_and_headers(headers, POLICY_ALLOW_METHODS, POLICY_ALLOW_HEADERS);
+        headers.insert(
+            ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static(POLICY_MAX_AGE_SECS),
+        );
+    }
+}
+
+fn remove_cors_headers(headers: &mut HeaderMap) {
+    let names: Vec<_> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("access-control-"))
+        .cloned()
+        .collect();
+    for name in names {
+        headers.remove(name);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -207,5 +263,48 @@ mod tests {
         add_vary_origin(&mut headers);
         assert_eq!(headers[ACCESS_CONTROL_ALLOW_ORIGIN], "https://a.example");
         assert_eq!(headers.get_all(VARY).iter().count(), 1);
+    }
+
+    #[test]
+    fn the_policy_replaces_whatever_cors_headers_an_answer_carried() {
+        let origins = CorsOrigins::parse("http://localhost:5173").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers.insert(
+            ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET"),
+        );
+
+        apply_policy(&origins, Some("http://localhost:5173"), &mut headers);
+
+        assert_eq!(headers[ACCESS_CONTROL_ALLOW_ORIGIN], "http://localhost:5173");
+        assert_eq!(headers[VARY], "Origin");
+        assert!(headers.get(ACCESS_CONTROL_ALLOW_METHODS).is_none());
+        assert_eq!(headers[ACCESS_CONTROL_EXPOSE_HEADERS], POLICY_EXPOSE_HEADERS);
+    }
+
+    #[test]
+    fn the_policy_gives_a_disallowed_origin_no_cors_headers_at_all() {
+        let origins = CorsOrigins::parse("http://localhost:5173").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+
+        apply_policy(&origins, Some("https://evil.example"), &mut headers);
+        apply_preflight(&origins, None, &mut headers);
+
+        assert!(headers.keys().all(|name| !name.as_str().starts_with("access-control-")));
+    }
+
+    #[test]
+    fn a_preflight_allows_the_methods_and_headers_of_every_route() {
+        let mut headers = HeaderMap::new();
+        apply_preflight(&CorsOrigins::Any, Some("https://a.example"), &mut headers);
+        assert_eq!(headers[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+        assert_eq!(headers[ACCESS_CONTROL_ALLOW_METHODS], "GET,POST,OPTIONS");
+        assert_eq!(
+            headers[ACCESS_CONTROL_ALLOW_HEADERS],
+            "content-type,idempotency-key,authorization"
+        );
+        assert_eq!(headers[ACCESS_CONTROL_MAX_AGE], "600");
     }
 }

@@ -2,7 +2,8 @@
 //! read `COINKING_CORS_ORIGINS` by one rule set and answer errors in one shape.
 //!
 //! Module map:
-//! - [`cors`]: [`CorsOrigins`], parsed from the `COINKING_CORS_ORIGINS` text, and the CORS
+//! - [`cors`]: [`CorsOrigins`], parsed from the `COINKING_CORS_ORIGINS` text, the API's one CORS
+//!   policy for every answer and preflight ([`apply_policy`], [`apply_preflight`]), and the CORS
 //!   response headers ([`add_allow_origin`], [`add_vary_origin`],
 //!   [`add_allow_methods_and_headers`]).
 //! - [`error`]: JSON responses and the error body `{"error":{"code","message"}}`
@@ -15,5 +16,6 @@ pub mod error;
 
 pub use cors::{
     CorsOrigins, CorsParseError, add_allow_methods_and_headers, add_allow_origin, add_vary_origin,
+    apply_policy, apply_preflight,
 };
 pub use error::{error_body, error_response, json_response};

@@ -21,6 +21,8 @@
 //! - [`server`]: [`UpbitSimulator::start`], the accept loop, the HTTP upgrade (404 off the path,
 //!   429 under the reject fault) and [`RunningSimulator`].
 //! - `connection`: one client: requests, `PING`, the replay loop, faults, idle timeout, closing.
+//! - [`rest`]: Upbit's REST 1-minute candles (`GET /v1/candles/minutes/1`) on the same port,
+//!   from a deterministic synthetic price path; [`RestFaults`] injects 429/418.
 //! - [`subscription`]: request parsing and validation, pure (Upbit's error names).
 //! - [`recording`]: the capture parsed once at start: realtime messages, snapshots, markets.
 //! - [`replay`]: one subscription's schedule: snapshots, then paced (and looping) messages.
@@ -34,6 +36,7 @@ pub mod error;
 pub mod faults;
 pub mod recording;
 pub mod replay;
+pub mod rest;
 pub mod server;
 pub mod stats;
 pub mod subscription;
@@ -41,5 +44,6 @@ pub mod subscription;
 pub use config::{CaptureSource, SHIPPED_CAPTURE, SimConfig, WEBSOCKET_PATH};
 pub use error::SimError;
 pub use faults::{FaultHandle, Faults, GarbageKind, Rejection, Stall};
+pub use rest::RestFaults;
 pub use server::{RunningSimulator, UpbitSimulator};
 pub use stats::SimStats;

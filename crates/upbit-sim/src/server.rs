@@ -22,6 +22,7 @@ use crate::error::SimError;
 use crate::faults::FaultHandle;
 use crate::recording::Recording;
 use crate::replay::Pacing;
+use crate::rest::{self, RestFaults};
 use crate::stats::{Counters, SimStats};
 
 /// How long shutdown waits for connections to send their close frames before aborting them.
@@ -66,12 +67,14 @@ impl UpbitSimulator {
         let websocket_config =
             WebSocketConfig::default().max_message_size(Some(config.max_request_bytes));
         let (shutdown_sender, shutdown) = watch::channel(false);
+        let rest_faults = Arc::new(RestFaults::default());
         let listener_task = tokio::spawn(accept_loop(
             listener,
             Listener {
                 context,
                 websocket_config,
                 handshake_timeout: config.handshake_timeout,
+                rest_faults: Arc::clone(&rest_faults),
             },
             shutdown,
         ));
@@ -88,6 +91,7 @@ impl UpbitSimulator {
             recording,
             counters,
             faults,
+            rest_faults,
             shutdown: shutdown_sender,
             listener_task: Some(listener_task),
         })
@@ -101,6 +105,7 @@ pub struct RunningSimulator {
     recording: Arc<Recording>,
     counters: Arc<Counters>,
     faults: FaultHandle,
+    rest_faults: Arc<RestFaults>,
     shutdown: watch::Sender<bool>,
     listener_task: Option<JoinHandle<()>>,
 }
@@ -114,6 +119,16 @@ impl RunningSimulator {
     /// `ws://127.0.0.1:PORT/websocket/v1`: what a client connects to.
     pub fn url(&self) -> String {
         format!("ws://{}{WEBSOCKET_PATH}", self.local_addr)
+    }
+
+    /// `http://127.0.0.1:PORT`: the REST base URL (Upbit's `https://api.upbit.com`).
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The REST endpoint's switches (429/418 injection) and request counter.
+    pub fn rest_faults(&self) -> &RestFaults {
+        &self.rest_faults
     }
 
     /// Switches faults on and off for current and new connections.
@@ -173,6 +188,7 @@ struct Listener {
     context: Arc<ConnectionContext>,
     websocket_config: WebSocketConfig,
     handshake_timeout: Duration,
+    rest_faults: Arc<RestFaults>,
 }
 
 enum ListenerEvent {
@@ -238,6 +254,16 @@ async fn handle_connection(
     if let Err(err) = stream.set_nodelay(true) {
         debug!(%peer, error = %err, "could not disable Nagle's algorithm");
     }
+    if is_rest_request(&stream, settings.handshake_timeout).await {
+        serve_rest(
+            stream,
+            peer,
+            &settings.rest_faults,
+            settings.handshake_timeout,
+        )
+        .await;
+        return;
+    }
     let context = &settings.context;
     let counters = &context.counters;
     let rejection = context.faults.rejection();
@@ -279,6 +305,78 @@ async fn handle_connection(
     Counters::bump(&counters.connections_accepted);
     info!(%peer, "client connected");
     connection::serve(socket, peer, Arc::clone(context), shutdown).await;
+}
+
+/// Largest REST request head read; Upbit's candle requests are a few hundred bytes.
+const MAX_REST_HEAD: usize = 8 * 1024;
+
+/// Whether the connection opens with `GET /v1/` (REST) rather than the WebSocket upgrade.
+/// Peeks, so a WebSocket client's bytes stay unread for the handshake.
+async fn is_rest_request(stream: &TcpStream, wait: Duration) -> bool {
+    const PREFIX: &[u8] = b"GET /v1/";
+    let mut buf = [0u8; 8];
+    let peeked = timeout(wait, async {
+        loop {
+            match stream.peek(&mut buf).await {
+                Ok(n) if n >= PREFIX.len() || n == 0 => return n,
+                Ok(_) => sleep(Duration::from_millis(2)).await,
+                Err(_) => return 0,
+            }
+        }
+    })
+    .await
+    .unwrap_or(0);
+    peeked >= PREFIX.len() && &buf[..PREFIX.len()] == PREFIX
+}
+
+/// Serves one REST request (HTTP/1.1, `Connection: close`).
+async fn serve_rest(mut stream: TcpStream, peer: SocketAddr, faults: &RestFaults, wait: Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    let read = timeout(wait, async {
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_REST_HEAD {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+            }
+        }
+        true
+    })
+    .await;
+    if !matches!(read, Ok(true)) {
+        debug!(%peer, "rest request incomplete");
+        return;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let target = text
+        .lines()
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .unwrap_or("/");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let response = rest::answer(target, faults, now_ms);
+    let reason = StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut out = format!(
+        "HTTP/1.1 {} {reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n",
+        response.status,
+        response.body.len()
+    );
+    for (name, value) in &response.headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&response.body);
+    if let Err(err) = stream.write_all(out.as_bytes()).await {
+        debug!(%peer, error = %err, "rest answer not sent");
+    }
+    let _ = stream.shutdown().await;
 }
 
 /// A JSON error body in Upbit's shape, sent instead of the upgrade.

@@ -20,7 +20,7 @@ use coinking_adapters::{AwsSettings, aws};
 use coinking_clickstream::testing::synthetic_record;
 use coinking_clickstream::{Archiver, Partition, clickstream_schema, decode_batch, from_parquet};
 use coinking_core::game::RecordRules;
-use post_clickstream::{CorsOrigins, Service};
+use post_clickstream::{CorsOrigins, NicknameKey, Service};
 use serde_json::{Value, json};
 
 const RECORDS: usize = 40;
@@ -241,12 +241,17 @@ async fn posted_records_arrive_typed_in_their_partitions_exactly_once_even_when_
         sink: KinesisClickSink::new(kinesis.clone(), name.clone(), handler_retry_policy()),
         rules: RecordRules::default(),
         cors: CorsOrigins::None,
+        nickname_key: NicknameKey::new("kinesis-s3-test-key"),
         now_ms: || CLOCK.fetch_add(7 * 60_000, Ordering::SeqCst),
         new_event_id: uuid::Uuid::new_v4,
     };
     let mut posted = BTreeSet::new();
     for index in 0..RECORDS {
-        let body = serde_json::to_value(synthetic_record(index as u64)).unwrap();
+        let mut body = serde_json::to_value(synthetic_record(index as u64)).unwrap();
+        // Half the players give an e-mail: only its keyed hash may reach the stream and the lake.
+        if index % 2 == 0 {
+            body["userNickname"] = json!(format!("player{index}@example.com"));
+        }
         let response = post_clickstream::handle(&service, post(&body)).await;
         assert_eq!(response.status(), 200);
         let answer: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
@@ -254,6 +259,15 @@ async fn posted_records_arrive_typed_in_their_partitions_exactly_once_even_when_
     }
 
     let events = read_stream(&kinesis, &name, RECORDS).await;
+    for event in &events {
+        for record in &event.records {
+            let data = String::from_utf8_lossy(&record.kinesis.data.0);
+            assert!(
+                !data.contains("@example.com"),
+                "a nickname on the stream: {data}"
+            );
+        }
+    }
     let archiver = Archiver::new(std::sync::Arc::new(s3_store(&name, &settings).unwrap()));
     for event in events.clone() {
         let response = handle(&archiver, event).await;
@@ -263,8 +277,13 @@ async fn posted_records_arrive_typed_in_their_partitions_exactly_once_even_when_
 
     // Every record exactly once, typed, in the partition of its received_at.
     let mut archived = Vec::new();
+    let mut hashed = 0;
     for (key, bytes) in &first_delivery {
         assert!(key.ends_with(".parquet"), "{key}");
+        assert!(
+            !bytes.windows(12).any(|w| w == b"@example.com"),
+            "a nickname in {key}"
+        );
         for batch in from_parquet(bytes::Bytes::from(bytes.clone())).unwrap() {
             assert_eq!(batch.schema(), clickstream_schema());
             for envelope in decode_batch(&batch).unwrap() {
@@ -274,10 +293,21 @@ async fn posted_records_arrive_typed_in_their_partitions_exactly_once_even_when_
                     "{key} holds a record of {partition}"
                 );
                 archived.push(envelope.event_id.to_string());
+                hashed += usize::from(envelope.user_nickname_hash.is_some());
+                // Every field as posted, the hints' sell_up/sell_down included.
+                let index: u64 = envelope.record.user_name["player-".len()..]
+                    .parse()
+                    .unwrap();
+                assert_eq!(envelope.record, synthetic_record(index));
             }
         }
     }
     assert_eq!(archived.len(), RECORDS);
+    assert_eq!(
+        hashed,
+        RECORDS / 2,
+        "one nickname hash per player who gave an e-mail"
+    );
     assert_eq!(archived.iter().cloned().collect::<BTreeSet<_>>(), posted);
     let partitions: BTreeSet<&str> = first_delivery
         .keys()

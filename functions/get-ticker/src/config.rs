@@ -17,7 +17,7 @@ pub const ENV_DYNAMODB_TABLE: &str = "COINKING_DYNAMODB_TABLE";
 pub const DEFAULT_CORS_ORIGINS: &str = "*";
 
 /// Most markets one configuration or one `?markets=` list may name.
-pub const MAX_MARKETS: usize = 100;
+pub const MAX_MARKETS: usize = coinking_core::market::MAX_LISTED_MARKETS;
 
 /// A variable that does not hold a usable value; the message names the variable and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,22 +85,8 @@ impl TickerConfig {
     }
 }
 
-/// Parses `KRW-BTC,KRW-ETH`: canonical codes, at least one, at most [`MAX_MARKETS`], duplicates
-/// dropped (first occurrence kept, so the order is the caller's). The error is the rule broken,
-/// naming the element (`[1]: …`).
-pub fn parse_market_list(text: &str) -> Result<Vec<MarketCode>, String> {
-    let mut markets: Vec<MarketCode> = Vec::new();
-    for (index, part) in text.split(',').enumerate() {
-        let code = MarketCode::parse(part.trim()).map_err(|err| format!("[{index}] {err}"))?;
-        if !markets.contains(&code) {
-            markets.push(code);
-        }
-    }
-    if markets.len() > MAX_MARKETS {
-        return Err(format!("must name at most {MAX_MARKETS} markets"));
-    }
-    Ok(markets)
-}
+/// The market-list parser is core's, shared with the leaderboard (`COINKING_GAME_MARKETS`).
+pub use coinking_core::market::parse_market_list;
 
 /// DynamoDB's table-name rule: 3–255 characters of `a-z A-Z 0-9 _ - .`.
 fn validate_table_name(table: &str) -> Result<(), ConfigError> {

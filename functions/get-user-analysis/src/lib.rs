@@ -305,23 +305,18 @@ async fn answer<R: AnalysisReader>(
     Ok((body, max_age))
 }
 
-/// CORS on every answer: `Vary: Origin` whenever the request has an `Origin`; for an allowed
-/// origin, that origin echoed (also when any origin is allowed) with the methods and headers.
+/// CORS on every answer by the API's one policy (`coinking_http::apply_policy`; preflights
+/// `apply_preflight`), the same as every other route's.
 fn cors(origins: &CorsOrigins, request: &Request, response: &mut Response<Body>) {
-    let Some(origin) = request
+    let origin = request
         .headers()
         .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-    else {
-        return;
-    };
-    let headers = response.headers_mut();
-    coinking_http::add_vary_origin(headers);
-    if origins.allow(origin).is_none() {
-        return;
+        .and_then(|o| o.to_str().ok());
+    if request.method() == Method::OPTIONS {
+        coinking_http::apply_preflight(origins, origin, response.headers_mut());
+    } else {
+        coinking_http::apply_policy(origins, origin, response.headers_mut());
     }
-    coinking_http::add_allow_origin(headers, origin);
-    coinking_http::add_allow_methods_and_headers(headers, "GET, OPTIONS", "Content-Type");
 }
 
 /// The Lambda handler. Never fails: every problem is an HTTP answer.

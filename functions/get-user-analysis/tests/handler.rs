@@ -217,9 +217,14 @@ async fn store_failure_is_503() {
 async fn preflight_and_other_methods() {
     let response = handler(&deps(full_analysis()), request("preflight.json")).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // The API's one CORS policy (coinking_http::apply_preflight), as for every route.
     assert_eq!(
         header(&response, "access-control-allow-methods"),
-        "GET, OPTIONS"
+        "GET,POST,OPTIONS"
+    );
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        "http://localhost:5173"
     );
     let response = handler(&deps(full_analysis()), request("post.json")).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);

@@ -5,6 +5,7 @@
 //! | `COINKING_CLICKSTREAM_STREAM` | `coinking-clickstream` | Kinesis stream the records go to |
 //! | `COINKING_CORS_ORIGINS` | `*` (like get-ticker) | comma-separated allowed origins, or `*`; an empty value sends no CORS headers |
 //! | `COINKING_GAME_MARKETS` | empty (any well-formed market) | comma-separated market codes players may trade |
+//! | `COINKING_NICKNAME_HASH_KEY` | empty: **nicknames are dropped** | secret key of the HMAC-SHA256 that replaces `userNickname` (the player's e-mail) before the record leaves the Lambda; only the hash is archived. Unset or empty, no hash is kept and the nickname is dropped. Never logged |
 //!
 //! AWS endpoints and region come from `coinking_adapters::AwsSettings` (`COINKING_KINESIS_ENDPOINT`, …).
 
@@ -12,9 +13,12 @@ use coinking_core::game::RecordRules;
 use coinking_core::market::MarketCode;
 use coinking_http::CorsOrigins;
 
+use crate::nickname::NicknameKey;
+
 pub const ENV_STREAM: &str = "COINKING_CLICKSTREAM_STREAM";
 pub const ENV_CORS_ORIGINS: &str = "COINKING_CORS_ORIGINS";
 pub const ENV_GAME_MARKETS: &str = "COINKING_GAME_MARKETS";
+pub const ENV_NICKNAME_HASH_KEY: &str = "COINKING_NICKNAME_HASH_KEY";
 pub const DEFAULT_STREAM: &str = "coinking-clickstream";
 
 /// A variable was set to something unusable.
@@ -31,6 +35,8 @@ pub struct Config {
     pub stream: String,
     pub cors: CorsOrigins,
     pub rules: RecordRules,
+    /// `None`: nicknames are dropped rather than hashed.
+    pub nickname_key: Option<NicknameKey>,
 }
 
 impl Config {
@@ -62,10 +68,12 @@ impl Config {
         } else {
             RecordRules::with_game_markets(codes)
         };
+        let nickname_key = lookup(ENV_NICKNAME_HASH_KEY).and_then(NicknameKey::new);
         Ok(Self {
             stream,
             cors,
             rules,
+            nickname_key,
         })
     }
 }
@@ -80,6 +88,19 @@ mod tests {
         assert_eq!(config.stream, DEFAULT_STREAM);
         assert_eq!(config.cors, CorsOrigins::Any);
         assert_eq!(config.rules, RecordRules::default());
+        assert_eq!(config.nickname_key, None);
+    }
+
+    #[test]
+    fn reads_the_nickname_key_and_treats_an_empty_one_as_none() {
+        let config = Config::from_lookup(|name| {
+            (name == ENV_NICKNAME_HASH_KEY).then(|| "s3cr3t".to_owned())
+        })
+        .unwrap();
+        assert_eq!(config.nickname_key, NicknameKey::new("s3cr3t"));
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+        let empty = Config::from_lookup(|name| (name == ENV_NICKNAME_HASH_KEY).then(String::new));
+        assert_eq!(empty.unwrap().nickname_key, None);
     }
 
     #[test]

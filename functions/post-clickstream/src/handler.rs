@@ -12,6 +12,10 @@
 //!
 //! Nothing reaches the sink unless the whole request is valid (a batch is all-or-nothing).
 //!
+//! **The nickname** (`userNickname`, an e-mail for prize delivery) never leaves this function in
+//! clear: the envelope carries its keyed hash when a key is configured and nothing otherwise; it
+//! is never logged nor echoed in an answer.
+//!
 //! **Idempotency-Key**: a UUID is used as the event id as is; any other key of 1–128 characters
 //! from `A–Z a–z 0–9 - _ . : ~` becomes the UUID v5 of the key in [`IDEMPOTENCY_NAMESPACE`].
 //! The same key always gives the same event id, so a client that retries after a timeout or a
@@ -24,7 +28,8 @@ use coinking_adapters::click_sink::{
     ClickRecord, ClickSink, MAX_BYTES_PER_PUT, MAX_RECORDS_PER_PUT,
 };
 use coinking_core::game::{
-    ClickEnvelope, GameRecord, Problem, RecordError, RecordRules, parse_game_record,
+    ClickEnvelope, GameRecord, Problem, RecordError, RecordRules, duplicate_key_problems,
+    parse_game_record,
 };
 use coinking_http::{CorsOrigins, json_response};
 use http::{HeaderValue, Method, StatusCode, header};
@@ -32,6 +37,8 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use tracing::{info, warn};
 use uuid::Uuid;
+
+use crate::nickname::{NicknameKey, nickname_hash};
 
 /// Namespace of event ids derived from idempotency keys (UUID v5). Fixed forever: changing it
 /// would give a retried request a new event id.
@@ -43,27 +50,43 @@ pub const MAX_BATCH_RECORDS: usize = MAX_RECORDS_PER_PUT;
 /// A batch body is at most this large: one `PutRecords` call's payload limit.
 pub const MAX_BATCH_BYTES: usize = MAX_BYTES_PER_PUT;
 
-/// What the handler needs: where records go, the deployment's rules, CORS, and (for tests)
-/// the clock and the event-id source.
+/// What the handler needs: where records go, the deployment's rules, CORS, the nickname hash
+/// key, and (for tests) the clock and the event-id source.
 #[derive(Debug)]
 pub struct Service<S> {
     pub sink: S,
     pub rules: RecordRules,
     pub cors: CorsOrigins,
+    /// `None`: nicknames are dropped rather than hashed.
+    pub nickname_key: Option<NicknameKey>,
     pub now_ms: fn() -> i64,
     pub new_event_id: fn() -> Uuid,
 }
 
 impl<S: ClickSink> Service<S> {
-    /// A service with the system clock and random event ids.
+    /// A service with the system clock and random event ids, which drops nicknames until
+    /// given a key ([`Self::with_nickname_key`]).
     pub fn new(sink: S, rules: RecordRules, cors: CorsOrigins) -> Self {
         Self {
             sink,
             rules,
             cors,
+            nickname_key: None,
             now_ms: system_now_ms,
             new_event_id: Uuid::new_v4,
         }
+    }
+
+    /// Hashes nicknames under `key` (`COINKING_NICKNAME_HASH_KEY`) instead of dropping them.
+    pub fn with_nickname_key(mut self, key: Option<NicknameKey>) -> Self {
+        self.nickname_key = key;
+        self
+    }
+
+    /// The envelope for an accepted record: its nickname replaced by the keyed hash, or dropped.
+    fn envelope(&self, record: GameRecord, event_id: Uuid, received_at_ms: i64) -> ClickEnvelope {
+        let hash = nickname_hash(self.nickname_key.as_ref(), record.user_nickname.as_ref());
+        ClickEnvelope::new(record, event_id, received_at_ms).with_nickname_hash(hash)
     }
 }
 
@@ -303,7 +326,7 @@ async fn accept_one<S: ClickSink>(
         Refusal::from_record_error(error, "")
     })?;
     let event_id = event_id_for(key, None, service.new_event_id);
-    let envelope = ClickEnvelope::new(record, event_id, (service.now_ms)());
+    let envelope = service.envelope(record, event_id, (service.now_ms)());
     let report = service.sink.put(&[envelope_record(&envelope)?]).await;
     if !report.all_accepted() {
         warn!(%event_id, attempts = report.attempts, outcome = ?report.outcomes, "clickstream record not accepted by the stream");
@@ -368,6 +391,22 @@ async fn accept_batch<S: ClickSink>(
                 .unwrap_or_default(),
         }],
     };
+    // The tree below keeps only the last of two equal keys: ask the bytes first.
+    let duplicates = duplicate_key_problems(body);
+    if !duplicates.is_empty() {
+        let message = duplicates
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        info!(problems = duplicates.len(), "clickstream batch rejected");
+        return Err(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_record",
+            message,
+            problems: duplicates,
+        });
+    }
     let Some(items) = value.get("records").and_then(Value::as_array) else {
         return Err(invalid(
             "records: must be an array of game records".to_owned(),
@@ -409,7 +448,7 @@ async fn accept_batch<S: ClickSink>(
     let mut envelopes = Vec::with_capacity(records.len());
     for (index, record) in records.into_iter().enumerate() {
         let event_id = event_id_for(key, Some(index), service.new_event_id);
-        envelopes.push(ClickEnvelope::new(record, event_id, now));
+        envelopes.push(service.envelope(record, event_id, now));
     }
     let mut stream_records = Vec::with_capacity(envelopes.len());
     for envelope in &envelopes {

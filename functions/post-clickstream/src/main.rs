@@ -21,7 +21,8 @@ async fn main() -> Result<(), Error> {
         config.stream,
         handler_retry_policy(),
     );
-    let service = Service::new(sink, config.rules, config.cors);
+    let service =
+        Service::new(sink, config.rules, config.cors).with_nickname_key(config.nickname_key);
     run(service_fn(|request| async {
         Ok::<_, std::convert::Infallible>(handle(&service, request).await)
     }))

@@ -7,7 +7,7 @@ use coinking_adapters::click_sink::memory::MemoryClickSink;
 use coinking_core::game::{RecordRules, parse_envelope, parse_game_record};
 use lambda_http::{Body, Request};
 use post_clickstream::handler::{IDEMPOTENCY_NAMESPACE, event_id_for};
-use post_clickstream::{CorsOrigins, Service, handle};
+use post_clickstream::{CorsOrigins, NicknameKey, Service, handle};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -15,6 +15,10 @@ const VALID: &str = include_str!("../../../events/post-clickstream/valid.json");
 const INVALID: &str = include_str!("../../../events/post-clickstream/invalid.json");
 const BASE64: &str = include_str!("../../../events/post-clickstream/base64.json");
 const BATCH: &str = include_str!("../../../events/post-clickstream/batch.json");
+const FRONTEND: &str = include_str!("../../../events/post-clickstream/frontend-game-record.json");
+const FRONTEND_WITH_NICKNAME: &str =
+    include_str!("../../../events/post-clickstream/frontend-game-record-with-nickname.json");
+const NICKNAME: &str = "player@example.com";
 const NOW_MS: i64 = 1_732_500_000_123;
 const FIXED_ID: Uuid = Uuid::from_u128(0x0b6f_3c8e_6a1d_4f0e_9c57_3f1f_2a9d_8e41);
 const ORIGIN: &str = "http://localhost:5173";
@@ -24,6 +28,7 @@ fn service() -> Service<MemoryClickSink> {
         sink: MemoryClickSink::new(3),
         rules: RecordRules::default(),
         cors: CorsOrigins::List(vec![ORIGIN.to_owned()]),
+        nickname_key: None,
         now_ms: || NOW_MS,
         new_event_id: || FIXED_ID,
     }
@@ -69,6 +74,13 @@ fn batch_event(body: &Value) -> Value {
 fn with(pointer: &str, value: Value) -> String {
     let mut body = sample();
     *body.pointer_mut(pointer).unwrap() = value;
+    body.to_string()
+}
+
+/// The sample with one field of the `index`-th hint set (added if absent).
+fn with_hint(index: usize, key: &str, value: Value) -> String {
+    let mut body = sample();
+    body["deeplearningData"][index][key] = value;
     body.to_string()
 }
 
@@ -118,9 +130,13 @@ async fn a_valid_record_is_put_once_with_its_envelope_and_answered_200() {
     let envelope = parse_envelope(&accepted[0].data).unwrap();
     assert_eq!(envelope.event_id, FIXED_ID);
     assert_eq!(envelope.received_at, NOW_MS);
-    let expected =
+    let mut expected =
         parse_game_record(sample().to_string().as_bytes(), &RecordRules::default()).unwrap();
+    // The nickname never travels; without a hash key not even its hash.
+    assert!(expected.user_nickname.is_some());
+    expected.user_nickname = None;
     assert_eq!(envelope.record, expected);
+    assert_eq!(envelope.user_nickname_hash, None);
     assert_eq!(envelope.record.coins[0].as_str(), "KRW-BTC");
 }
 
@@ -603,19 +619,96 @@ fn bad_inputs() -> Vec<Case> {
             "nickname_60000_chars",
             &with("/userNickname", json!("x".repeat(60_000))),
             "invalid_record",
-            "userNickname: must have 1 to 64 characters (got 60000)",
+            "userNickname: must have 1 to 64 characters when given (got 60000)",
         ),
         body_case(
-            "affiliation_101_hangul",
-            &with("/userAffiliation", json!("가".repeat(101))),
+            "affiliation_31_hangul",
+            &with("/userAffiliation", json!("가".repeat(31))),
             "invalid_record",
-            "userAffiliation: must have at most 100 characters (got 101)",
+            "userAffiliation: must have 1 to 30 characters after trimming (got 31)",
         ),
         body_case(
-            "name_65_emoji",
-            &with("/userName", json!("😀".repeat(65))),
+            "name_31_emoji",
+            &with("/userName", json!("😀".repeat(31))),
             "invalid_record",
-            "userName: must have 1 to 64 characters (got 65)",
+            "userName: must have 1 to 30 characters after trimming (got 31)",
+        ),
+        // The rule gaps found from outside the test suite (issue 14).
+        body_case(
+            "name_blank_after_trimming",
+            &with("/userName", json!("   ")),
+            "invalid_record",
+            "userName: must not be blank",
+        ),
+        body_case(
+            "affiliation_blank_after_trimming",
+            &with("/userAffiliation", json!("\t ")),
+            "invalid_record",
+            "userAffiliation: must not be blank",
+        ),
+        body_case(
+            "name_with_zero_width_space",
+            &with("/userName", json!("kim\u{200B}")),
+            "invalid_record",
+            "userName: must not contain zero-width or bidirectional-override characters",
+        ),
+        body_case(
+            "affiliation_with_bidi_override",
+            &with("/userAffiliation", json!("\u{202E}moc.elpmaxe")),
+            "invalid_record",
+            "userAffiliation: must not contain zero-width or bidirectional-override characters",
+        ),
+        body_case(
+            "affiliation_with_control",
+            &with("/userAffiliation", json!("a\u{7}b")),
+            "invalid_record",
+            "userAffiliation: must not contain control characters",
+        ),
+        body_case(
+            "same_coin_twice",
+            &with("/coins/2", json!("KRW-BTC")),
+            "invalid_record",
+            "coins[2]: must not repeat coins[0] (the same coin chosen twice)",
+        ),
+        body_case(
+            "bought_coin_not_chosen",
+            &with("/userBuyCoinMoney_2/coin", json!("SOL/KRW")),
+            "invalid_record",
+            "userBuyCoinMoney_2.coin: must be one of the chosen coins (KRW-BTC, KRW-ETH, KRW-DOGE)",
+        ),
+        body_case(
+            "sold_coin_not_chosen",
+            &with("/userSellTime_3/coin", json!("KRW-XRP")),
+            "invalid_record",
+            "userSellTime_3.coin: must be one of the chosen coins (KRW-BTC, KRW-ETH, KRW-DOGE)",
+        ),
+        body_case(
+            "duplicate_top_level_key",
+            &format!("{{\"balance\":1e15,{}", &sample().to_string()[1..]),
+            "invalid_record",
+            "balance: must not be given more than once (duplicate key)",
+        ),
+        body_case(
+            "duplicate_nested_key",
+            &sample().to_string().replacen(
+                "\"money\":500000000",
+                "\"money\":500000000,\"money\":500000000",
+                1,
+            ),
+            "invalid_record",
+            "userBuyCoinMoney_2.money: must not be given more than once (duplicate key)",
+        ),
+        body_case(
+            "negative_sell_up",
+            &with_hint(0, "sell_up", json!(-1)),
+            "invalid_record",
+            "deeplearningData[0].sell_up: must not be negative",
+        ),
+        body_case(
+            "sell_down_not_a_number",
+            &with_hint(1, "sell_down", json!("1")),
+            "invalid_record",
+            "deeplearningData[1].sell_down: must be a number",
         ),
         // Unicode and key-shaped edge cases.
         body_case(
@@ -626,7 +719,7 @@ fn bad_inputs() -> Vec<Case> {
         ),
         body_case(
             "name_with_c1_control",
-            &with("/userName", json!("c1\u{85}")),
+            &with("/userName", json!("c1\u{85}x")),
             "invalid_record",
             "userName: must not contain control characters",
         ),
@@ -646,7 +739,7 @@ fn bad_inputs() -> Vec<Case> {
             "name_empty",
             &with("/userName", json!("")),
             "invalid_record",
-            "userName: must not be empty",
+            "userName: must not be blank",
         ),
         // Too large.
         case(
@@ -827,4 +920,131 @@ async fn every_bad_input_gets_its_documented_4xx_and_nothing_reaches_the_sink() 
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---- the frontend's real game record (issue 14) ----
+
+fn service_with_nickname_key() -> Service<MemoryClickSink> {
+    let mut service = service();
+    service.nickname_key = NicknameKey::new("test-nickname-key");
+    service
+}
+
+#[tokio::test]
+async fn the_frontends_real_record_without_a_nickname_is_accepted_with_its_hint_prices() {
+    let service = service();
+    let (status, body, _) = call(&service, &fixture(FRONTEND)).await;
+    assert_eq!(status, 200, "{body}");
+    let accepted = service.sink.accepted();
+    assert_eq!(accepted.len(), 1);
+    let envelope = parse_envelope(&accepted[0].data).unwrap();
+    assert_eq!(envelope.user_nickname_hash, None);
+    let hints = &envelope.record.deeplearning_data;
+    assert_eq!(hints.len(), 9);
+    assert_eq!(hints[0].code.as_str(), "KRW-BTC");
+    assert_eq!(hints[0].sell_up, Some(142_076_759.8));
+    assert_eq!(hints[0].sell_down, Some(141_663_240.2));
+    assert!(
+        hints
+            .iter()
+            .all(|hint| hint.sell_up.is_some() && hint.sell_down.is_some())
+    );
+}
+
+#[tokio::test]
+async fn an_empty_nickname_is_accepted_as_no_nickname() {
+    let service = service_with_nickname_key();
+    let (status, body, _) = call(
+        &service,
+        &event_with_body(&with("/userNickname", json!(""))),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let envelope = parse_envelope(&service.sink.accepted()[0].data).unwrap();
+    assert_eq!(envelope.user_nickname_hash, None);
+}
+
+#[tokio::test]
+async fn a_nickname_leaves_only_as_its_keyed_hash() {
+    let service = service_with_nickname_key();
+    let event = fixture(FRONTEND_WITH_NICKNAME);
+    let (status, body, response) = call(&service, &event).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!format!("{body}{:?}", response.headers()).contains(NICKNAME));
+    let data = &service.sink.accepted()[0].data;
+    assert!(!String::from_utf8_lossy(data).contains(NICKNAME));
+    assert!(!String::from_utf8_lossy(data).contains("userNickname"));
+    let sent = parse_game_record(
+        event["body"].as_str().unwrap().as_bytes(),
+        &RecordRules::default(),
+    )
+    .unwrap();
+    let expected = service
+        .nickname_key
+        .as_ref()
+        .unwrap()
+        .hash(sent.user_nickname.as_ref().unwrap());
+    let envelope = parse_envelope(data).unwrap();
+    assert_eq!(
+        envelope.user_nickname_hash.as_deref(),
+        Some(expected.as_str())
+    );
+    assert_eq!(envelope.user_nickname_hash.as_ref().unwrap().len(), 64);
+}
+
+#[tokio::test]
+async fn without_a_key_the_nickname_is_dropped() {
+    let service = service();
+    let (status, body, _) = call(&service, &fixture(FRONTEND_WITH_NICKNAME)).await;
+    assert_eq!(status, 200, "{body}");
+    let data = &service.sink.accepted()[0].data;
+    assert!(!String::from_utf8_lossy(data).contains(NICKNAME));
+    assert_eq!(parse_envelope(data).unwrap().user_nickname_hash, None);
+}
+
+#[tokio::test]
+async fn a_batch_of_frontend_records_is_accepted_and_hashes_each_nickname() {
+    let service = service_with_nickname_key();
+    let plain: Value = serde_json::from_str(fixture(FRONTEND)["body"].as_str().unwrap()).unwrap();
+    let with_nickname: Value =
+        serde_json::from_str(fixture(FRONTEND_WITH_NICKNAME)["body"].as_str().unwrap()).unwrap();
+    let (status, body, _) = call(
+        &service,
+        &batch_event(&json!({"records": [plain, with_nickname]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let hashes: Vec<Option<String>> = service
+        .sink
+        .accepted()
+        .iter()
+        .map(|record| parse_envelope(&record.data).unwrap().user_nickname_hash)
+        .collect();
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes[0], None);
+    assert!(hashes[1].is_some());
+}
+
+#[tokio::test]
+async fn a_batch_with_a_key_given_twice_in_one_record_is_refused_whole() {
+    let service = service();
+    let records = format!("{{\"records\": [{}, {}]}}", sample(), sample()).replacen(
+        "\"leverage\":10",
+        "\"leverage\":10,\"leverage\":1000",
+        2,
+    );
+    let mut event = fixture(BATCH);
+    event["body"] = Value::from(records.clone());
+    assert_ne!(
+        records,
+        format!("{{\"records\": [{}, {}]}}", sample(), sample())
+    );
+    let (status, body, _) = call(&service, &event).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "records[0].leverage: must not be given more than once (duplicate key); \
+         records[1].leverage: must not be given more than once (duplicate key)"
+    );
+    assert!(service.sink.calls().is_empty());
 }

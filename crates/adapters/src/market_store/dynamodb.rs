@@ -9,6 +9,9 @@
 //! - A failed condition is not an error: the item is counted as `stale` in the [`WriteReport`].
 //! - The catalog is written with `BatchWriteItem` in chunks of [`BATCH_WRITE_MAX_ITEMS`],
 //!   resubmitting `UnprocessedItems` with backoff (see [`super::retry`] for who retries what).
+//! - The AI hint set is one `BatchWriteItem` round per [`BATCH_WRITE_MAX_ITEMS`] items (the
+//!   market entries, then the set's own item in the last chunk), `UnprocessedItems` resubmitted
+//!   the same way; it is read back with one Query on `pk = HINT`.
 //! - Reads are `GetItem` and `Query`, paged through `LastEvaluatedKey`; never `Scan`.
 
 use std::collections::BTreeSet;
@@ -25,6 +28,7 @@ use aws_sdk_dynamodb::types::{
 };
 use coinking_core::candle::Candle;
 use coinking_core::catalog::MarketInfo;
+use coinking_core::hints::HintSet;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use futures_util::StreamExt;
@@ -35,8 +39,8 @@ use super::items::{self, Item};
 use super::retry::RetryPolicy;
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION,
-    DEFAULT_TABLE_NAME, TickerReader, TickerWriter, WriteReport, check_candle_time,
-    last_per_market, latest_per_candle, newest_per_market,
+    DEFAULT_TABLE_NAME, HintReader, HintWriter, TickerReader, TickerWriter, WriteReport,
+    check_candle_time, check_hint_set, last_per_market, latest_per_candle, newest_per_market,
 };
 use crate::error::AdapterError;
 
@@ -365,6 +369,35 @@ impl CatalogReader for DynamoDbMarketStore {
     }
 }
 
+impl HintWriter for DynamoDbMarketStore {
+    /// The entries in chunks of [`BATCH_WRITE_MAX_ITEMS`], the set's item in the last chunk, so
+    /// it lands only after every entry (chunks are sent one after the other).
+    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, AdapterError> {
+        check_hint_set(set)?;
+        let mut requests = Vec::with_capacity(set.entries.len() + 1);
+        for hint in &set.entries {
+            requests.push(put_request(items::hint_to_item(hint, set.generated_at_ms))?);
+        }
+        requests.push(put_request(items::hint_set_to_item(set))?);
+        let written = requests.len();
+        let sender = SdkBatchSender { store: self };
+        let mut remaining = requests.into_iter().peekable();
+        while remaining.peek().is_some() {
+            let chunk: Vec<WriteRequest> = remaining.by_ref().take(BATCH_WRITE_MAX_ITEMS).collect();
+            write_batch(&sender, self.table(), chunk, &self.config.batch_retry).await?;
+        }
+        Ok(WriteReport { written, stale: 0 })
+    }
+}
+
+impl HintReader for DynamoDbMarketStore {
+    async fn hints(&self) -> Result<Option<HintSet>, AdapterError> {
+        let values = vec![(":pk", AttributeValue::S(items::HINT_PK.to_owned()))];
+        let found = self.query("pk = :pk", values, usize::MAX).await?;
+        items::hint_set_from_items(&found)
+    }
+}
+
 fn put_request(item: Item) -> Result<WriteRequest, AdapterError> {
     let put = PutRequest::builder()
         .set_item(Some(item))
@@ -544,7 +577,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> 
     }
 }
 
-async fn wait_until_active(client: &Client, table: &str) -> Result<(), AdapterError> {
+pub(crate) async fn wait_until_active(client: &Client, table: &str) -> Result<(), AdapterError> {
     let deadline = tokio::time::Instant::now() + TABLE_ACTIVE_TIMEOUT;
     loop {
         let described = client

@@ -13,6 +13,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use coinking_core::candle::Candle;
 use coinking_core::catalog::{CautionFlags, MarketInfo};
+use coinking_core::hints::{Flag, Hint, HintSet};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{AskBid, Change, StreamType};
@@ -30,6 +31,10 @@ pub const TTL: &str = "ttl";
 pub const TICKER_PK: &str = "TICKER";
 pub const MARKET_PK: &str = "MARKET";
 pub const CANDLE_1M_PK_PREFIX: &str = "CANDLE#1m#";
+/// The partition of the AI hints: one item per market plus the set's item.
+pub const HINT_PK: &str = "HINT";
+/// The sort key of the hint set's own item ('#' sorts before every market code).
+pub const HINT_SET_SK: &str = "#SET";
 /// Width of a candle's sort key: epoch ms has 13 digits until the year 2286.
 pub const CANDLE_SK_DIGITS: usize = 13;
 /// The largest minute start a 13-digit sort key can hold.
@@ -268,6 +273,94 @@ pub fn market_from_item(item: &Item) -> Result<MarketInfo, AdapterError> {
             concentration_of_small_accounts,
         },
     })
+}
+
+/// The key of `market`'s hint.
+pub fn hint_key(market: &MarketCode) -> Item {
+    Item::from([(PK.into(), s(HINT_PK)), (SK.into(), s(market.as_str()))])
+}
+
+/// One market's hint. Numbers are written with Rust's shortest round-trip spelling, so they
+/// read back as the same `f64`.
+pub fn hint_to_item(hint: &Hint, generated_at_ms: i64) -> Item {
+    let mut item = hint_key(&hint.code);
+    item.insert("percentage".into(), n(hint.percentage));
+    item.insert("rank".into(), n(hint.rank));
+    item.insert("sell_up".into(), n(hint.sell_up));
+    item.insert("sell_down".into(), n(hint.sell_down));
+    item.insert("generated_at_ms".into(), n(generated_at_ms));
+    for flag in Flag::ALL {
+        item.insert(flag.name().into(), AttributeValue::Bool(hint.flag(flag)));
+    }
+    item
+}
+
+pub fn hint_from_item(item: &Item) -> Result<Hint, AdapterError> {
+    let read = Reader::new(item);
+    let mut hint = Hint::unknown(read.market(SK)?);
+    hint.percentage = read.number("percentage")?;
+    hint.rank = read.number("rank")?;
+    hint.sell_up = read.number("sell_up")?;
+    hint.sell_down = read.number("sell_down")?;
+    for flag in Flag::ALL {
+        hint.set_flag(flag, read.boolean(flag.name())?);
+    }
+    Ok(hint)
+}
+
+/// The set's own item: its metadata and the markets it covers, in order.
+pub fn hint_set_to_item(set: &HintSet) -> Item {
+    let markets = set
+        .entries
+        .iter()
+        .map(|hint| s(hint.code.as_str()))
+        .collect();
+    Item::from([
+        (PK.into(), s(HINT_PK)),
+        (SK.into(), s(HINT_SET_SK)),
+        ("generated_at_ms".into(), n(set.generated_at_ms)),
+        ("data_time_ms".into(), n(set.data_time_ms)),
+        ("model".into(), s(set.model.as_str())),
+        ("warming_up".into(), AttributeValue::Bool(set.warming_up)),
+        ("markets".into(), AttributeValue::L(markets)),
+    ])
+}
+
+/// The set from its own item and the market items of one Query: the entries of the markets it
+/// names, in its order (missing ones left out); market items it does not name are ignored.
+pub fn hint_set_from_items(items: &[Item]) -> Result<Option<HintSet>, AdapterError> {
+    let is_set =
+        |item: &Item| matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == HINT_SET_SK);
+    let Some(set_item) = items.iter().find(|item| is_set(item)) else {
+        return Ok(None);
+    };
+    let read = Reader::new(set_item);
+    let names = match read.get("markets")? {
+        AttributeValue::L(values) => values,
+        _ => return Err(read.invalid("markets", "is not a list (L)")),
+    };
+    let mut by_market: HashMap<&str, &Item> = HashMap::new();
+    for item in items.iter().filter(|item| !is_set(item)) {
+        if let Some(AttributeValue::S(sk)) = item.get(SK) {
+            by_market.insert(sk.as_str(), item);
+        }
+    }
+    let mut entries = Vec::with_capacity(names.len());
+    for name in names {
+        let AttributeValue::S(code) = name else {
+            return Err(read.invalid("markets", "holds something other than strings"));
+        };
+        if let Some(item) = by_market.get(code.as_str()) {
+            entries.push(hint_from_item(item)?);
+        }
+    }
+    Ok(Some(HintSet {
+        generated_at_ms: read.number("generated_at_ms")?,
+        data_time_ms: read.number("data_time_ms")?,
+        model: read.string("model")?.to_owned(),
+        warming_up: read.boolean("warming_up")?,
+        entries,
+    }))
 }
 
 /// Typed attribute access that names the item and attribute in every error.

@@ -7,12 +7,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use coinking_core::candle::Candle;
 use coinking_core::catalog::MarketInfo;
+use coinking_core::hints::HintSet;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 
 use super::{
-    CandleReader, CandleWriter, CatalogReader, CatalogWriter, TickerReader, TickerWriter,
-    WriteReport, check_candle_time, last_per_market, latest_per_candle, newest_per_market,
+    CandleReader, CandleWriter, CatalogReader, CatalogWriter, HintReader, HintWriter, TickerReader,
+    TickerWriter, WriteReport, check_candle_time, check_hint_set, last_per_market,
+    latest_per_candle, newest_per_market,
 };
 use crate::error::AdapterError;
 
@@ -21,6 +23,7 @@ struct State {
     tickers: BTreeMap<MarketCode, NormalizedTicker>,
     candles: BTreeMap<(MarketCode, i64), Candle>,
     markets: BTreeMap<MarketCode, MarketInfo>,
+    hints: Option<HintSet>,
 }
 
 /// The in-process market store. Clones share the same data.
@@ -150,6 +153,23 @@ impl CatalogWriter for InMemoryMarketStore {
 impl CatalogReader for InMemoryMarketStore {
     async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
         Ok(self.state().markets.values().cloned().collect())
+    }
+}
+
+impl HintWriter for InMemoryMarketStore {
+    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, AdapterError> {
+        check_hint_set(set)?;
+        self.state().hints = Some(set.clone());
+        Ok(WriteReport {
+            written: set.entries.len() + 1,
+            stale: 0,
+        })
+    }
+}
+
+impl HintReader for InMemoryMarketStore {
+    async fn hints(&self) -> Result<Option<HintSet>, AdapterError> {
+        Ok(self.state().hints.clone())
     }
 }
 

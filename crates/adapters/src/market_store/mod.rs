@@ -6,6 +6,8 @@
 //! | latest ticker | `TICKER` | market code | every [`NormalizedTicker`] field; newer `trade_timestamp` wins |
 //! | 1-minute candle | `CANDLE#1m#<market>` | minute start, epoch ms, 13 digits zero-padded | OHLCV, `trade_count`, open/close keys, `last_position`, `ttl` |
 //! | market | `MARKET` | market code | `korean_name`, `english_name`, `warning`, `caution` (map of 5 flags) |
+//! | hint | `HINT` | market code | the `/get_deeplearning` entry's fields |
+//! | hint set | `HINT` | `#SET` | `generated_at_ms`, `data_time_ms`, `model`, `warming_up`, `markets` (the set's codes, in order) |
 //!
 //! Ports are small, per-operation traits so a handler (and its IAM policy) takes only what it
 //! needs. Two implementations: [`DynamoDbMarketStore`] and [`InMemoryMarketStore`] (unit tests
@@ -23,6 +25,7 @@ use std::time::Duration;
 
 use coinking_core::candle::Candle;
 use coinking_core::catalog::MarketInfo;
+use coinking_core::hints::HintSet;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 
@@ -114,6 +117,24 @@ pub trait CatalogReader: Send + Sync {
     fn markets(&self) -> impl Future<Output = Result<Vec<MarketInfo>, AdapterError>> + Send;
 }
 
+/// Writes the AI hint set (`/get_deeplearning`), replacing the stored one: entries first, the
+/// set's item last, so a reader never sees a set naming markets whose entries were never written.
+pub trait HintWriter: Send + Sync {
+    fn put_hints(
+        &self,
+        set: &HintSet,
+    ) -> impl Future<Output = Result<WriteReport, AdapterError>> + Send;
+}
+
+/// Reads the AI hint set.
+pub trait HintReader: Send + Sync {
+    /// The stored set, its entries in the set's market order; `None` before the first write.
+    /// Entries of markets the set names but that are missing are left out, and a read during a
+    /// write may mix two generations' entries: callers re-check the set rules
+    /// (`coinking_core::hints::fit_to_markets`).
+    fn hints(&self) -> impl Future<Output = Result<Option<HintSet>, AdapterError>> + Send;
+}
+
 /// Every port at once, for the places that hold the whole store (the stream stage, the local run,
 /// the contract tests). Handlers should name only the ports they use.
 pub trait MarketStore:
@@ -165,6 +186,33 @@ fn latest_per_candle(candles: &[Candle]) -> (Vec<&Candle>, usize) {
     }
     let stale = candles.len() - latest.len();
     (latest.into_values().collect(), stale)
+}
+
+/// A hint set the store can hold: each market once (one item per market), finite numbers
+/// (DynamoDB numbers have no NaN or infinity).
+fn check_hint_set(set: &HintSet) -> Result<(), AdapterError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, hint) in set.entries.iter().enumerate() {
+        if !seen.insert(&hint.code) {
+            return Err(AdapterError::InvalidRequest(format!(
+                "hint set entries[{index}].code: {} appears twice",
+                hint.code
+            )));
+        }
+        let numbers = [
+            ("percentage", hint.percentage),
+            ("sell_up", hint.sell_up),
+            ("sell_down", hint.sell_down),
+        ];
+        for (field, value) in numbers {
+            if !value.is_finite() {
+                return Err(AdapterError::InvalidRequest(format!(
+                    "hint set entries[{index}].{field}: must be a finite number"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Candle keys are zero-padded decimal text, which sorts like the number only for

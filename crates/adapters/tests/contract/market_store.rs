@@ -14,9 +14,10 @@
 
 use std::str::FromStr;
 
-use coinking_adapters::market_store::{MarketStore, WriteReport};
+use coinking_adapters::market_store::{HintReader, HintWriter, MarketStore, WriteReport};
 use coinking_core::candle::Candle;
 use coinking_core::catalog::{CautionFlags, MarketInfo};
+use coinking_core::hints::{Flag, Hint, HintSet};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{AskBid, Change, StreamType};
@@ -37,6 +38,11 @@ macro_rules! market_store_contract_tests {
             a_replayed_or_older_candle_is_ignored,
             a_catalog_of_60_markets_round_trips_sorted,
             a_catalog_refresh_replaces_the_stored_entry,
+            no_hint_set_is_stored_before_the_first_write,
+            a_hint_set_round_trips_in_its_market_order_with_exact_numbers,
+            a_new_hint_set_replaces_the_old_one_and_drops_markets_it_no_longer_names,
+            a_hint_set_of_200_markets_round_trips_across_batches_and_pages,
+            a_hint_set_naming_a_market_twice_is_refused_and_nothing_is_written,
         );
     };
     (@cases $harness:ident, $($case:ident),+ $(,)?) => {
@@ -369,4 +375,149 @@ pub async fn a_catalog_refresh_replaces_the_stored_entry<S: MarketStore>(store: 
         .unwrap();
 
     assert_eq!(store.markets().await.unwrap(), vec![flagged]);
+}
+
+fn hint(code: &str, rank: u32, percentage: f64, flags: &[Flag]) -> Hint {
+    let mut hint = Hint::unknown(market(code));
+    hint.rank = rank;
+    hint.percentage = percentage;
+    hint.sell_up = 142_076_759.8;
+    hint.sell_down = 0.000_012_34;
+    for flag in flags {
+        hint.set_flag(*flag, true);
+    }
+    hint
+}
+
+fn hint_set(generated_at_ms: i64, model: &str, entries: Vec<Hint>) -> HintSet {
+    HintSet {
+        generated_at_ms,
+        data_time_ms: generated_at_ms - 1_234,
+        model: model.to_owned(),
+        warming_up: false,
+        entries,
+    }
+}
+
+pub async fn no_hint_set_is_stored_before_the_first_write<S: HintReader>(store: S) {
+    assert_eq!(store.hints().await.unwrap(), None);
+}
+
+pub async fn a_hint_set_round_trips_in_its_market_order_with_exact_numbers<
+    S: HintReader + HintWriter,
+>(
+    store: S,
+) {
+    // Not in code order: the set's order is the game's display order.
+    let set = hint_set(
+        T0,
+        "baseline-v1",
+        vec![
+            hint(
+                "KRW-XRP",
+                2,
+                0.1 + 0.2,
+                &[Flag::MostVolatile, Flag::LargestSpike],
+            ),
+            hint(
+                "KRW-BTC",
+                1,
+                0.437,
+                &[Flag::LargestRise, Flag::FastestGrowth],
+            ),
+            hint(
+                "KRW-DOGE",
+                3,
+                -12.345_678_901_234_5,
+                &[Flag::LeastVolatile, Flag::LargestDrop, Flag::FastestDecline],
+            ),
+        ],
+    );
+
+    let written = store.put_hints(&set).await.unwrap();
+
+    assert_eq!(written, report(4, 0));
+    assert_eq!(store.hints().await.unwrap(), Some(set));
+}
+
+pub async fn a_new_hint_set_replaces_the_old_one_and_drops_markets_it_no_longer_names<
+    S: HintReader + HintWriter,
+>(
+    store: S,
+) {
+    let old = hint_set(
+        T0,
+        "baseline-v1",
+        vec![
+            hint("KRW-BTC", 1, 1.0, &Flag::ALL),
+            hint("KRW-ETH", 2, 0.5, &[]),
+            hint("KRW-SOL", 3, 0.0, &[]),
+        ],
+    );
+    store.put_hints(&old).await.unwrap();
+    let mut new = hint_set(
+        T0 + MINUTE,
+        "external",
+        vec![
+            hint("KRW-ETH", 2, -0.5, &[]),
+            hint("KRW-BTC", 1, 0.25, &Flag::ALL),
+        ],
+    );
+    new.warming_up = true;
+
+    store.put_hints(&new).await.unwrap();
+
+    let stored = store.hints().await.unwrap().unwrap();
+    assert_eq!(stored, new);
+    assert_eq!(stored.model_label(), "warming-up");
+}
+
+pub async fn a_hint_set_of_200_markets_round_trips_across_batches_and_pages<
+    S: HintReader + HintWriter,
+>(
+    store: S,
+) {
+    let entries: Vec<Hint> = (0..200_u32)
+        .map(|i| {
+            let flags: &[Flag] = if i == 0 { &Flag::ALL } else { &[] };
+            hint(
+                &format!("KRW-C{:03}", 199 - i),
+                i + 1,
+                f64::from(i) / 7.0,
+                flags,
+            )
+        })
+        .collect();
+    let set = hint_set(T0, "baseline-v1", entries);
+
+    let written = store.put_hints(&set).await.unwrap();
+
+    assert_eq!(written, report(201, 0));
+    assert_eq!(store.hints().await.unwrap(), Some(set));
+}
+
+pub async fn a_hint_set_naming_a_market_twice_is_refused_and_nothing_is_written<
+    S: HintReader + HintWriter,
+>(
+    store: S,
+) {
+    let set = hint_set(
+        T0,
+        "baseline-v1",
+        vec![
+            hint("KRW-BTC", 1, 1.0, &Flag::ALL),
+            hint("KRW-BTC", 2, 0.0, &[]),
+        ],
+    );
+
+    let error = store.put_hints(&set).await.unwrap_err();
+
+    assert!(!error.is_retryable());
+    assert!(
+        error
+            .to_string()
+            .contains("entries[1].code: KRW-BTC appears twice"),
+        "{error}"
+    );
+    assert_eq!(store.hints().await.unwrap(), None);
 }

@@ -75,8 +75,8 @@ async fn empty_lake_yields_every_key_with_its_shape() {
 }
 
 /// Ten games with balances 1..=10 (×1e9), one per player except `kim` who has two.
-/// q(0.9) over 10 values: position 8.1 → 9 + 0.1 × (10 - 9) = 9.1 (×1e9): the top 10 % is the
-/// one game with balance 10e9.
+/// q(0.9) over 10 values as Spark's approxQuantile(…, 0.0) picks it: rank ceil(0.9 × 10) = 9, the
+/// balance 9e9 itself: the top 10 % is the two games with balances 9e9 and 10e9.
 fn ten_games() -> Vec<Game> {
     let mut games = Vec::new();
     for i in 1..=10 {
@@ -129,9 +129,8 @@ async fn computes_the_twenty_results_by_hand() {
     assert_eq!(manifest.duplicates_dropped, 0);
     assert_eq!(manifest.player_count, 9);
     assert_eq!(manifest.input_files.len(), 2);
-    let threshold = manifest.top_10_percent_threshold.unwrap();
-    assert!((threshold - 9.1e9).abs() < 1.0, "{threshold}");
-    assert_eq!(manifest.top_10_percent_games, 1);
+    assert_eq!(manifest.top_10_percent_threshold, Some(9e9));
+    assert_eq!(manifest.top_10_percent_games, 2);
 
     // One document holds all 20 results of this run, equal to the per-result files.
     let snapshot = read(out.path(), "analysis/_results.json");
@@ -202,32 +201,35 @@ async fn computes_the_twenty_results_by_hand() {
         r("sell_time_avg"),
         json!({"avg_sell_time_1": 5.5, "avg_sell_time_2": 1.0, "avg_sell_time_3": 3.0})
     );
-    // The top 10 % is game 10 alone: one-row groups stay arrays.
+    // The top 10 % is games 9 (BTC) and 10 (ETH, SOL), both at leverage 100: one-row groups stay
+    // arrays, and this one result's ratios are rounded to 2 places (1/3 → 33.33).
     assert_eq!(
         r("top_10_percent_coin_ratio"),
         json!([
-            {"coin": "KRW-ETH", "count": 1, "ratio": 50.0},
-            {"coin": "KRW-SOL", "count": 1, "ratio": 50.0},
+            {"coin": "KRW-BTC", "count": 1, "ratio": 33.33},
+            {"coin": "KRW-ETH", "count": 1, "ratio": 33.33},
+            {"coin": "KRW-SOL", "count": 1, "ratio": 33.33},
         ])
     );
     assert_eq!(
         r("top_10_percent_leverage_avg_balance"),
-        json!([{"leverage": 100, "avg_balance": 1e10}])
+        json!([{"leverage": 100, "avg_balance": 9.5e9}])
     );
     assert_eq!(
         r("top_10_percent_ai_recommend_1_ratio"),
         json!([
-            {"aiRecommend_1": true, "count": 1, "ratio": 100.0},
-            {"aiRecommend_1": false, "count": 0, "ratio": 0.0},
+            {"aiRecommend_1": true, "count": 1, "ratio": 50.0},
+            {"aiRecommend_1": false, "count": 1, "ratio": 50.0},
         ])
     );
     assert_eq!(
         r("top_10_percent_avg_sell_time_by_category"),
-        json!({"avg_sell_time_1": 10.0, "avg_sell_time_2": 1.0, "avg_sell_time_3": 3.0})
+        json!({"avg_sell_time_1": 9.5, "avg_sell_time_2": 1.0, "avg_sell_time_3": 3.0})
     );
     assert_eq!(
         r("top_10_percent_coin_avg_sell_time"),
         json!([
+            {"coin": "KRW-BTC", "avg_sell_time": 9.0},
             {"coin": "KRW-ETH", "avg_sell_time": 10.0},
             {"coin": "KRW-XRP", "avg_sell_time": 2.0},
         ])
@@ -247,6 +249,9 @@ async fn computes_the_twenty_results_by_hand() {
     assert_eq!(p10["percentile_games"], json!(90.0));
     assert_eq!(p10["percentile_players"], json!(8.0 / 9.0 * 100.0));
     assert_eq!(p10["top_10_percent_games"], json!(1));
+    let p9 = read(out.path(), "analysis/users/p9.json");
+    assert_eq!(p9["top_10_percent_games"], json!(1));
+    assert_eq!(p9["top_10_percent_threshold"], json!(9e9));
 }
 
 #[tokio::test]
@@ -306,6 +311,177 @@ async fn ties_at_the_quantile_are_all_in_the_top() {
     let manifest = analyze(lake.path(), out.path()).await;
     assert_eq!(manifest.top_10_percent_threshold, Some(9e9));
     assert_eq!(manifest.top_10_percent_games, 3);
+}
+
+/// One game per balance, one player each, in one file; returns the manifest of the run.
+async fn analyze_balances(balances: &[f64]) -> coinking_analytics::Manifest {
+    let lake = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let games: Vec<Game> = balances
+        .iter()
+        .enumerate()
+        .map(|(i, balance)| {
+            game(
+                &format!("00000000-0000-4000-8000-{i:012}"),
+                &format!("p{i}"),
+                *balance,
+            )
+        })
+        .collect();
+    write_file(
+        lake.path(),
+        "clickstream/dt=2024-11-25/hour=00/x.parquet",
+        &games,
+    );
+    analyze(lake.path(), out.path()).await
+}
+
+#[tokio::test]
+async fn players_tied_at_the_start_balance_are_all_in_the_top() {
+    // Eight of ten players never traded and ended at exactly 1.6e9; one lost, one won. Spark's
+    // approxQuantile(…, 0.0) answers the 9th smallest, 1.6e9, so all eight are in the top 10 %
+    // with the winner (interpolating gave 1.64e9 and a top of one).
+    let mut balances = vec![1.0e9];
+    balances.extend([1.6e9; 8]);
+    balances.push(2.0e9);
+    let manifest = analyze_balances(&balances).await;
+    assert_eq!(manifest.top_10_percent_threshold, Some(1.6e9));
+    assert_eq!(manifest.top_10_percent_games, 9);
+}
+
+#[tokio::test]
+async fn the_top_of_one_two_and_ten_games_is_a_balance_in_the_data() {
+    let one = analyze_balances(&[1.7e9]).await;
+    assert_eq!(one.top_10_percent_threshold, Some(1.7e9));
+    assert_eq!(one.top_10_percent_games, 1);
+    // n = 2: rank ceil(1.8) = 2, the larger balance.
+    let two = analyze_balances(&[1.7e9, 1.5e9]).await;
+    assert_eq!(two.top_10_percent_threshold, Some(1.7e9));
+    assert_eq!(two.top_10_percent_games, 1);
+    let tied_two = analyze_balances(&[1.6e9, 1.6e9]).await;
+    assert_eq!(tied_two.top_10_percent_threshold, Some(1.6e9));
+    assert_eq!(tied_two.top_10_percent_games, 2);
+    // n = 10: rank 9.
+    let ten: Vec<f64> = (1..=10).map(|i| f64::from(i) * 1e8).collect();
+    let ten = analyze_balances(&ten).await;
+    assert_eq!(ten.top_10_percent_threshold, Some(9e8));
+    assert_eq!(ten.top_10_percent_games, 2);
+}
+
+/// A small deterministic generator (SplitMix64), so the lake is the same on every run.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `count` games spread over `files` files, with fractional balances and times (whose float sums
+/// depend on the order they are added in) and some re-sent event ids.
+fn varied_lake(root: &Path, count: usize, files: usize) {
+    const MARKETS: [&str; 4] = ["KRW-BTC", "KRW-ETH", "KRW-SOL", "KRW-XRP"];
+    let mut random = SplitMix(18);
+    let mut games = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut g = game(
+            &format!("00000000-0000-4000-8000-{:012}", i % (count - count / 50)),
+            &format!("player-{}", i % 700),
+            (1.6e9 * (0.5 + random.unit()) * 1e3).round() / 1e3,
+        );
+        g.leverage = [1, 10, 100, 1000][(random.next() % 4) as usize];
+        g.ai_recommend_1 = random.next() % 3 == 0;
+        g.ai_recommend_2 = random.next() % 5 == 0;
+        g.coins = vec![MARKETS[(random.next() % 4) as usize].to_owned()];
+        g.remaining_time = [
+            (random.unit() * 90_000.0).round() / 1000.0,
+            (random.unit() * 90_000.0).round() / 1000.0,
+            (random.unit() * 90_000.0).round() / 1000.0,
+        ];
+        g.sells = [
+            (g.coins[0].clone(), (random.unit() * 9000.0).round() / 100.0),
+            (
+                MARKETS[(random.next() % 4) as usize].to_owned(),
+                random.unit() * 90.0,
+            ),
+            (
+                MARKETS[(random.next() % 4) as usize].to_owned(),
+                random.unit() * 90.0,
+            ),
+        ];
+        games.push(g);
+    }
+    let per_file = count.div_ceil(files);
+    for (index, chunk) in games.chunks(per_file).enumerate() {
+        write_file(
+            root,
+            &format!("clickstream/dt=2024-11-25/hour=00/shard-{index:03}.parquet"),
+            chunk,
+        );
+    }
+}
+
+/// Every `.json` under `dir` (recursively) as relative path → bytes.
+fn json_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let relative = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn running_twice_on_the_same_lake_writes_byte_identical_results() {
+    let lake = tempfile::tempdir().unwrap();
+    varied_lake(lake.path(), 60_000, 12);
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let out = tempfile::tempdir().unwrap();
+        let mut config = AnalyzeConfig::new(
+            Location::Local(lake.path().to_path_buf()),
+            Location::Local(out.path().to_path_buf()),
+        );
+        config.target_partitions = 4;
+        let manifest = run_analysis(&config).await.unwrap();
+        let mut files = json_files(&out.path().join("analysis"));
+        // The manifest and the snapshot carry the run's id and time by nature; the snapshot's
+        // results are the per-result files, compared below byte for byte.
+        assert!(files.remove("_manifest.json").is_some());
+        assert!(files.remove("_results.json").is_some());
+        assert_eq!(files.len(), 20 + manifest.player_count as usize);
+        runs.push(files);
+    }
+    for run in &runs[1..] {
+        let differing: Vec<&String> = runs[0]
+            .iter()
+            .filter(|(name, bytes)| run.get(*name) != Some(*bytes))
+            .map(|(name, _)| name)
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "{} files differ between runs, e.g. {:?}",
+            differing.len(),
+            &differing[..differing.len().min(10)]
+        );
+    }
 }
 
 #[tokio::test]

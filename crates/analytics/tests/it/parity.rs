@@ -2,47 +2,21 @@
 //! same JSON from one generated lake of 100,000 games (duplicates, ties at the quantile,
 //! one-row groups, an empty leverage group, player names that need care as file names).
 //!
-//! Needs the analytics venv (`scripts/analytics-env.sh`, which this test runs: it is idempotent)
-//! and Java 17. A missing venv or Java is a failure, never a skip.
+//! Needs the analytics venv and Java 17 (see `venv.rs`).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use coinking_analytics::{AnalyzeConfig, Location, run_analysis};
 use serde_json::Value;
 
+use crate::venv::{python_command, venv_python};
+
 const GAMES: &str = "100000";
 const RELATIVE_TOLERANCE: f64 = 1e-9;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn venv_python() -> PathBuf {
-    if let Ok(python) = std::env::var("COINKING_ANALYTICS_PYTHON") {
-        return PathBuf::from(python);
-    }
-    let output = Command::new("bash")
-        .arg(repo_root().join("scripts/analytics-env.sh"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "scripts/analytics-env.sh failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
-}
-
 fn python(python: &Path, args: &[&str]) {
-    let status = Command::new(python)
-        .args(args)
-        .env("PYTHONPATH", repo_root().join("analytics"))
-        .env("SPARK_LOCAL_IP", "127.0.0.1")
-        .env("PYSPARK_PYTHON", python)
-        .status()
-        .unwrap();
+    let status = python_command(python, args).status().unwrap();
     assert!(status.success(), "{python:?} {args:?} failed: {status}");
 }
 

@@ -92,9 +92,32 @@ pub async fn serve(
     Ok(())
 }
 
+/// Answers one request and applies the API's one CORS policy to whatever the answer is (a
+/// handler's, a 404, a 413), as API Gateway's `CorsConfiguration` does on AWS.
 async fn dispatch(
     routes: &[Route],
     cors: &CorsOrigins,
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    request_id: u64,
+) -> hyper::Response<Full<Bytes>> {
+    let origin = request
+        .headers()
+        .get(hyper::header::ORIGIN)
+        .and_then(|origin| origin.to_str().ok())
+        .map(str::to_owned);
+    let is_preflight = request.method() == hyper::Method::OPTIONS;
+    let mut response = route_request(routes, request, peer, request_id).await;
+    if is_preflight && response.status() == hyper::StatusCode::NO_CONTENT {
+        coinking_http::apply_preflight(cors, origin.as_deref(), response.headers_mut());
+    } else {
+        coinking_http::apply_policy(cors, origin.as_deref(), response.headers_mut());
+    }
+    response
+}
+
+async fn route_request(
+    routes: &[Route],
     request: hyper::Request<Incoming>,
     peer: SocketAddr,
     request_id: u64,
@@ -104,12 +127,12 @@ async fn dispatch(
     let path = request.uri().path().to_owned();
     let Some((route, matched)) = find(routes, &method, &path) else {
         // API Gateway answers an unrouted request itself: the CORS preflight from the HTTP
-        // API's configuration, else (here) one of our JSON errors, 405 when the path exists
-        // for another method.
+        // API's configuration (its headers are added by `dispatch`), else (here) one of our
+        // JSON errors, 405 when the path exists for another method.
         let allowed = allowed_methods(routes, &path);
         let path_exists = !allowed.is_empty();
         return if path_exists && method == "OPTIONS" {
-            preflight(cors, request.headers())
+            preflight()
         } else if path_exists {
             // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
             let mut response = platform_error(
@@ -253,36 +276,11 @@ fn api_gateway_event(
     event
 }
 
-/// The HTTP API's `CorsConfiguration` (template.yaml): allowed origins from
-/// `COINKING_CORS_ORIGINS`, methods GET, POST, OPTIONS, headers content-type, idempotency-key,
-/// authorization, max age 600 s. A disallowed origin gets no CORS headers, as on AWS.
-fn preflight(cors: &CorsOrigins, headers: &hyper::HeaderMap) -> hyper::Response<Full<Bytes>> {
-    use hyper::header::{
-        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-        ACCESS_CONTROL_MAX_AGE, HeaderValue, ORIGIN, VARY,
-    };
+/// A preflight's answer: 204 without a body; `dispatch` adds the policy's headers for an allowed
+/// origin (template.yaml's `CorsConfiguration`; a disallowed origin gets none, as on AWS).
+fn preflight() -> hyper::Response<Full<Bytes>> {
     let mut response = hyper::Response::new(Full::new(Bytes::new()));
     *response.status_mut() = hyper::StatusCode::NO_CONTENT;
-    let allowed = headers
-        .get(ORIGIN)
-        .and_then(|origin| origin.to_str().ok())
-        .and_then(|origin| cors.allow(origin));
-    if let Some(allowed) = allowed.and_then(|a| HeaderValue::from_str(&a).ok()) {
-        let out = response.headers_mut();
-        if allowed != "*" {
-            out.insert(VARY, HeaderValue::from_static("Origin"));
-        }
-        out.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
-        out.insert(
-            ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET,POST,OPTIONS"),
-        );
-        out.insert(
-            ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type,idempotency-key,authorization"),
-        );
-        out.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-    }
     response
 }
 

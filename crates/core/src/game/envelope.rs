@@ -5,6 +5,11 @@
 //! at the top level next to `event_id`, `received_at` and `schema_version` (serde `flatten`), so
 //! the stream carries the frontend's own field names and anyone reading it needs no decoder.
 //!
+//! The player's nickname never travels: [`ClickEnvelope::new`] drops it from the record, and the
+//! envelope carries at most `user_nickname_hash`, a keyed hash the caller computed (the key is
+//! post-clickstream's configuration; core has no secrets). An envelope on the stream that still
+//! carries a clear `userNickname` (one written before this rule) is read with it dropped.
+//!
 //! The caller supplies the event id and the clock: core stays pure and tests stay deterministic.
 
 use serde::{Deserialize, Serialize};
@@ -14,11 +19,14 @@ use uuid::Uuid;
 use super::fast;
 use super::limits::MAX_ENVELOPE_BYTES;
 use super::record::GameRecord;
+use super::rules;
 use super::validate::{Checker, RecordError, RecordRules, check_bytes, parse_json};
 
 /// Version of the envelope layout this build writes and reads. Bump it when a change would make
 /// an older archiver misread a record; the archiver refuses versions it does not know rather than
-/// guess.
+/// guess. (Still 1 after the nickname hash and the hint prices: both are optional, so this
+/// build reads every envelope written before them, and an older archiver refuses a record
+/// without `userNickname`, with its reason, rather than misreading it.)
 pub const SCHEMA_VERSION: u16 = 1;
 
 /// One accepted game, as it travels through Kinesis to the archive.
@@ -31,19 +39,33 @@ pub struct ClickEnvelope {
     /// the `dt=`/`hour=` partition the record is archived in.
     pub received_at: i64,
     pub schema_version: u16,
+    /// HMAC-SHA256 (lower-case hex) of the player's nickname under the deployment's key; `None`
+    /// when the player gave none or no key is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_nickname_hash: Option<String>,
     #[serde(flatten)]
     pub record: GameRecord,
 }
 
 impl ClickEnvelope {
-    /// Wraps a validated record at the current [`SCHEMA_VERSION`].
-    pub fn new(record: GameRecord, event_id: Uuid, received_at_ms: i64) -> Self {
+    /// Wraps a validated record at the current [`SCHEMA_VERSION`], without its nickname (see
+    /// [`Self::with_nickname_hash`] for what may take its place).
+    pub fn new(mut record: GameRecord, event_id: Uuid, received_at_ms: i64) -> Self {
+        record.user_nickname = None;
         Self {
             event_id,
             received_at: received_at_ms,
             schema_version: SCHEMA_VERSION,
+            user_nickname_hash: None,
             record,
         }
+    }
+
+    /// Sets the nickname's keyed hash, computed by the caller from the record's nickname before
+    /// [`Self::new`] dropped it.
+    pub fn with_nickname_hash(mut self, hash: Option<String>) -> Self {
+        self.user_nickname_hash = hash;
+        self
     }
 }
 
@@ -70,25 +92,52 @@ pub(crate) fn parse_envelope_detailed(bytes: &[u8]) -> Result<ClickEnvelope, Rec
     let value = parse_json(bytes, MAX_ENVELOPE_BYTES)?;
     let any_market = RecordRules::default();
     let mut checker = Checker::new(&any_market);
+    checker.unique_keys(bytes);
     let Some(object) = checker.root_object(&value) else {
         return checker.finish(None);
     };
     let event_id = checker.field(object, "", "event_id", event_id);
     let received_at = checker.field(object, "", "received_at", received_at);
     let schema_version = checker.field(object, "", "schema_version", schema_version);
+    let nickname_hash = match object.get("user_nickname_hash") {
+        None => Some(None),
+        Some(_) => checker
+            .field(object, "", "user_nickname_hash", nickname_hash)
+            .map(Some),
+    };
     let record = checker.record(object);
-    let envelope = match (event_id, received_at, schema_version, record) {
-        (Some(event_id), Some(received_at), Some(schema_version), Some(record)) => {
+    let envelope = match (event_id, received_at, schema_version, nickname_hash, record) {
+        (
+            Some(event_id),
+            Some(received_at),
+            Some(schema_version),
+            Some(user_nickname_hash),
+            Some(mut record),
+        ) => {
+            // A clear nickname from before the hash rule is not carried on.
+            record.user_nickname = None;
             Some(ClickEnvelope {
                 event_id,
                 received_at,
                 schema_version,
+                user_nickname_hash,
                 record,
             })
         }
         _ => None,
     };
     checker.finish(envelope)
+}
+
+fn nickname_hash(checker: &mut Checker<'_>, value: &Value, path: &str) -> Option<String> {
+    let text = checker.string(value, path)?;
+    match rules::nickname_hash(text) {
+        Ok(()) => Some(text.to_owned()),
+        Err(rule) => {
+            checker.report(path, rule);
+            None
+        }
+    }
 }
 
 fn event_id(checker: &mut Checker<'_>, value: &Value, path: &str) -> Option<Uuid> {
@@ -200,7 +249,13 @@ mod tests {
     #[test]
     fn keeps_markets_that_were_game_markets_when_the_record_was_accepted() {
         let mut json = encoded();
-        json["coins"][0] = Value::from(MarketCode::parse("KRW-ADA").unwrap().as_str());
+        for pointer in [
+            "/coins/0",
+            "/userBuyCoinMoney_1/coin",
+            "/userSellTime_1/coin",
+        ] {
+            *json.pointer_mut(pointer).unwrap() = Value::from("KRW-ADA");
+        }
         assert!(parse_envelope(&serde_json::to_vec(&json).unwrap()).is_ok());
     }
 
@@ -276,21 +331,33 @@ mod tests {
         let longest_f64 = -2.2250738585072014e-308;
         let longest_seconds = 1.2345678901234567e-300;
         let mut record = envelope().record;
-        record.user_name = "😀".repeat(64);
-        record.user_affiliation = "😀".repeat(100);
-        record.user_nickname = "😀".repeat(64);
+        record.user_name = "😀".repeat(30);
+        record.user_affiliation = "😀".repeat(30);
         record.remaining_time_1 = longest_seconds;
-        record.coins = vec![longest_code.clone(); 3];
+        let longest_codes = [
+            "USDT-ABCDEFGHIJKLMNO",
+            "USDT-ABCDEFGHIJKLMNP",
+            "USDT-ABCDEFGHIJKLMNQ",
+        ]
+        .map(|code| MarketCode::parse(code).unwrap());
+        record.coins = longest_codes.to_vec();
+        record.user_buy_coin_money_2.coin = longest_codes[1].clone();
+        record.user_buy_coin_money_3.coin = longest_codes[2].clone();
+        record.user_sell_time_2.coin = longest_codes[1].clone();
+        record.user_sell_time_3.coin = longest_codes[2].clone();
         let mut entry = record.deeplearning_data[0].clone();
         entry.code = longest_code.clone();
         entry.percentage = longest_f64;
         entry.rank = 1000;
+        entry.sell_up = Some(2.2250738585072014e-308);
+        entry.sell_down = Some(2.2250738585072014e-308);
         record.deeplearning_data = vec![entry; 50];
         record.user_buy_coin_money_1.coin = longest_code.clone();
         record.user_sell_time_1.coin = longest_code;
         record.user_sell_time_1.time = longest_seconds;
         record.balance = 999_999_999_999_999.9;
-        let envelope = ClickEnvelope::new(record, Uuid::max(), i64::MIN);
+        let envelope = ClickEnvelope::new(record, Uuid::max(), i64::MIN)
+            .with_nickname_hash(Some("f".repeat(64)));
 
         let encoded = serde_json::to_vec(&envelope).unwrap();
 

@@ -7,7 +7,7 @@
 //! then the same rules on the typed values. It answers only "here is the record" or "not sure";
 //! on "not sure" the caller runs the detailed path, which decides and explains. So this module
 //! never has to produce an error message, and it may refuse more than the detailed path does
-//! (it refuses unknown and duplicate keys, which the detailed path ignores or resolves), but it
+//! (it refuses unknown keys, which the detailed path ignores; a duplicate key both refuse), but it
 //! must never accept anything the detailed path refuses, nor build a different record: the
 //! `fast_path_agrees_with_the_detailed_path` property tests below hold it to that.
 //!
@@ -19,7 +19,6 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::RangeInclusive;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, forward_to_deserialize_any};
@@ -28,12 +27,13 @@ use uuid::Uuid;
 use super::envelope::{ClickEnvelope, SCHEMA_VERSION};
 use super::limits::{
     BUY_AMOUNTS_KRW, COINS_LEN, DEEP_LEARNING_LEN, DEEP_LEARNING_RANK, MAX_BALANCE_KRW,
-    MAX_STRING_BYTES, STAGE_SECONDS, USER_AFFILIATION_CHARS, USER_NAME_CHARS,
-    USER_NAME_FORBIDDEN_CHARS, USER_NAME_FORBIDDEN_VALUES, USER_NICKNAME_CHARS,
+    MAX_STRING_BYTES, STAGE_SECONDS,
 };
 use super::record::{CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage};
+use super::rules;
 use super::validate::RecordRules;
 use crate::market::MarketCode;
+use crate::player::PlayerField;
 
 /// The record in `body` if it is exactly the contract and valid under `rules`; `None` if the
 /// detailed path must decide. Size and emptiness are the caller's checks.
@@ -41,7 +41,11 @@ pub(crate) fn record(body: &[u8], rules: &RecordRules) -> Option<GameRecord> {
     let ObjectOnly(raw) = serde_json::from_slice::<ObjectOnly<RawRecord<'_>>>(body).ok()?;
     // Envelope fields are not part of a request body: the detailed path ignores them, and
     // deciding that here would only make this path harder to hold equal to it.
-    if raw.event_id.is_some() || raw.received_at.is_some() || raw.schema_version.is_some() {
+    if raw.event_id.is_some()
+        || raw.received_at.is_some()
+        || raw.schema_version.is_some()
+        || raw.user_nickname_hash.is_some()
+    {
         return None;
     }
     raw.into_record(rules)
@@ -56,13 +60,15 @@ pub(crate) fn envelope(bytes: &[u8]) -> Option<ClickEnvelope> {
     if raw.schema_version? != u64::from(SCHEMA_VERSION) {
         return None;
     }
+    let user_nickname_hash = match &raw.user_nickname_hash {
+        Some(hash) => {
+            rules::nickname_hash(&hash.0).ok()?;
+            Some(hash.0.clone().into_owned())
+        }
+        None => None,
+    };
     let record = raw.into_record(&RecordRules::default())?;
-    Some(ClickEnvelope {
-        event_id,
-        received_at,
-        schema_version: SCHEMA_VERSION,
-        record,
-    })
+    Some(ClickEnvelope::new(record, event_id, received_at).with_nickname_hash(user_nickname_hash))
 }
 
 /// The contract's fields as JSON types, strings borrowed from the input where they have no
@@ -75,12 +81,14 @@ struct RawRecord<'a> {
     event_id: Option<Text<'a>>,
     received_at: Option<i64>,
     schema_version: Option<u64>,
+    #[serde(borrow)]
+    user_nickname_hash: Option<Text<'a>>,
     #[serde(rename = "userName", borrow)]
     user_name: Text<'a>,
     #[serde(rename = "userAffiliation", borrow)]
     user_affiliation: Text<'a>,
     #[serde(rename = "userNickname", borrow)]
-    user_nickname: Text<'a>,
+    user_nickname: Option<Text<'a>>,
     #[serde(rename = "remainingTime_1")]
     remaining_time_1: f64,
     #[serde(rename = "remainingTime_2")]
@@ -125,6 +133,8 @@ struct RawEntry<'a> {
     most_volatile: bool,
     percentage: f64,
     rank: f64,
+    sell_up: Option<f64>,
+    sell_down: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -151,10 +161,14 @@ impl RawRecord<'_> {
         {
             return None;
         }
-        let mut coins = Vec::with_capacity(self.coins.len());
+        let mut chosen = Vec::with_capacity(self.coins.len());
         for coin in &self.coins {
-            coins.push(traded_coin(coin, rules)?);
+            chosen.push(Some(traded_coin(coin, rules)?));
         }
+        for index in 0..chosen.len() {
+            rules::distinct_coin(&chosen, index).ok()?;
+        }
+        let coins: Vec<MarketCode> = chosen.into_iter().flatten().collect();
         let mut deeplearning_data = Vec::with_capacity(self.deeplearning_data.len());
         for ObjectOnly(entry) in &self.deeplearning_data {
             deeplearning_data.push(DeepLearningEntry {
@@ -168,30 +182,51 @@ impl RawRecord<'_> {
                 most_volatile: entry.most_volatile,
                 percentage: finite(entry.percentage)?,
                 rank: rank(entry.rank)?,
+                sell_up: hint_price(entry.sell_up)?,
+                sell_down: hint_price(entry.sell_down)?,
             });
         }
+        let chosen_coin = |raw: &Text<'_>| -> Option<MarketCode> {
+            let coin = traded_coin(raw, rules)?;
+            rules::chosen_coin(&coin, &coins).ok()?;
+            Some(coin)
+        };
         let buy = |raw: &ObjectOnly<RawBuy<'_>>| -> Option<CoinBuy> {
             let money = finite(raw.0.money)?;
             BUY_AMOUNTS_KRW.contains(&money).then_some(())?;
             Some(CoinBuy {
-                coin: traded_coin(&raw.0.coin, rules)?,
+                coin: chosen_coin(&raw.0.coin)?,
                 money,
             })
         };
         let sell = |raw: &ObjectOnly<RawSell<'_>>| -> Option<CoinSell> {
             Some(CoinSell {
-                coin: traded_coin(&raw.0.coin, rules)?,
+                coin: chosen_coin(&raw.0.coin)?,
                 time: seconds(raw.0.time)?,
             })
+        };
+        let user_buy_coin_money_1 = buy(&self.user_buy_coin_money_1)?;
+        let user_buy_coin_money_2 = buy(&self.user_buy_coin_money_2)?;
+        let user_buy_coin_money_3 = buy(&self.user_buy_coin_money_3)?;
+        let user_sell_time_1 = sell(&self.user_sell_time_1)?;
+        let user_sell_time_2 = sell(&self.user_sell_time_2)?;
+        let user_sell_time_3 = sell(&self.user_sell_time_3)?;
+        let user_nickname = match &self.user_nickname {
+            Some(raw) => rules::nickname(&raw.0).ok()?,
+            None => None,
         };
         let balance = finite(self.balance)?;
         if !(0.0..=MAX_BALANCE_KRW).contains(&balance) {
             return None;
         }
         Some(GameRecord {
-            user_name: user_name(&self.user_name)?,
-            user_affiliation: text(&self.user_affiliation, &USER_AFFILIATION_CHARS)?,
-            user_nickname: text(&self.user_nickname, &USER_NICKNAME_CHARS)?,
+            user_name: rules::player_text(PlayerField::Name, &self.user_name.0).ok()?,
+            user_affiliation: rules::player_text(
+                PlayerField::Affiliation,
+                &self.user_affiliation.0,
+            )
+            .ok()?,
+            user_nickname,
             remaining_time_1: seconds(self.remaining_time_1)?,
             remaining_time_2: seconds(self.remaining_time_2)?,
             remaining_time_3: seconds(self.remaining_time_3)?,
@@ -200,12 +235,12 @@ impl RawRecord<'_> {
             ai_recommend_1: self.ai_recommend_1,
             ai_recommend_2: self.ai_recommend_2,
             leverage: Leverage::from_f64(finite(self.leverage)?)?,
-            user_buy_coin_money_1: buy(&self.user_buy_coin_money_1)?,
-            user_buy_coin_money_2: buy(&self.user_buy_coin_money_2)?,
-            user_buy_coin_money_3: buy(&self.user_buy_coin_money_3)?,
-            user_sell_time_1: sell(&self.user_sell_time_1)?,
-            user_sell_time_2: sell(&self.user_sell_time_2)?,
-            user_sell_time_3: sell(&self.user_sell_time_3)?,
+            user_buy_coin_money_1,
+            user_buy_coin_money_2,
+            user_buy_coin_money_3,
+            user_sell_time_1,
+            user_sell_time_2,
+            user_sell_time_3,
             balance,
         })
     }
@@ -232,18 +267,12 @@ fn rank(number: f64) -> Option<u32> {
     Some(rank as u32)
 }
 
-fn text(raw: &Text<'_>, allowed_chars: &RangeInclusive<usize>) -> Option<String> {
-    let text = raw.0.as_ref();
-    let is_valid =
-        allowed_chars.contains(&text.chars().count()) && !text.chars().any(char::is_control);
-    is_valid.then(|| text.to_owned())
-}
-
-fn user_name(raw: &Text<'_>) -> Option<String> {
-    let name = text(raw, &USER_NAME_CHARS)?;
-    let is_valid = !name.contains(USER_NAME_FORBIDDEN_CHARS)
-        && !USER_NAME_FORBIDDEN_VALUES.contains(&name.as_str());
-    is_valid.then_some(name)
+/// An optional hint price: absent is fine, present must pass the shared rule.
+fn hint_price(price: Option<f64>) -> Option<Option<f64>> {
+    match price {
+        Some(price) => rules::hint_price(price).ok().map(Some),
+        None => Some(None),
+    }
 }
 
 fn market_code(raw: &Text<'_>) -> Option<MarketCode> {
@@ -380,15 +409,26 @@ mod tests {
         ]
     }
 
+    /// A hint price as the hint writers send it, or none (older writers).
+    fn hint_price() -> impl Strategy<Value = Option<Value>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(json!(0))),
+            (0.0..2e8).prop_map(|price| Some(Value::from(price))),
+        ]
+    }
+
     fn entry() -> impl Strategy<Value = Value> {
         (
             coin_id(),
             prop::array::uniform7(any::<bool>()),
             -1e3..1e3,
             1_u32..=1000,
+            hint_price(),
+            hint_price(),
         )
-            .prop_map(|(code, flags, percentage, rank)| {
-                json!({
+            .prop_map(|(code, flags, percentage, rank, sell_up, sell_down)| {
+                let mut entry = json!({
                     "code": code,
                     "fastest_decline": flags[0],
                     "fastest_growth": flags[1],
@@ -399,28 +439,55 @@ mod tests {
                     "most_volatile": flags[6],
                     "percentage": percentage,
                     "rank": rank,
-                })
+                });
+                for (key, price) in [("sell_up", sell_up), ("sell_down", sell_down)] {
+                    if let Some(price) = price {
+                        entry[key] = price;
+                    }
+                }
+                entry
             })
+    }
+
+    /// A player text the shared rule accepts (untrimmed, so trimming is exercised too).
+    fn player_text(field: PlayerField) -> impl Strategy<Value = String> {
+        "[^\\p{Cc}]{1,30}".prop_filter("refused by the player rule", move |text| {
+            crate::player::is_valid_player_text(field, text)
+        })
+    }
+
+    /// The nickname as the frontend sends it: absent, emptied, or an address.
+    fn nickname() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(String::new())),
+            "[^\\p{Cc}]{1,64}".prop_map(Some),
+        ]
     }
 
     prop_compose! {
         /// A valid body as the frontend writes it (slash spellings, whole floats and all).
         fn valid_body(max_ranked: usize)(
-            names in ("[^\\p{Cc}/\\\\]{1,64}", "[^\\p{Cc}]{0,100}", "[^\\p{Cc}]{1,64}")
-                .prop_filter("`.` and `..` are refused", |(name, _, _)| name != "." && name != ".."),
+            names in (player_text(PlayerField::Name), player_text(PlayerField::Affiliation), nickname()),
             times in prop::array::uniform3(seconds()),
-            coins in prop::collection::vec(coin_id(), 1..=3),
+            coins in prop::collection::vec(coin_id(), 1..=3)
+                .prop_filter("the same coin twice is refused", |coins| {
+                    let codes: std::collections::BTreeSet<MarketCode> =
+                        coins.iter().filter_map(|c| MarketCode::normalize(c).ok()).collect();
+                    codes.len() == coins.len()
+                }),
             ranking in prop::collection::vec(entry(), 0..=max_ranked),
             hints in prop::array::uniform2(any::<bool>()),
             leverage in prop::sample::select(vec![json!(1), json!(10), json!(100.0), json!(1000)]),
-            buys in prop::array::uniform3((coin_id(), prop::sample::select(BUY_AMOUNTS_KRW.to_vec()))),
-            sells in prop::array::uniform3((coin_id(), seconds())),
+            buys in prop::array::uniform3((any::<prop::sample::Index>(), prop::sample::select(BUY_AMOUNTS_KRW.to_vec()))),
+            sells in prop::array::uniform3((any::<prop::sample::Index>(), seconds())),
             balance in prop_oneof![Just(0.0), Just(MAX_BALANCE_KRW), 0.0..=MAX_BALANCE_KRW],
         ) -> Value {
-            json!({
+            // Bought and sold coins are chosen ones, in any of their spellings.
+            let chosen = |at: &prop::sample::Index| coins[at.index(coins.len())].clone();
+            let mut body = json!({
                 "userName": names.0,
                 "userAffiliation": names.1,
-                "userNickname": names.2,
                 "remainingTime_1": times[0],
                 "remainingTime_2": times[1],
                 "remainingTime_3": times[2],
@@ -429,25 +496,38 @@ mod tests {
                 "aiRecommend_1": hints[0],
                 "aiRecommend_2": hints[1],
                 "leverage": leverage,
-                "userBuyCoinMoney_1": {"coin": buys[0].0, "money": buys[0].1},
-                "userBuyCoinMoney_2": {"coin": buys[1].0, "money": buys[1].1},
-                "userBuyCoinMoney_3": {"coin": buys[2].0, "money": buys[2].1},
-                "userSellTime_1": {"coin": sells[0].0, "time": sells[0].1},
-                "userSellTime_2": {"coin": sells[1].0, "time": sells[1].1},
-                "userSellTime_3": {"coin": sells[2].0, "time": sells[2].1},
+                "userBuyCoinMoney_1": {"coin": chosen(&buys[0].0), "money": buys[0].1},
+                "userBuyCoinMoney_2": {"coin": chosen(&buys[1].0), "money": buys[1].1},
+                "userBuyCoinMoney_3": {"coin": chosen(&buys[2].0), "money": buys[2].1},
+                "userSellTime_1": {"coin": chosen(&sells[0].0), "time": sells[0].1},
+                "userSellTime_2": {"coin": chosen(&sells[1].0), "time": sells[1].1},
+                "userSellTime_3": {"coin": chosen(&sells[2].0), "time": sells[2].1},
                 "balance": balance,
-            })
+            });
+            if let Some(nickname) = names.2 {
+                body["userNickname"] = Value::from(nickname);
+            }
+            body
         }
     }
 
     fn valid_envelope() -> impl Strategy<Value = Value> {
-        (valid_body(4), any::<u128>(), any::<i64>()).prop_map(|(mut body, id, received_at)| {
-            let object = body.as_object_mut().unwrap();
-            object.insert("event_id".into(), json!(Uuid::from_u128(id).to_string()));
-            object.insert("received_at".into(), json!(received_at));
-            object.insert("schema_version".into(), json!(SCHEMA_VERSION));
-            body
-        })
+        (
+            valid_body(4),
+            any::<u128>(),
+            any::<i64>(),
+            prop::option::of("[0-9a-f]{64}"),
+        )
+            .prop_map(|(mut body, id, received_at, nickname_hash)| {
+                let object = body.as_object_mut().unwrap();
+                object.insert("event_id".into(), json!(Uuid::from_u128(id).to_string()));
+                object.insert("received_at".into(), json!(received_at));
+                object.insert("schema_version".into(), json!(SCHEMA_VERSION));
+                if let Some(hash) = nickname_hash {
+                    object.insert("user_nickname_hash".into(), json!(hash));
+                }
+                body
+            })
     }
 
     // ---- mutations ----
@@ -593,8 +673,9 @@ mod tests {
         Remove(prop::sample::Index),
         /// Add an unknown key to the n-th object of the body.
         Extra(prop::sample::Index, String, Value),
-        /// Write the n-th key of the root once more, before its real value.
-        Duplicate(prop::sample::Index, Value),
+        /// Write a key of the n-th object (the root or any nested one) once more, before its
+        /// real value.
+        Duplicate(prop::sample::Index, prop::sample::Index, Value),
         /// Write an object (the root or a nested struct) as an array of its values.
         AsArray(prop::sample::Index),
         /// Spell the n-th string with `\u` escapes (still the same string).
@@ -604,9 +685,11 @@ mod tests {
     }
 
     impl Mutation {
-        /// Whether the mutated body still has exactly the contract's keys, once each.
+        /// Whether the two paths must agree on accepting the mutated body: anything but an
+        /// unknown key (which the fast path defers and the detailed one may accept). A repeated
+        /// key both refuse.
         fn keeps_keys_exact(&self) -> bool {
-            !matches!(self, Mutation::Extra(..) | Mutation::Duplicate(..))
+            !matches!(self, Mutation::Extra(..))
         }
     }
 
@@ -621,8 +704,8 @@ mod tests {
             1 => any::<prop::sample::Index>().prop_map(Mutation::Remove),
             1 => (any::<prop::sample::Index>(), "[a-zA-Z_]{1,16}", odd_value())
                 .prop_map(|(at, key, value)| Mutation::Extra(at, key, value)),
-            1 => (any::<prop::sample::Index>(), odd_value())
-                .prop_map(|(at, value)| Mutation::Duplicate(at, value)),
+            1 => (any::<prop::sample::Index>(), any::<prop::sample::Index>(), odd_value())
+                .prop_map(|(at, key, value)| Mutation::Duplicate(at, key, value)),
             1 => any::<prop::sample::Index>().prop_map(Mutation::AsArray),
             1 => any::<prop::sample::Index>().prop_map(Mutation::Escaped),
             1 => any::<prop::sample::Index>().prop_map(Mutation::LoneSurrogate),
@@ -740,12 +823,30 @@ mod tests {
                 object.entry(key.clone()).or_insert_with(|| value.clone());
                 serde_json::to_vec(&body).unwrap()
             }
-            Mutation::Duplicate(at, value) => {
-                let keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
-                let key = &keys[at.index(keys.len())];
-                let text = serde_json::to_string(&body).unwrap();
-                let first = format!("{{{}:{},", serde_json::to_string(key).unwrap(), value);
-                format!("{first}{}", &text[1..]).into_bytes()
+            Mutation::Duplicate(at, key_at, value) => {
+                let objects: Vec<String> = pointers_where(&body, |v| {
+                    v.as_object().is_some_and(|object| !object.is_empty())
+                });
+                if objects.is_empty() {
+                    return serde_json::to_vec(&body).unwrap();
+                }
+                let target = &objects[at.index(objects.len())];
+                let object = body.pointer(target).unwrap().clone();
+                let keys: Vec<&String> = object.as_object().unwrap().keys().collect();
+                let key = keys[key_at.index(keys.len())];
+                let text = serde_json::to_string(&object).unwrap();
+                let doubled = format!(
+                    "{{{}:{},{}",
+                    serde_json::to_string(key).unwrap(),
+                    value,
+                    &text[1..]
+                );
+                let marker = "\u{e000}marker\u{e000}";
+                *body.pointer_mut(target).unwrap() = Value::from(marker);
+                serde_json::to_string(&body)
+                    .unwrap()
+                    .replace(&format!("\"{marker}\""), &doubled)
+                    .into_bytes()
             }
             Mutation::AsArray(at) => {
                 let objects = pointers_where(&body, Value::is_object);
@@ -935,10 +1036,26 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_keep_the_last_value_as_before() {
-        let body = format!("{{\"leverage\": 3,{}", &SAMPLE.trim_start()[1..]);
+    fn a_duplicate_key_is_refused_on_both_paths_even_when_both_values_are_valid() {
+        let body = format!("{{\"leverage\": 10,{}", &SAMPLE.trim_start()[1..]);
         assert!(record(body.as_bytes(), &RecordRules::default()).is_none());
-        let accepted = parse_game_record(body.as_bytes(), &RecordRules::default()).unwrap();
-        assert_eq!(accepted.leverage, Leverage::X10);
+        let error = parse_game_record(body.as_bytes(), &RecordRules::default()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "leverage: must not be given more than once (duplicate key)"
+        );
+    }
+
+    #[test]
+    fn fast_path_accepts_the_frontends_real_game_record() {
+        let body = include_str!("../../tests/fixtures/frontend-game-record.json");
+        let fast = record(body.as_bytes(), &RecordRules::default());
+        assert!(fast.is_some());
+        assert_eq!(
+            fast.as_ref(),
+            parse_game_record_detailed(body.as_bytes(), &RecordRules::default())
+                .ok()
+                .as_ref()
+        );
     }
 }

@@ -22,28 +22,19 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// larger on the stream is not one of ours.
 pub const MAX_ENVELOPE_BYTES: usize = MAX_BODY_BYTES;
 
-/// Allowed length of `userName`, in characters.
+// The name and affiliation rules live in `crate::player` (one rule for the game record and the
+// leaderboard). These aliases keep get-user-analysis building until it calls
+// `player::check_player_text` itself; they are the same constants, not a second copy.
+pub use crate::player::{
+    NAME_FORBIDDEN_CHARS as USER_NAME_FORBIDDEN_CHARS,
+    NAME_FORBIDDEN_VALUES as USER_NAME_FORBIDDEN_VALUES, PLAYER_TEXT_CHARS as USER_NAME_CHARS,
+};
+
+/// Allowed length of `userNickname` when given (not empty), in characters.
 ///
-/// Required because analysis groups games by player. At most 64 because the name later becomes one
-/// segment of an S3 key (`analysis/users/<userName>.json`): 64 characters are at most 256 bytes of
-/// UTF-8, far below S3's 1,024-byte key limit, and plenty for a person's name.
-pub const USER_NAME_CHARS: RangeInclusive<usize> = 1..=64;
-
-/// Characters `userName` must not contain: path separators would split the S3 key segment it
-/// becomes (and `\` is a separator for anyone who syncs the bucket to a Windows disk).
-pub const USER_NAME_FORBIDDEN_CHARS: [char; 2] = ['/', '\\'];
-
-/// Whole values `userName` must not take: as a path segment they mean "this directory" and
-/// "the parent directory" to every tool that maps keys to files.
-pub const USER_NAME_FORBIDDEN_VALUES: [&str; 2] = [".", ".."];
-
-/// Allowed length of `userAffiliation`, in characters.
-///
-/// Affiliation is optional information about the player, so an empty string is allowed; 100 fits
-/// a long school or company name.
-pub const USER_AFFILIATION_CHARS: RangeInclusive<usize> = 0..=100;
-
-/// Allowed length of `userNickname`, in characters. Shown on screen, so required and short.
+/// The field is optional (the frontend omits it or sends `""` when the player left it empty); it
+/// holds an e-mail address for prize delivery, and 64 characters fit any real one's local part
+/// and a domain. Only its keyed hash is ever stored.
 pub const USER_NICKNAME_CHARS: RangeInclusive<usize> = 1..=64;
 
 /// Length of one game stage in seconds.
@@ -96,7 +87,7 @@ mod tests {
     #[test]
     fn a_full_length_user_name_fits_in_one_s3_key_segment() {
         let longest_utf8_char_bytes = 4;
-        assert!(USER_NAME_CHARS.end() * longest_utf8_char_bytes <= 1024);
+        assert!(crate::player::PLAYER_TEXT_CHARS.end() * longest_utf8_char_bytes <= 1024);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::limits::LEVERAGES;
+use super::nickname::Nickname;
 use crate::market::MarketCode;
 
 /// One finished game, as the frontend reports it.
@@ -24,8 +25,10 @@ pub struct GameRecord {
     pub user_name: String,
     #[serde(rename = "userAffiliation")]
     pub user_affiliation: String,
-    #[serde(rename = "userNickname")]
-    pub user_nickname: String,
+    /// The optional e-mail for prize delivery, never serialised (see [`Nickname`]): what
+    /// travels on is the envelope's keyed hash of it.
+    #[serde(rename = "userNickname", default, skip_serializing)]
+    pub user_nickname: Option<Nickname>,
     /// Seconds left on the stage 1 timer when the player moved on.
     #[serde(rename = "remainingTime_1")]
     pub remaining_time_1: f64,
@@ -104,6 +107,13 @@ pub struct DeepLearningEntry {
     pub percentage: f64,
     /// 1-based position in the ranking.
     pub rank: u32,
+    /// The hint's "good time to sell" price (KRW): the trading screen lights when the live
+    /// price rises above it. Absent from older records and older hint writers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sell_up: Option<f64>,
+    /// The hint's "stop loss" price (KRW), lit when the live price falls below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sell_down: Option<f64>,
 }
 
 /// How much the player put into a coin in one stage.
@@ -247,11 +257,11 @@ mod tests {
         assert!(serde_json::from_str::<Leverage>("\"10\"").is_err());
     }
 
-    /// The contract's fields, in the order DESIGN.md lists them.
-    const CONTRACT_FIELDS: [&str; 18] = [
+    /// The contract's fields, in the order DESIGN.md lists them, less `userNickname` (personal
+    /// data: never serialised).
+    const CONTRACT_FIELDS: [&str; 17] = [
         "userName",
         "userAffiliation",
-        "userNickname",
         "remainingTime_1",
         "remainingTime_2",
         "remainingTime_3",
@@ -286,6 +296,19 @@ mod tests {
         );
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value.as_object().unwrap().len(), CONTRACT_FIELDS.len());
+    }
+
+    #[test]
+    fn never_serialises_the_nickname() {
+        let record = sample_record();
+        assert_eq!(
+            record.user_nickname.as_ref().map(Nickname::as_str),
+            Some("불타는개미")
+        );
+        let text = serde_json::to_string(&record).unwrap();
+        assert!(!text.contains("userNickname"), "{text}");
+        assert!(!text.contains("불타는개미"), "{text}");
+        assert!(!format!("{record:?}").contains("불타는개미"));
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! and falls back to the walk for anything else, so answers are the same either way.
 //!
 //! Unknown fields, at the top level and inside nested objects, are ignored: a newer frontend may
-//! send more than this build knows, and refusing its games would lose data for no benefit.
+//! send more than this build knows, and refusing its games would lose data for no benefit. A key
+//! given twice in one object is refused wherever it is: the tree keeps only the last value, and a
+//! reader that keeps the first would see a different game.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -23,11 +25,14 @@ use serde_json::{Map, Value};
 use super::fast;
 use super::limits::{
     BUY_AMOUNTS_KRW, COINS_LEN, DEEP_LEARNING_LEN, DEEP_LEARNING_RANK, MAX_BALANCE_KRW,
-    MAX_BODY_BYTES, MAX_STRING_BYTES, STAGE_SECONDS, USER_AFFILIATION_CHARS, USER_NAME_CHARS,
-    USER_NAME_FORBIDDEN_CHARS, USER_NAME_FORBIDDEN_VALUES, USER_NICKNAME_CHARS,
+    MAX_BODY_BYTES, MAX_STRING_BYTES, STAGE_SECONDS,
 };
+use super::nickname::Nickname;
 use super::record::{CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage};
+use super::rules;
+use super::unique_keys::duplicate_key_problems;
 use crate::market::MarketCode;
+use crate::player::PlayerField;
 
 /// Policy that can change between deployments, as opposed to the fixed [limits](super::limits).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -144,6 +149,7 @@ pub(crate) fn parse_game_record_detailed(
 ) -> Result<GameRecord, RecordError> {
     let value = parse_json(body, MAX_BODY_BYTES)?;
     let mut checker = Checker::new(rules);
+    checker.unique_keys(body);
     let record = checker
         .root_object(&value)
         .and_then(|object| checker.record(object));
@@ -173,8 +179,8 @@ pub(crate) fn parse_json(body: &[u8], limit: usize) -> Result<Value, RecordError
     check_bytes(body, limit)?;
     // serde_json's default recursion limit (128) stays on: it is what turns `[[[[…` into an
     // error instead of a stack overflow, and no valid record nests deeper than 3.
-    // A key given twice keeps its last value (serde_json's rule); since what is stored is the
-    // typed record re-encoded, nothing downstream can read the duplicate differently.
+    // A key given twice keeps its last value here (serde_json's rule); the detailed paths refuse
+    // such a body through `Checker::unique_keys`.
     serde_json::from_slice(body).map_err(|error| RecordError::Malformed(error.to_string()))
 }
 
@@ -216,6 +222,38 @@ impl<'r> Checker<'r> {
         })
     }
 
+    /// Reports every key given twice in one object of `body` (which parsed as JSON).
+    pub(crate) fn unique_keys(&mut self, body: &[u8]) {
+        self.problems.extend(duplicate_key_problems(body));
+    }
+
+    /// Reports each broken rule of a shared rule (`rules`) at `path`; the value if none.
+    fn apply<T>(&mut self, path: &str, outcome: Result<T, Vec<String>>) -> Option<T> {
+        match outcome {
+            Ok(value) => Some(value),
+            Err(broken) => {
+                for rule in broken {
+                    self.report(path, rule);
+                }
+                None
+            }
+        }
+    }
+
+    /// Like [`Self::field`] for a field that may be left out (or `null`): `Some(None)` then.
+    fn optional_field<'v, T>(
+        &mut self,
+        object: &'v Map<String, Value>,
+        parent: &str,
+        key: &str,
+        check: impl FnOnce(&mut Self, &'v Value, &str) -> Option<T>,
+    ) -> Option<Option<T>> {
+        match object.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(_) => self.field(object, parent, key, check).map(Some),
+        }
+    }
+
     pub(crate) fn root_object<'v>(&mut self, root: &'v Value) -> Option<&'v Map<String, Value>> {
         self.object(root, "$")
     }
@@ -244,13 +282,15 @@ impl<'r> Checker<'r> {
 
     /// Checks the record's fields, in the order the contract lists them.
     pub(crate) fn record(&mut self, object: &Map<String, Value>) -> Option<GameRecord> {
-        let user_name = self.field(object, "", "userName", Self::user_name);
+        let user_name = self.field(object, "", "userName", |checker, value, path| {
+            checker.player_text(value, path, PlayerField::Name)
+        });
         let user_affiliation = self.field(object, "", "userAffiliation", |checker, value, path| {
-            checker.text(value, path, &USER_AFFILIATION_CHARS)
+            checker.player_text(value, path, PlayerField::Affiliation)
         });
-        let user_nickname = self.field(object, "", "userNickname", |checker, value, path| {
-            checker.text(value, path, &USER_NICKNAME_CHARS)
-        });
+        let user_nickname = self
+            .optional_field(object, "", "userNickname", Self::nickname)
+            .map(Option::flatten);
         let remaining_time_1 = self.field(object, "", "remainingTime_1", Self::seconds);
         let remaining_time_2 = self.field(object, "", "remainingTime_2", Self::seconds);
         let remaining_time_3 = self.field(object, "", "remainingTime_3", Self::seconds);
@@ -259,12 +299,19 @@ impl<'r> Checker<'r> {
         let ai_recommend_1 = self.field(object, "", "aiRecommend_1", Self::boolean);
         let ai_recommend_2 = self.field(object, "", "aiRecommend_2", Self::boolean);
         let leverage = self.field(object, "", "leverage", Self::leverage);
-        let user_buy_coin_money_1 = self.field(object, "", "userBuyCoinMoney_1", Self::coin_buy);
-        let user_buy_coin_money_2 = self.field(object, "", "userBuyCoinMoney_2", Self::coin_buy);
-        let user_buy_coin_money_3 = self.field(object, "", "userBuyCoinMoney_3", Self::coin_buy);
-        let user_sell_time_1 = self.field(object, "", "userSellTime_1", Self::coin_sell);
-        let user_sell_time_2 = self.field(object, "", "userSellTime_2", Self::coin_sell);
-        let user_sell_time_3 = self.field(object, "", "userSellTime_3", Self::coin_sell);
+        // Whether a bought or sold coin was chosen can only be asked of valid `coins`; invalid
+        // ones are reported already.
+        let chosen = coins.as_deref();
+        let buy =
+            |checker: &mut Self, value: &Value, path: &str| checker.coin_buy(value, path, chosen);
+        let user_buy_coin_money_1 = self.field(object, "", "userBuyCoinMoney_1", buy);
+        let user_buy_coin_money_2 = self.field(object, "", "userBuyCoinMoney_2", buy);
+        let user_buy_coin_money_3 = self.field(object, "", "userBuyCoinMoney_3", buy);
+        let sell =
+            |checker: &mut Self, value: &Value, path: &str| checker.coin_sell(value, path, chosen);
+        let user_sell_time_1 = self.field(object, "", "userSellTime_1", sell);
+        let user_sell_time_2 = self.field(object, "", "userSellTime_2", sell);
+        let user_sell_time_3 = self.field(object, "", "userSellTime_3", sell);
         let balance = self.field(object, "", "balance", Self::balance);
 
         let (
@@ -409,49 +456,21 @@ impl<'r> Checker<'r> {
 
     // ---- the contract's fields ----
 
-    fn text(
-        &mut self,
-        value: &Value,
-        path: &str,
-        allowed_chars: &RangeInclusive<usize>,
-    ) -> Option<String> {
-        let text = self.string(value, path)?;
-        let mut is_valid = true;
-        let chars = text.chars().count();
-        if !allowed_chars.contains(&chars) {
-            self.report(path, length_rule(allowed_chars, chars, "characters"));
-            is_valid = false;
-        }
-        if text.chars().any(char::is_control) {
-            self.report(path, "must not contain control characters");
-            is_valid = false;
-        }
-        is_valid.then(|| text.to_owned())
+    fn player_text(&mut self, value: &Value, path: &str, field: PlayerField) -> Option<String> {
+        let raw = self.string(value, path)?;
+        self.apply(path, rules::player_text(field, raw))
     }
 
-    fn user_name(&mut self, value: &Value, path: &str) -> Option<String> {
-        let mut name = self.text(value, path, &USER_NAME_CHARS);
-        // A non-string has been reported by `text` already.
-        let Value::String(raw) = value else {
-            return None;
-        };
-        if raw.contains(USER_NAME_FORBIDDEN_CHARS) {
-            let listed: Vec<String> = USER_NAME_FORBIDDEN_CHARS
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect();
-            self.report(path, format!("must not contain {}", listed.join(" or ")));
-            name = None;
-        }
-        if USER_NAME_FORBIDDEN_VALUES.contains(&raw.as_str()) {
-            let listed: Vec<String> = USER_NAME_FORBIDDEN_VALUES
-                .iter()
-                .map(|v| format!("`{v}`"))
-                .collect();
-            self.report(path, format!("must not be {}", listed.join(" or ")));
-            name = None;
-        }
-        name
+    /// A given nickname; `""` is none (`Some(None)`).
+    fn nickname(&mut self, value: &Value, path: &str) -> Option<Option<Nickname>> {
+        let raw = self.string(value, path)?;
+        self.apply(path, rules::nickname(raw))
+    }
+
+    /// `sell_up` / `sell_down` of a hint.
+    fn hint_price(&mut self, value: &Value, path: &str) -> Option<f64> {
+        let price = self.number(value, path)?;
+        self.apply(path, rules::hint_price(price).map_err(|rule| vec![rule]))
     }
 
     fn market_code(&mut self, value: &Value, path: &str) -> Option<MarketCode> {
@@ -489,15 +508,36 @@ impl<'r> Checker<'r> {
 
     fn coins(&mut self, value: &Value, path: &str) -> Option<Vec<MarketCode>> {
         let entries = self.array(value, path, &COINS_LEN)?;
-        let mut coins = Some(Vec::with_capacity(entries.len()));
+        let mut coins = Vec::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
-            let coin = self.traded_coin(entry, &format!("{path}[{index}]"));
-            coins = coins.zip(coin).map(|(mut coins, coin)| {
-                coins.push(coin);
-                coins
-            });
+            coins.push(self.traded_coin(entry, &format!("{path}[{index}]")));
         }
-        coins
+        let mut all_distinct = true;
+        for index in 0..coins.len() {
+            if let Err(rule) = rules::distinct_coin(&coins, index) {
+                self.report(&format!("{path}[{index}]"), rule);
+                all_distinct = false;
+            }
+        }
+        let coins: Option<Vec<MarketCode>> = coins.into_iter().collect();
+        coins.filter(|_| all_distinct)
+    }
+
+    /// A bought or sold coin: a traded coin, and one of the `chosen` coins when those are valid.
+    fn chosen_coin(
+        &mut self,
+        value: &Value,
+        path: &str,
+        chosen: Option<&[MarketCode]>,
+    ) -> Option<MarketCode> {
+        let coin = self.traded_coin(value, path)?;
+        if let Some(chosen) = chosen {
+            if let Err(rule) = rules::chosen_coin(&coin, chosen) {
+                self.report(path, rule);
+                return None;
+            }
+        }
+        Some(coin)
     }
 
     fn deep_learning(&mut self, value: &Value, path: &str) -> Option<Vec<DeepLearningEntry>> {
@@ -525,6 +565,8 @@ impl<'r> Checker<'r> {
         let most_volatile = self.field(object, path, "most_volatile", Self::boolean);
         let percentage = self.field(object, path, "percentage", Self::number);
         let rank = self.field(object, path, "rank", Self::rank);
+        let sell_up = self.optional_field(object, path, "sell_up", Self::hint_price);
+        let sell_down = self.optional_field(object, path, "sell_down", Self::hint_price);
         let (
             Some(code),
             Some(fastest_decline),
@@ -536,6 +578,8 @@ impl<'r> Checker<'r> {
             Some(most_volatile),
             Some(percentage),
             Some(rank),
+            Some(sell_up),
+            Some(sell_down),
         ) = (
             code,
             fastest_decline,
@@ -547,6 +591,8 @@ impl<'r> Checker<'r> {
             most_volatile,
             percentage,
             rank,
+            sell_up,
+            sell_down,
         )
         else {
             return None;
@@ -562,6 +608,8 @@ impl<'r> Checker<'r> {
             most_volatile,
             percentage,
             rank,
+            sell_up,
+            sell_down,
         })
     }
 
@@ -598,9 +646,16 @@ impl<'r> Checker<'r> {
         leverage
     }
 
-    fn coin_buy(&mut self, value: &Value, path: &str) -> Option<CoinBuy> {
+    fn coin_buy(
+        &mut self,
+        value: &Value,
+        path: &str,
+        chosen: Option<&[MarketCode]>,
+    ) -> Option<CoinBuy> {
         let object = self.object(value, path)?;
-        let coin = self.field(object, path, "coin", Self::traded_coin);
+        let coin = self.field(object, path, "coin", |checker, value, path| {
+            checker.chosen_coin(value, path, chosen)
+        });
         let money = self.field(object, path, "money", Self::money);
         Some(CoinBuy {
             coin: coin?,
@@ -619,9 +674,16 @@ impl<'r> Checker<'r> {
         }
     }
 
-    fn coin_sell(&mut self, value: &Value, path: &str) -> Option<CoinSell> {
+    fn coin_sell(
+        &mut self,
+        value: &Value,
+        path: &str,
+        chosen: Option<&[MarketCode]>,
+    ) -> Option<CoinSell> {
         let object = self.object(value, path)?;
-        let coin = self.field(object, path, "coin", Self::traded_coin);
+        let coin = self.field(object, path, "coin", |checker, value, path| {
+            checker.chosen_coin(value, path, chosen)
+        });
         let time = self.field(object, path, "time", Self::seconds);
         Some(CoinSell {
             coin: coin?,
@@ -857,13 +919,42 @@ mod tests {
     // ---- presence and types ----
 
     #[test]
-    fn every_field_of_the_contract_is_required() {
+    fn every_field_of_the_contract_but_the_nickname_is_required() {
         let fields: Vec<String> = sample().as_object().unwrap().keys().cloned().collect();
         assert_eq!(fields.len(), 18);
-        for field in fields {
+        for field in fields.into_iter().filter(|field| field != "userNickname") {
             let body = sample_without("", &field);
             assert_eq!(problems(&body), [format!("{field}: is required")]);
         }
+    }
+
+    #[test]
+    fn accepts_the_nickname_absent_empty_or_null_as_no_nickname() {
+        let absent = parse(&sample_without("", "userNickname")).unwrap();
+        assert_eq!(absent.user_nickname, None);
+        for none in [Value::from(""), Value::Null] {
+            let record = parse(&sample_with("/userNickname", none)).unwrap();
+            assert_eq!(record, absent);
+        }
+        let given = parse(SAMPLE.as_bytes()).unwrap();
+        assert_eq!(
+            given.user_nickname.as_ref().map(Nickname::as_str),
+            Some("불타는개미")
+        );
+    }
+
+    #[test]
+    fn accepts_the_frontends_real_game_record() {
+        let body = include_str!("../../tests/fixtures/frontend-game-record.json");
+        let record = parse(body.as_bytes()).unwrap();
+        assert_eq!(record.user_nickname, None);
+        assert_eq!(record.deeplearning_data.len(), 9);
+        assert_eq!(record.deeplearning_data[0].sell_up, Some(142_076_759.8));
+        assert_eq!(record.deeplearning_data[0].sell_down, Some(141_663_240.2));
+        assert_eq!(
+            record.coins,
+            [code("KRW-BTC"), code("KRW-ETH"), code("KRW-DOGE")]
+        );
     }
 
     #[test]
@@ -956,21 +1047,31 @@ mod tests {
     // ---- text ----
 
     #[test]
-    fn accepts_a_hangul_name_of_64_characters_though_it_is_192_bytes() {
-        let name = "김".repeat(64);
-        assert_eq!(name.len(), 192);
+    fn accepts_a_hangul_name_of_30_characters_though_it_is_90_bytes() {
+        let name = "김".repeat(30);
+        assert_eq!(name.len(), 90);
         let record = parse(&sample_with("/userName", Value::from(name.clone()))).unwrap();
         assert_eq!(record.user_name, name);
+    }
+
+    #[test]
+    fn stores_name_and_affiliation_trimmed() {
+        let mut body = sample();
+        body["userName"] = Value::from("  김철수\t");
+        body["userAffiliation"] = Value::from(" 코인킹대학교 ");
+        let record = parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+        assert_eq!(record.user_name, "김철수");
+        assert_eq!(record.user_affiliation, "코인킹대학교");
     }
 
     #[test]
     fn counts_an_emoji_written_as_a_surrogate_pair_as_one_character() {
         let body = SAMPLE.replace(
             "\"김철수\"",
-            &format!("\"{}\\ud83d\\ude00\"", "a".repeat(63)),
+            &format!("\"{}\\ud83d\\ude00\"", "a".repeat(29)),
         );
         let record = parse(body.as_bytes()).unwrap();
-        assert_eq!(record.user_name.chars().count(), 64);
+        assert_eq!(record.user_name.chars().count(), 30);
         assert!(record.user_name.ends_with('😀'));
     }
 
@@ -979,18 +1080,18 @@ mod tests {
         let cases = [
             (
                 "/userName",
-                65,
-                "userName: must have 1 to 64 characters (got 65)",
+                31,
+                "userName: must have 1 to 30 characters after trimming (got 31)",
+            ),
+            (
+                "/userAffiliation",
+                31,
+                "userAffiliation: must have 1 to 30 characters after trimming (got 31)",
             ),
             (
                 "/userNickname",
                 65,
-                "userNickname: must have 1 to 64 characters (got 65)",
-            ),
-            (
-                "/userAffiliation",
-                101,
-                "userAffiliation: must have at most 100 characters (got 101)",
+                "userNickname: must have 1 to 64 characters when given (got 65)",
             ),
         ];
         for (pointer, length, expected) in cases {
@@ -1000,16 +1101,32 @@ mod tests {
     }
 
     #[test]
-    fn refuses_an_empty_name_or_nickname_but_not_an_empty_affiliation() {
-        assert_eq!(
-            problems(&sample_with("/userName", Value::from(""))),
-            ["userName: must not be empty"]
-        );
-        assert_eq!(
-            problems(&sample_with("/userNickname", Value::from(""))),
-            ["userNickname: must not be empty"]
-        );
-        assert!(parse(&sample_with("/userAffiliation", Value::from(""))).is_ok());
+    fn refuses_a_name_or_affiliation_blank_after_trimming() {
+        for blank in ["", "   ", "\u{3000}"] {
+            for field in ["userName", "userAffiliation"] {
+                assert_eq!(
+                    problems(&sample_with(&format!("/{field}"), Value::from(blank))),
+                    [format!("{field}: must not be blank")],
+                    "{blank:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_zero_width_and_bidi_override_characters_in_name_and_affiliation() {
+        for hidden in ["\u{200B}", "\u{200D}", "\u{202E}", "\u{2066}", "\u{FEFF}"] {
+            for field in ["userName", "userAffiliation"] {
+                let text = format!("kim{hidden}lee");
+                assert_eq!(
+                    problems(&sample_with(&format!("/{field}"), Value::from(text))),
+                    [format!(
+                        "{field}: must not contain zero-width or bidirectional-override characters"
+                    )],
+                    "{hidden:?}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -1018,13 +1135,13 @@ mod tests {
         let found = problems(&sample_with("/userNickname", Value::from(huge)));
         assert_eq!(
             found,
-            ["userNickname: must have 1 to 64 characters (got 60000)"]
+            ["userNickname: must have 1 to 64 characters when given (got 60000)"]
         );
     }
 
     #[test]
     fn refuses_control_characters_in_text() {
-        for bad in ["김\u{0}수", "kim\n", "\u{7f}", "tab\there", "c1\u{85}"] {
+        for bad in ["김\u{0}수", "kim\nlee", "\u{7f}x", "tab\there", "c1\u{85}x"] {
             for pointer in ["/userName", "/userAffiliation", "/userNickname"] {
                 let field = &pointer[1..];
                 assert_eq!(
@@ -1043,6 +1160,7 @@ mod tests {
             ("a\\b", "userName: must not contain `/` or `\\`"),
             (".", "userName: must not be `.` or `..`"),
             ("..", "userName: must not be `.` or `..`"),
+            (" .. ", "userName: must not be `.` or `..`"),
         ];
         for (name, expected) in cases {
             assert_eq!(
@@ -1061,6 +1179,83 @@ mod tests {
             );
         }
         assert!(parse(&sample_with("/userNickname", Value::from("a/b"))).is_ok());
+        assert!(parse(&sample_with("/userAffiliation", Value::from("a/b"))).is_ok());
+    }
+
+    // ---- rule gaps closed: repeated coins, untraded coins, repeated keys ----
+
+    #[test]
+    fn refuses_the_same_coin_chosen_twice_in_any_spelling() {
+        let body = sample_with(
+            "/coins",
+            serde_json::json!(["BTC/KRW", "ETH/KRW", "krw-btc"]),
+        );
+        assert_eq!(
+            problems(&body),
+            // The coins being invalid, which were bought is not asked of them.
+            ["coins[2]: must not repeat coins[0] (the same coin chosen twice)"]
+        );
+    }
+
+    #[test]
+    fn refuses_a_bought_or_sold_coin_that_was_not_chosen() {
+        let mut body = sample();
+        body["userBuyCoinMoney_2"]["coin"] = Value::from("SOL/KRW");
+        body["userSellTime_3"]["coin"] = Value::from("KRW-XRP");
+        assert_eq!(
+            problems(&serde_json::to_vec(&body).unwrap()),
+            [
+                "userBuyCoinMoney_2.coin: must be one of the chosen coins (KRW-BTC, KRW-ETH, KRW-DOGE)",
+                "userSellTime_3.coin: must be one of the chosen coins (KRW-BTC, KRW-ETH, KRW-DOGE)",
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_a_key_given_twice_at_the_top_or_deeper() {
+        let top = format!("{{\"balance\": 0,{}", &SAMPLE.trim_start()[1..]);
+        assert_eq!(
+            problems(top.as_bytes()),
+            ["balance: must not be given more than once (duplicate key)"]
+        );
+        let nested = SAMPLE.replacen(
+            "\"money\": 500000000",
+            "\"money\": 500000000, \"money\": 1000000000",
+            1,
+        );
+        assert_ne!(nested, SAMPLE);
+        assert_eq!(
+            problems(nested.as_bytes()),
+            ["userBuyCoinMoney_2.money: must not be given more than once (duplicate key)"]
+        );
+        let in_a_hint = SAMPLE.replacen("\"rank\": 2", "\"rank\": 2, \"rank\": 2", 1);
+        assert_ne!(in_a_hint, SAMPLE);
+        assert_eq!(
+            problems(in_a_hint.as_bytes()),
+            ["deeplearningData[1].rank: must not be given more than once (duplicate key)"]
+        );
+    }
+
+    // ---- hint prices ----
+
+    #[test]
+    fn keeps_hint_prices_and_refuses_negative_or_non_numeric_ones() {
+        let mut body = sample();
+        body["deeplearningData"][0]["sell_up"] = Value::from(142_076_759.8);
+        body["deeplearningData"][0]["sell_down"] = Value::from(0);
+        let record = parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+        assert_eq!(record.deeplearning_data[0].sell_up, Some(142_076_759.8));
+        assert_eq!(record.deeplearning_data[0].sell_down, Some(0.0));
+        assert_eq!(record.deeplearning_data[1].sell_up, None);
+        body["deeplearningData"][0]["sell_up"] = Value::from(-1);
+        body["deeplearningData"][2]["sell_down"] = Value::from("1");
+        assert_eq!(
+            problems(&serde_json::to_vec(&body).unwrap()),
+            [
+                "deeplearningData[0].sell_up: must not be negative",
+                "deeplearningData[2].sell_down: must be a number",
+            ]
+        );
     }
 
     // ---- coins ----
@@ -1105,12 +1300,27 @@ mod tests {
             problems(&sample_with("/coins", four)),
             ["coins: must have 1 to 3 entries (got 4)"]
         );
-        assert!(parse(&sample_with("/coins", serde_json::json!(["SOL/KRW"]))).is_ok());
+        // One coin is a game too, when every buy and sell is of it.
+        let mut one = sample();
+        one["coins"] = serde_json::json!(["SOL/KRW"]);
+        for stage in 1..=3 {
+            one[format!("userBuyCoinMoney_{stage}")]["coin"] = Value::from("SOL/KRW");
+            one[format!("userSellTime_{stage}")]["coin"] = Value::from("SOL/KRW");
+        }
+        assert!(parse(&serde_json::to_vec(&one).unwrap()).is_ok());
     }
 
     #[test]
     fn any_well_formed_market_is_a_coin_by_default() {
-        let record = parse(&sample_with("/coins/0", Value::from("ADA/KRW"))).unwrap();
+        let mut body = sample();
+        for pointer in [
+            "/coins/0",
+            "/userBuyCoinMoney_1/coin",
+            "/userSellTime_1/coin",
+        ] {
+            *body.pointer_mut(pointer).unwrap() = Value::from("ADA/KRW");
+        }
+        let record = parse(&serde_json::to_vec(&body).unwrap()).unwrap();
         assert_eq!(record.coins[0], code("KRW-ADA"));
     }
 

@@ -1,0 +1,570 @@
+//! [`DynamoDbLeaderboard`]: the leaderboard ports on their own DynamoDB table.
+//!
+//! A submission is at most four writes and no read:
+//! 1. `UpdateItem` on the player, condition `attribute_not_exists(pk) OR balance < :b`: a new
+//!    best writes the row, the index keys, `best_at_ms`, counts the game and sets `last_seen_ms`
+//!    and `last_request`, all in one atomic step (`ReturnValues=ALL_OLD` tells what it replaced).
+//! 2. Only when the condition failed (a best at least as high is stored): `UpdateItem` counting
+//!    the game, condition `last_request <> :rid`. The row is untouched, and since no projected
+//!    attribute changes, neither index is written.
+//! 3.–4. Only for a player whose affiliation is not yet known to be listed (a new player):
+//!    `PutItem` of the `AFFILIATION` item, then `UpdateItem` setting `listed`. In this order, a
+//!    crash between them only repeats the idempotent put on the player's next submission.
+//!
+//! Retries are idempotent: the SDK's transport retries of a call that did succeed, and a request
+//! retried with the same request id, meet a stored balance equal to theirs (step 1 fails) and a
+//! `last_request` equal to theirs (step 2 fails), so nothing is counted twice
+//! ([`SubmitOutcome::Duplicate`]). Concurrent submissions for one player are serialised by
+//! DynamoDB per item: the highest balance survives whatever the order.
+//!
+//! Reads are Queries in balance order on the two indexes (the global one on every shard, merged)
+//! and on `pk = AFFILIATION`, each followed through `LastEvaluatedKey`; one `GetItem` per
+//! [`PlayerReader::player`]. Never a Scan.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, PutRequest, ReturnValue, ScalarAttributeType,
+    WriteRequest,
+};
+use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, rank_order};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use tracing::info;
+
+use super::items::{self, Item, n, s};
+use super::{
+    AffiliationReader, DEFAULT_LEADERBOARD_TABLE, LeaderboardImport, PlayerReader, RankingReader,
+    RankingScope, ScoreWriter, SubmitOutcome,
+};
+use crate::error::AdapterError;
+use crate::market_store::RetryPolicy;
+use crate::market_store::dynamodb::{
+    BATCH_WRITE_MAX_ITEMS, BatchSender, classify, wait_until_active, write_batch,
+};
+
+/// Step 1's rule: only a strictly higher balance replaces the stored best.
+const HIGHER_BALANCE_WINS: &str = "attribute_not_exists(pk) OR balance < :b";
+/// Step 2's rule: a request id is counted once.
+const NOT_YET_COUNTED: &str = "attribute_exists(pk) AND last_request <> :rid";
+/// `BatchWriteItem` calls in flight during an import.
+const IMPORT_CONCURRENCY: usize = 8;
+
+/// Settings of the DynamoDB leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaderboardConfig {
+    pub table: String,
+    /// `Limit` of each Query page; `None` lets DynamoDB fill 1 MB pages. Tests set it small.
+    pub query_page_size: Option<i32>,
+    /// Strongly consistent reads where DynamoDB offers them (the table, not its indexes).
+    pub consistent_reads: bool,
+    /// Resubmission of `UnprocessedItems` during an import.
+    pub batch_retry: RetryPolicy,
+}
+
+impl Default for LeaderboardConfig {
+    fn default() -> Self {
+        Self {
+            table: DEFAULT_LEADERBOARD_TABLE.to_owned(),
+            query_page_size: None,
+            consistent_reads: false,
+            batch_retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// DynamoDB requests sent so far (each Query page is one read; a failed conditional write
+/// still counts, as DynamoDB bills it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallCounts {
+    pub reads: u64,
+    pub writes: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    reads: AtomicU64,
+    writes: AtomicU64,
+}
+
+/// The leaderboard on DynamoDB. Cheap to clone (shared client and counters).
+#[derive(Debug, Clone)]
+pub struct DynamoDbLeaderboard {
+    client: Client,
+    config: Arc<LeaderboardConfig>,
+    counters: Arc<Counters>,
+}
+
+impl DynamoDbLeaderboard {
+    pub fn new(client: Client, config: LeaderboardConfig) -> Self {
+        Self {
+            client,
+            config: Arc::new(config),
+            counters: Arc::default(),
+        }
+    }
+
+    pub fn config(&self) -> &LeaderboardConfig {
+        &self.config
+    }
+
+    /// Requests sent since the store was built (a metric, and what the benches report).
+    pub fn calls(&self) -> CallCounts {
+        CallCounts {
+            reads: self.counters.reads.load(Ordering::Relaxed),
+            writes: self.counters.writes.load(Ordering::Relaxed),
+        }
+    }
+
+    fn table(&self) -> &str {
+        &self.config.table
+    }
+
+    fn read(&self) {
+        self.counters.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn write(&self) {
+        self.counters.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn error<E>(&self, operation: &'static str, error: SdkError<E, HttpResponse>) -> AdapterError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        classify(operation, self.table(), error)
+    }
+
+    /// Step 1; `Ok(None)` when a best at least as high is stored.
+    async fn write_if_best(
+        &self,
+        entry: &ScoreEntry,
+        at_ms: i64,
+        request_id: &str,
+    ) -> Result<Option<Item>, AdapterError> {
+        let shard = items::global_shard(&entry.affiliation, &entry.name);
+        self.write();
+        let sent = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(items::player_key(&entry.affiliation, &entry.name)))
+            .update_expression(
+                "SET player_name = :name, affiliation = :aff, coin_1 = :c1, coin_2 = :c2, \
+                 coin_3 = :c3, balance = :b, best_at_ms = :now, last_seen_ms = :now, \
+                 first_seen_ms = if_not_exists(first_seen_ms, :now), last_request = :rid, \
+                 gsi_all_pk = :gall, gsi_aff_pk = :gaff ADD games_played :one",
+            )
+            .condition_expression(HIGHER_BALANCE_WINS)
+            .expression_attribute_values(":name", s(entry.name.as_str()))
+            .expression_attribute_values(":aff", s(entry.affiliation.as_str()))
+            .expression_attribute_values(":c1", s(entry.coins[0].as_str()))
+            .expression_attribute_values(":c2", s(entry.coins[1].as_str()))
+            .expression_attribute_values(":c3", s(entry.coins[2].as_str()))
+            .expression_attribute_values(":b", n(entry.balance_krw()))
+            .expression_attribute_values(":now", n(at_ms))
+            .expression_attribute_values(":rid", s(request_id))
+            .expression_attribute_values(":gall", s(items::global_pk(shard)))
+            .expression_attribute_values(":gaff", s(items::affiliation_gsi_pk(&entry.affiliation)))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match sent {
+            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
+            Err(error) if is_condition_failure(&error) => Ok(None),
+            Err(error) => Err(self.error("UpdateItem", error)),
+        }
+    }
+
+    /// Step 2; `Ok(None)` when this request id was already counted.
+    async fn count_game(
+        &self,
+        entry: &ScoreEntry,
+        at_ms: i64,
+        request_id: &str,
+    ) -> Result<Option<Item>, AdapterError> {
+        self.write();
+        let sent = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(items::player_key(&entry.affiliation, &entry.name)))
+            .update_expression("SET last_seen_ms = :now, last_request = :rid ADD games_played :one")
+            .condition_expression(NOT_YET_COUNTED)
+            .expression_attribute_values(":now", n(at_ms))
+            .expression_attribute_values(":rid", s(request_id))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match sent {
+            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
+            Err(error) if is_condition_failure(&error) => Ok(None),
+            Err(error) => Err(self.error("UpdateItem", error)),
+        }
+    }
+
+    /// Steps 3 and 4.
+    async fn list_affiliation(&self, entry: &ScoreEntry) -> Result<(), AdapterError> {
+        self.write();
+        self.client
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(items::affiliation_item(&entry.affiliation)))
+            .send()
+            .await
+            .map_err(|error| self.error("PutItem", error))?;
+        self.write();
+        let marked = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(items::player_key(&entry.affiliation, &entry.name)))
+            .update_expression("SET listed = :t")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match marked {
+            Ok(_) => Ok(()),
+            // The player item is gone (deleted by an operator): nothing to mark.
+            Err(error) if is_condition_failure(&error) => Ok(()),
+            Err(error) => Err(self.error("UpdateItem", error)),
+        }
+    }
+
+    /// Every item of `key = value` on the table or an index, best first on an index, paged
+    /// through `LastEvaluatedKey` until `limit` items.
+    async fn query(
+        &self,
+        index: Option<&'static str>,
+        key: &'static str,
+        value: String,
+        limit: usize,
+    ) -> Result<Vec<Item>, AdapterError> {
+        let mut found = Vec::new();
+        let mut start_key = None;
+        while found.len() < limit {
+            let remaining = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
+            let page_limit = self
+                .config
+                .query_page_size
+                .map_or(remaining, |size| size.min(remaining));
+            let mut request = self
+                .client
+                .query()
+                .table_name(self.table())
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression("#k = :k")
+                .expression_attribute_names("#k", key)
+                .expression_attribute_values(":k", s(value.as_str()))
+                .set_exclusive_start_key(start_key.take());
+            if index.is_some() {
+                request = request.scan_index_forward(false);
+            } else {
+                // Indexes offer eventually consistent reads only.
+                request = request.consistent_read(self.config.consistent_reads);
+            }
+            if limit != usize::MAX || self.config.query_page_size.is_some() {
+                request = request.limit(page_limit);
+            }
+            self.read();
+            let page = request
+                .send()
+                .await
+                .map_err(|error| self.error("Query", error))?;
+            found.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => break,
+            }
+        }
+        found.truncate(limit);
+        Ok(found)
+    }
+}
+
+fn is_condition_failure<E>(error: &SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    matches!(
+        error
+            .as_service_error()
+            .and_then(ProvideErrorMetadata::code),
+        Some("ConditionalCheckFailedException")
+    )
+}
+
+impl ScoreWriter for DynamoDbLeaderboard {
+    async fn submit(
+        &self,
+        entry: &ScoreEntry,
+        at_ms: i64,
+        request_id: &str,
+    ) -> Result<SubmitOutcome, AdapterError> {
+        let (outcome, old) = match self.write_if_best(entry, at_ms, request_id).await? {
+            Some(old) => {
+                let previous = if old.is_empty() {
+                    None
+                } else {
+                    Some(items::number::<u64>(&old, items::BALANCE)?)
+                };
+                (SubmitOutcome::NewBest { previous }, Some(old))
+            }
+            None => match self.count_game(entry, at_ms, request_id).await? {
+                Some(old) => {
+                    let best = items::number::<u64>(&old, items::BALANCE)?;
+                    (SubmitOutcome::Kept { best }, Some(old))
+                }
+                None => (SubmitOutcome::Duplicate, None),
+            },
+        };
+        // A duplicate's first attempt listed the affiliation, unless it failed on the way; the
+        // listing is idempotent, so it is repeated rather than trusted.
+        let listed = old
+            .as_ref()
+            .is_some_and(|old| items::flag(old, items::LISTED));
+        if !listed {
+            self.list_affiliation(entry).await?;
+        }
+        Ok(outcome)
+    }
+}
+
+impl RankingReader for DynamoDbLeaderboard {
+    async fn ranking(
+        &self,
+        scope: &RankingScope,
+        limit: usize,
+    ) -> Result<Vec<PlayerRow>, AdapterError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let found = match scope {
+            RankingScope::Affiliation(affiliation) => {
+                self.query(
+                    Some(items::GSI_AFFILIATION),
+                    items::GSI_AFF_PK,
+                    items::affiliation_gsi_pk(affiliation),
+                    limit,
+                )
+                .await?
+            }
+            RankingScope::All => {
+                // Each shard's best `limit` holds every player of the overall best `limit`.
+                let shards = (0..items::GLOBAL_SHARDS).map(|shard| {
+                    self.query(
+                        Some(items::GSI_ALL),
+                        items::GSI_ALL_PK,
+                        items::global_pk(shard),
+                        limit,
+                    )
+                });
+                stream::iter(shards)
+                    .buffer_unordered(items::GLOBAL_SHARDS as usize)
+                    .try_concat()
+                    .await?
+            }
+        };
+        let mut rows = found
+            .iter()
+            .map(items::row_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.sort_by(rank_order);
+        rows.truncate(limit);
+        Ok(rows)
+    }
+}
+
+impl AffiliationReader for DynamoDbLeaderboard {
+    async fn affiliations(&self) -> Result<Vec<String>, AdapterError> {
+        let found = self
+            .query(
+                None,
+                items::PK,
+                items::AFFILIATION_PK.to_owned(),
+                usize::MAX,
+            )
+            .await?;
+        // Sort keys come back in UTF-8 byte order, which is `str`'s order.
+        found
+            .iter()
+            .map(|item| items::string(item, items::SK).map(str::to_owned))
+            .collect()
+    }
+}
+
+impl PlayerReader for DynamoDbLeaderboard {
+    async fn player(
+        &self,
+        affiliation: &str,
+        name: &str,
+    ) -> Result<Option<PlayerRecord>, AdapterError> {
+        self.read();
+        let got = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(items::player_key(affiliation, name)))
+            .consistent_read(self.config.consistent_reads)
+            .send()
+            .await
+            .map_err(|error| self.error("GetItem", error))?;
+        got.item.as_ref().map(items::record_from_item).transpose()
+    }
+}
+
+struct SdkBatchSender<'a> {
+    store: &'a DynamoDbLeaderboard,
+}
+
+impl BatchSender for SdkBatchSender<'_> {
+    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, AdapterError> {
+        let table = self.store.table();
+        self.store.write();
+        let output = self
+            .store
+            .client
+            .batch_write_item()
+            .request_items(table, requests)
+            .send()
+            .await
+            .map_err(|error| self.store.error("BatchWriteItem", error))?;
+        Ok(output
+            .unprocessed_items
+            .and_then(|mut unprocessed| unprocessed.remove(table))
+            .unwrap_or_default())
+    }
+}
+
+fn put_request(item: Item) -> Result<WriteRequest, AdapterError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(|error| AdapterError::InvalidRequest(error.to_string()))?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+impl LeaderboardImport for DynamoDbLeaderboard {
+    /// `BatchWriteItem` in chunks of 25, several in flight, `UnprocessedItems` resubmitted; the
+    /// last record per player wins within the call (a batch refuses duplicate keys).
+    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, AdapterError> {
+        let mut players = std::collections::BTreeMap::new();
+        let mut affiliations = std::collections::BTreeSet::new();
+        for record in records {
+            let row = &record.row;
+            affiliations.insert(row.affiliation.as_str());
+            players.insert((row.affiliation.as_str(), row.name.as_str()), record);
+        }
+        let mut requests = Vec::with_capacity(players.len() + affiliations.len());
+        for affiliation in &affiliations {
+            requests.push(put_request(items::affiliation_item(affiliation))?);
+        }
+        for record in players.values() {
+            requests.push(put_request(items::record_to_item(record))?);
+        }
+        let sender = SdkBatchSender { store: self };
+        let mut chunks = Vec::new();
+        while !requests.is_empty() {
+            let rest = requests.split_off(requests.len().min(BATCH_WRITE_MAX_ITEMS));
+            chunks.push(std::mem::replace(&mut requests, rest));
+        }
+        let sender = &sender;
+        stream::iter(chunks)
+            .map(|chunk| write_batch(sender, self.table(), chunk, &self.config.batch_retry))
+            .buffer_unordered(IMPORT_CONCURRENCY)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(players.len())
+    }
+}
+
+/// Creates the leaderboard table if it is missing (PAY_PER_REQUEST, `pk` S / `sk` S, both
+/// indexes) and waits until it is `ACTIVE`. For tests and the local run; deployments create it
+/// from template.yaml (the same definition).
+pub async fn ensure_leaderboard_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+    let described = client.describe_table().table_name(table).send().await;
+    match described {
+        Ok(_) => {}
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            create_table(client, table).await?;
+        }
+        Err(error) => return Err(classify("DescribeTable", table, error)),
+    }
+    wait_until_active(client, table).await
+}
+
+async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
+        AdapterError::InvalidRequest(error.to_string())
+    };
+    let key = |name: &str, key_type| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .map_err(invalid)
+    };
+    let attribute = |name: &str, kind| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(kind)
+            .build()
+            .map_err(invalid)
+    };
+    let projection = Projection::builder()
+        .projection_type(ProjectionType::Include)
+        .set_non_key_attributes(Some(
+            items::PROJECTED.iter().map(|a| (*a).to_owned()).collect(),
+        ))
+        .build();
+    let index = |name: &str, partition: &str| -> Result<GlobalSecondaryIndex, AdapterError> {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(partition, KeyType::Hash)?)
+            .key_schema(key(items::BALANCE, KeyType::Range)?)
+            .projection(projection.clone())
+            .build()
+            .map_err(invalid)
+    };
+    let created = client
+        .create_table()
+        .table_name(table)
+        .key_schema(key(items::PK, KeyType::Hash)?)
+        .key_schema(key(items::SK, KeyType::Range)?)
+        .attribute_definitions(attribute(items::PK, ScalarAttributeType::S)?)
+        .attribute_definitions(attribute(items::SK, ScalarAttributeType::S)?)
+        .attribute_definitions(attribute(items::GSI_ALL_PK, ScalarAttributeType::S)?)
+        .attribute_definitions(attribute(items::GSI_AFF_PK, ScalarAttributeType::S)?)
+        .attribute_definitions(attribute(items::BALANCE, ScalarAttributeType::N)?)
+        .global_secondary_indexes(index(items::GSI_ALL, items::GSI_ALL_PK)?)
+        .global_secondary_indexes(index(items::GSI_AFFILIATION, items::GSI_AFF_PK)?)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    match created {
+        Ok(_) => {
+            info!(table, "leaderboard table created");
+            Ok(())
+        }
+        // Someone else created it between our describe and create: fine.
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(classify("CreateTable", table, error)),
+    }
+}

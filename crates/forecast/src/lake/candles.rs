@@ -1,0 +1,322 @@
+//! The 1-minute candle table: Arrow schema, Parquet encoding (zstd), keys, and reading a
+//! market's candles back as gap-filled [`Bar`]s.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    Decimal128Builder, StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, TimestampMillisecondType, UInt64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use bytes::Bytes;
+use coinking_core::candle::Candle;
+use coinking_core::time::{MS_PER_DAY, UtcDateTime};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::CANDLES_PREFIX;
+use super::location::Lake;
+use crate::error::ForecastError;
+use crate::series::{Bar, fill_gaps};
+
+/// Decimal columns: 38 digits, 12 after the point (Upbit volumes carry 8, prices fewer).
+pub const DECIMAL_PRECISION: u8 = 38;
+pub const DECIMAL_SCALE: i8 = 12;
+
+/// Where a row came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// The ingester's lake sink (candles folded from the ticker stream).
+    Stream,
+    /// `coinking backfill` (Upbit's REST candles).
+    Backfill,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Stream => "stream",
+            Source::Backfill => "backfill",
+        }
+    }
+}
+
+impl FromStr for Source {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text {
+            "stream" => Ok(Source::Stream),
+            "backfill" => Ok(Source::Backfill),
+            _ => Err(()),
+        }
+    }
+}
+
+/// One row of the table. Prices and volumes stay exact decimals from the wire to the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandleRow {
+    pub market: String,
+    pub minute_start_ms: i64,
+    pub open: Decimal,
+    pub high: Decimal,
+    pub low: Decimal,
+    pub close: Decimal,
+    /// Base-currency volume (Upbit's `candle_acc_trade_volume`).
+    pub volume: Decimal,
+    /// KRW traded (Upbit's `candle_acc_trade_price`); the stream does not know it.
+    pub quote_volume: Option<Decimal>,
+    /// Executions folded in; Upbit's REST candles do not say.
+    pub trade_count: Option<u64>,
+    pub source: Source,
+}
+
+impl CandleRow {
+    /// A closed candle of the stream stage's fold.
+    pub fn from_stream(candle: &Candle) -> Self {
+        Self {
+            market: candle.market.to_string(),
+            minute_start_ms: candle.minute_start_ms,
+            open: candle.open,
+            high: candle.high,
+            low: candle.low,
+            close: candle.close,
+            volume: candle.volume,
+            quote_volume: None,
+            trade_count: Some(candle.trade_count),
+            source: Source::Stream,
+        }
+    }
+
+    pub fn to_bar(&self) -> Bar {
+        let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
+        Bar {
+            minute_start_ms: self.minute_start_ms,
+            open: f(self.open),
+            high: f(self.high),
+            low: f(self.low),
+            close: f(self.close),
+            volume: f(self.volume),
+        }
+    }
+}
+
+/// The table's schema (no nickname or any personal field: market data only).
+pub fn candle_schema() -> SchemaRef {
+    let decimal = DataType::Decimal128(DECIMAL_PRECISION, DECIMAL_SCALE);
+    Arc::new(Schema::new(vec![
+        Field::new("market", DataType::Utf8, false),
+        Field::new(
+            "minute_start",
+            DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            false,
+        ),
+        Field::new("open", decimal.clone(), false),
+        Field::new("high", decimal.clone(), false),
+        Field::new("low", decimal.clone(), false),
+        Field::new("close", decimal.clone(), false),
+        Field::new("volume", decimal.clone(), false),
+        Field::new("quote_volume", decimal, true),
+        Field::new("trade_count", DataType::UInt64, true),
+        Field::new("source", DataType::Utf8, false),
+    ]))
+}
+
+fn mantissa(value: Decimal) -> Result<i128, ForecastError> {
+    let mut scaled = value;
+    scaled.rescale(DECIMAL_SCALE as u32);
+    if scaled.scale() != DECIMAL_SCALE as u32 {
+        return Err(ForecastError::Config(format!(
+            "decimal {value}: does not fit {DECIMAL_SCALE} decimal places"
+        )));
+    }
+    Ok(scaled.mantissa())
+}
+
+fn from_mantissa(value: i128) -> Decimal {
+    Decimal::from_i128_with_scale(value, DECIMAL_SCALE as u32).normalize()
+}
+
+/// Encodes rows as one Parquet file (zstd level 1, in memory: uploaded in one PUT).
+pub fn to_parquet(rows: &[CandleRow]) -> Result<Vec<u8>, ForecastError> {
+    let decimal_builder = || {
+        Decimal128Builder::with_capacity(rows.len())
+            .with_precision_and_scale(DECIMAL_PRECISION, DECIMAL_SCALE)
+    };
+    let mut market = StringBuilder::new();
+    let mut minute = TimestampMillisecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
+    let mut open = decimal_builder()?;
+    let mut high = decimal_builder()?;
+    let mut low = decimal_builder()?;
+    let mut close = decimal_builder()?;
+    let mut volume = decimal_builder()?;
+    let mut quote_volume = decimal_builder()?;
+    let mut trade_count = UInt64Builder::with_capacity(rows.len());
+    let mut source = StringBuilder::new();
+    for row in rows {
+        market.append_value(&row.market);
+        minute.append_value(row.minute_start_ms);
+        open.append_value(mantissa(row.open)?);
+        high.append_value(mantissa(row.high)?);
+        low.append_value(mantissa(row.low)?);
+        close.append_value(mantissa(row.close)?);
+        volume.append_value(mantissa(row.volume)?);
+        quote_volume.append_option(row.quote_volume.map(mantissa).transpose()?);
+        trade_count.append_option(row.trade_count);
+        source.append_value(row.source.as_str());
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(market.finish()),
+        Arc::new(minute.finish()),
+        Arc::new(open.finish()),
+        Arc::new(high.finish()),
+        Arc::new(low.finish()),
+        Arc::new(close.finish()),
+        Arc::new(volume.finish()),
+        Arc::new(quote_volume.finish()),
+        Arc::new(trade_count.finish()),
+        Arc::new(source.finish()),
+    ];
+    let batch = RecordBatch::try_new(candle_schema(), columns)?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+        .set_created_by(concat!("coinking-forecast ", env!("CARGO_PKG_VERSION")).to_owned())
+        .build();
+    let mut file = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut file, candle_schema(), Some(properties))?;
+    writer.write(&batch)?;
+    writer.close()?;
+    Ok(file)
+}
+
+/// Decodes a file written by [`to_parquet`].
+pub fn from_parquet(file: Bytes) -> Result<Vec<CandleRow>, ForecastError> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch?;
+        let column = |name: &str| {
+            batch.column_by_name(name).ok_or_else(|| {
+                ForecastError::Config(format!("candle file: column {name} is missing"))
+            })
+        };
+        let market = column("market")?.as_string::<i32>().clone();
+        let minute = column("minute_start")?
+            .as_primitive::<TimestampMillisecondType>()
+            .clone();
+        let decimals: Vec<_> = ["open", "high", "low", "close", "volume", "quote_volume"]
+            .iter()
+            .map(|name| Ok(column(name)?.as_primitive::<Decimal128Type>().clone()))
+            .collect::<Result<_, ForecastError>>()?;
+        let trade_count = column("trade_count")?.as_primitive::<UInt64Type>().clone();
+        let source = column("source")?.as_string::<i32>().clone();
+        for index in 0..batch.num_rows() {
+            let Ok(row_source) = Source::from_str(source.value(index)) else {
+                return Err(ForecastError::Config(format!(
+                    "candle file: unknown source {:?}",
+                    source.value(index)
+                )));
+            };
+            rows.push(CandleRow {
+                market: market.value(index).to_owned(),
+                minute_start_ms: minute.value(index),
+                open: from_mantissa(decimals[0].value(index)),
+                high: from_mantissa(decimals[1].value(index)),
+                low: from_mantissa(decimals[2].value(index)),
+                close: from_mantissa(decimals[3].value(index)),
+                volume: from_mantissa(decimals[4].value(index)),
+                quote_volume: (!decimals[5].is_null(index))
+                    .then(|| from_mantissa(decimals[5].value(index))),
+                trade_count: (!trade_count.is_null(index)).then(|| trade_count.value(index)),
+                source: row_source,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// `market-data/candles_1m/dt=YYYY-MM-DD/market=<market>`.
+pub fn partition(market: &str, epoch_ms: i64) -> String {
+    let date = UtcDateTime::from_epoch_ms(epoch_ms).dashed_date();
+    format!("{CANDLES_PREFIX}/dt={date}/market={market}")
+}
+
+/// The stream sink's file of one market's minute: `…/HHMM.parquet`.
+pub fn minute_key(market: &str, minute_start_ms: i64) -> String {
+    let at = UtcDateTime::from_epoch_ms(minute_start_ms);
+    format!(
+        "{}/{:02}{:02}.parquet",
+        partition(market, minute_start_ms),
+        at.hour,
+        at.minute
+    )
+}
+
+/// Writes one market's closed minute (one row) to its deterministic key: a retry or a
+/// re-delivery overwrites the same object, so the lake never holds a minute twice.
+pub async fn write_minute(lake: &Lake, candle: &Candle) -> Result<String, ForecastError> {
+    let row = CandleRow::from_stream(candle);
+    let key = minute_key(&row.market, row.minute_start_ms);
+    let file = to_parquet(std::slice::from_ref(&row))?;
+    lake.put(&key, file).await?;
+    Ok(key)
+}
+
+/// Every row of `market` with `from_ms <= minute_start < to_ms`, one per minute (the
+/// backfill's row wins over the stream's), sorted by minute.
+pub async fn read_candles(
+    lake: &Lake,
+    market: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<CandleRow>, ForecastError> {
+    let mut by_minute: BTreeMap<i64, CandleRow> = BTreeMap::new();
+    let mut day = from_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY;
+    while day < to_ms {
+        let objects = lake.list(&format!("{}/", partition(market, day))).await?;
+        for object in objects {
+            if !object.relative.ends_with(".parquet") {
+                continue;
+            }
+            let rows = from_parquet(lake.get(&object.relative).await?)?;
+            for row in rows {
+                if row.market != market
+                    || row.minute_start_ms < from_ms
+                    || row.minute_start_ms >= to_ms
+                {
+                    continue;
+                }
+                match by_minute.get(&row.minute_start_ms) {
+                    Some(kept) if kept.source >= row.source => {}
+                    _ => {
+                        by_minute.insert(row.minute_start_ms, row);
+                    }
+                }
+            }
+        }
+        day += MS_PER_DAY;
+    }
+    Ok(by_minute.into_values().collect())
+}
+
+/// A market's candles as gap-filled bars, plus how many minutes had a candle.
+pub async fn read_market_bars(
+    lake: &Lake,
+    market: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<(Vec<Bar>, usize), ForecastError> {
+    let rows = read_candles(lake, market, from_ms, to_ms).await?;
+    let candles = rows.len();
+    Ok((
+        fill_gaps(rows.iter().map(CandleRow::to_bar).collect()),
+        candles,
+    ))
+}

@@ -1,0 +1,35 @@
+//! Learned AI hints (issue 16): the market-data lake, the original's eight features, an LSTM
+//! forecaster trained with candle (pure Rust), model cards, and the walk-forward backtest that
+//! decides whether a model may be served at all.
+//!
+//! Module map, in flow order:
+//! - [`lake`]: the lake root (local directory or S3 via `object_store`), the 1-minute candle
+//!   table (Parquet, Hive-partitioned `dt=`/`market=`), reading a market back.
+//! - [`backfill`]: filling the lake from Upbit's REST candles, within Upbit's limits.
+//! - [`series`]: [`Bar`], a candle in f64, and gap filling.
+//! - [`features`]: the eight features per minute and the training windows.
+//! - [`scaler`]: standardisation fitted on training data, saved in the card.
+//! - [`model`]: the network (2×LSTM(50) → Linear(25) → Linear(1)) and seeded weights.
+//! - [`train`]: deterministic training (AdamW, MSE, a progress line per epoch).
+//! - [`backtest`]: walk-forward metrics for the LSTM, the baseline and the naive forecast,
+//!   and the game P&L.
+//! - [`card`]: the model card.
+//! - [`registry`]: saving models to and loading the newest from `models/<market>/<version>/`.
+//! - [`pipeline`]: the train and backtest runs behind `coinking train` / `coinking backtest`.
+//! - [`error`]: [`ForecastError`].
+
+pub mod backfill;
+pub mod backtest;
+pub mod card;
+pub mod error;
+pub mod features;
+pub mod lake;
+pub mod model;
+pub mod pipeline;
+pub mod registry;
+pub mod scaler;
+pub mod series;
+pub mod train;
+
+pub use error::ForecastError;
+pub use series::Bar;

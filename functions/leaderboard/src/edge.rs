@@ -1,0 +1,197 @@
+//! The HTTP edge all four routes share: the error type, JSON answers, CORS (allowed origins on
+//! every answer, errors and 404 included; the preflight of every route) and the query string.
+
+use lambda_http::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
+    ACCESS_CONTROL_REQUEST_METHOD, CACHE_CONTROL, HeaderName, HeaderValue,
+};
+use lambda_http::http::{Response, StatusCode};
+use lambda_http::{Body, Request, RequestExt};
+use serde::Serialize;
+
+/// Rankings change with every game and a player expects their row at once: never cached.
+pub const NO_STORE: &str = "no-store";
+/// How long a browser may reuse a preflight answer.
+pub const PREFLIGHT_MAX_AGE_SECS: u32 = 600;
+/// Headers a browser may send on `POST /set_user_data`.
+pub const ALLOWED_REQUEST_HEADERS: &str = "content-type, idempotency-key";
+/// Query parameter cache-busters add (`?_=1732500000000`); always ignored.
+const CACHE_BUSTER: &str = "_";
+
+/// An error answer: status, machine-readable code, `<field>: <rule>` message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// `Allow` header of a 405.
+    pub allow: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            allow: None,
+        }
+    }
+
+    pub fn bad_parameter(parameter: &str, rule: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            format!("{parameter}: {rule}"),
+        )
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str, allow: &'static str) -> Self {
+        let mut error = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("method: {method} is not allowed on {path} (allowed: {allow})"),
+        );
+        error.allow = Some(allow);
+        error
+    }
+
+    /// A store failure: 503 when retrying can help, 500 otherwise; details only in the log.
+    pub fn store(error: &coinking_adapters::AdapterError, action: &str) -> Self {
+        tracing::error!(error = %error, retryable = error.is_retryable(), "leaderboard store {action} failed");
+        if error.is_retryable() {
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "leaderboard store: temporarily unavailable, retry shortly",
+            )
+        } else {
+            Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("leaderboard store: {action} failed"),
+            )
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let mut response = coinking_http::error_response(self.status, self.code, &self.message);
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+        if let Some(allow) = self.allow {
+            headers.insert(
+                HeaderName::from_static("allow"),
+                HeaderValue::from_static(allow),
+            );
+        }
+        response
+    }
+}
+
+/// `200` with a JSON body, never cached.
+pub fn ok(body: &impl Serialize) -> Response<Body> {
+    let mut response = coinking_http::json_response(StatusCode::OK, body);
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+    response
+}
+
+/// The CORS preflight of a route that takes `method` (a plain `OPTIONS` just lists methods).
+pub fn preflight(
+    req: &Request,
+    origin: Option<&str>,
+    allow_origin: Option<&str>,
+    method: &'static str,
+    allow: &'static str,
+) -> Result<Response<Body>, ApiError> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert("allow", HeaderValue::from_static(allow));
+    let Some(origin) = origin else {
+        return Ok(response);
+    };
+    if allow_origin.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cors_origin_not_allowed",
+            format!("Origin: {origin} is not an allowed origin"),
+        ));
+    }
+    if let Some(requested) = req.headers().get(ACCESS_CONTROL_REQUEST_METHOD) {
+        if requested.as_bytes() != method.as_bytes() {
+            let mut error = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "Access-Control-Request-Method: must be {method}, got {}",
+                    String::from_utf8_lossy(requested.as_bytes())
+                ),
+            );
+            error.allow = Some(allow);
+            return Err(error);
+        }
+    }
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(allow),
+    );
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(ALLOWED_REQUEST_HEADERS),
+    );
+    headers.insert(
+        ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from(PREFLIGHT_MAX_AGE_SECS),
+    );
+    Ok(response)
+}
+
+/// The query string, as API Gateway passed it.
+#[derive(Debug)]
+pub struct Query<'a> {
+    params: Option<&'a lambda_http::aws_lambda_events::query_map::QueryMap>,
+}
+
+impl<'a> Query<'a> {
+    pub fn of(req: &'a Request) -> Self {
+        Self {
+            params: req.query_string_parameters_ref(),
+        }
+    }
+
+    /// Rejects parameters the route does not know (a typo should not be ignored).
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        let Some(params) = self.params else {
+            return Ok(());
+        };
+        let mut unknown: Vec<&str> = params
+            .iter()
+            .map(|(key, _)| key)
+            .filter(|key| *key != CACHE_BUSTER && !known.contains(key))
+            .collect();
+        unknown.sort_unstable();
+        match unknown.first() {
+            None => Ok(()),
+            Some(first) if known.is_empty() => Err(ApiError::bad_parameter(
+                first,
+                "unknown parameter (this route takes none)",
+            )),
+            Some(first) => Err(ApiError::bad_parameter(
+                first,
+                format!("unknown parameter (expected {})", known.join(", ")),
+            )),
+        }
+    }
+
+    pub fn single(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
+        let Some(values) = self.params.and_then(|p| p.all(name)) else {
+            return Ok(None);
+        };
+        match values.as_slice() {
+            [value] => Ok(Some(*value)),
+            _ => Err(ApiError::bad_parameter(name, "must be given at most once")),
+        }
+    }
+}

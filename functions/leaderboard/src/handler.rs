@@ -1,0 +1,165 @@
+//! The handler: routing, CORS and the shared edge around the four routes.
+//!
+//! The function routes by itself on the raw path, so it answers the same behind one route per
+//! path (template.yaml) or an `ANY` route, and under `cargo lambda watch`: a wrong method is a
+//! JSON 405, `OPTIONS` the CORS preflight, an unknown path a JSON 404, all with CORS headers.
+
+use coinking_adapters::leaderboard::{AffiliationReader, RankingReader, ScoreWriter};
+use coinking_adapters::market_store::CandleReader;
+use coinking_core::leaderboard::ScoreRule;
+use lambda_http::http::header::ORIGIN;
+use lambda_http::http::{Method, Response, StatusCode};
+use lambda_http::{Body, Request, RequestExt};
+
+use crate::config::Config;
+use crate::edge::{ApiError, preflight};
+use crate::metrics::Metrics;
+use crate::routes;
+
+/// Source of "now" in epoch ms; tests pin it.
+pub type Clock = fn() -> i64;
+
+/// The wall clock.
+pub fn system_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// What the handler needs, built once per process: the leaderboard store, the market store's
+/// candle reader (for the score bound), the configuration, the rule, the clock, the counters.
+#[derive(Debug)]
+pub struct Deps<L, C> {
+    pub store: L,
+    pub candles: C,
+    pub config: Config,
+    pub rule: ScoreRule,
+    pub metrics: Metrics,
+    pub(crate) clock: Clock,
+}
+
+impl<L, C> Deps<L, C> {
+    pub fn new(store: L, candles: C, config: Config) -> Self {
+        Self {
+            store,
+            candles,
+            config,
+            rule: ScoreRule::default(),
+            metrics: Metrics::default(),
+            clock: system_clock,
+        }
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+/// The routes of this function, with their one method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    SetUserData,
+    GetUserData,
+    AffiliationList,
+    BestUser,
+}
+
+impl Route {
+    fn of(path: &str) -> Option<Self> {
+        match path {
+            "/set_user_data" => Some(Self::SetUserData),
+            "/get_user_data" => Some(Self::GetUserData),
+            "/get_affiliation_list" => Some(Self::AffiliationList),
+            "/get_the_best_user_data" => Some(Self::BestUser),
+            _ => None,
+        }
+    }
+
+    fn method(self) -> Method {
+        match self {
+            Self::SetUserData => Method::POST,
+            _ => Method::GET,
+        }
+    }
+
+    fn allow(self) -> &'static str {
+        match self {
+            Self::SetUserData => "POST, OPTIONS",
+            _ => "GET, OPTIONS",
+        }
+    }
+}
+
+/// Answers one API Gateway HTTP API request. Never fails: every problem is a JSON error
+/// response (4xx for the caller's, 5xx for the store's).
+pub async fn handle<L, C>(deps: &Deps<L, C>, req: Request) -> Response<Body>
+where
+    L: ScoreWriter + RankingReader + AffiliationReader,
+    C: CandleReader,
+{
+    let origin = req
+        .headers()
+        .get(ORIGIN)
+        .and_then(|value| value.to_str().ok());
+    let allow_origin = origin.and_then(|o| deps.config.cors_origins.allow(o));
+    let mut response = match dispatch(deps, &req, origin, allow_origin.as_deref()).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    if let Some(allow_origin) = &allow_origin {
+        coinking_http::add_allow_origin(response.headers_mut(), allow_origin);
+    }
+    response
+}
+
+async fn dispatch<L, C>(
+    deps: &Deps<L, C>,
+    req: &Request,
+    origin: Option<&str>,
+    allow_origin: Option<&str>,
+) -> Result<Response<Body>, ApiError>
+where
+    L: ScoreWriter + RankingReader + AffiliationReader,
+    C: CandleReader,
+{
+    // The raw path excludes a stage prefix; requests built without an event have only the URI.
+    let path = match req.raw_http_path() {
+        "" => req.uri().path(),
+        raw => raw,
+    };
+    let Some(route) = Route::of(path) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("path: no route for {path}"),
+        ));
+    };
+    if req.method() == Method::OPTIONS {
+        let method = if route == Route::SetUserData {
+            "POST"
+        } else {
+            "GET"
+        };
+        return preflight(req, origin, allow_origin, method, route.allow());
+    }
+    if req.method() != route.method() {
+        return Err(ApiError::method_not_allowed(
+            req.method().as_str(),
+            path,
+            route.allow(),
+        ));
+    }
+    match route {
+        Route::SetUserData => routes::set_user_data::answer(deps, req).await,
+        Route::GetUserData => routes::get_user_data::answer(deps, req).await,
+        Route::AffiliationList => routes::affiliation_list::answer(deps, req).await,
+        Route::BestUser => routes::best_user::answer(deps, req).await,
+    }
+}
