@@ -28,6 +28,12 @@ pub enum Command {
     /// Compute the clickstream analysis once (the 20 results and per-player summaries) from
     /// `<input>/clickstream/` into `<output>/analysis/`; prints the manifest as JSON.
     Analyze(AnalyzeArgs),
+    /// Fill the lake's 1-minute candles from Upbit's REST API (resumable, idempotent).
+    Backfill(BackfillArgs),
+    /// Walk-forward backtest of the LSTM, the baseline and the naive forecast over the lake.
+    Backtest(ModelArgs),
+    /// Backtest, then train one LSTM per market on the whole range and save it with its card.
+    Train(ModelArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,4 +135,88 @@ pub enum Styles {
     Default,
     Simple,
     Both,
+}
+
+/// `--from`/`--to`: UTC `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm[:ss][Z]`, `to` exclusive.
+#[derive(Debug, Clone, Args)]
+pub struct TimeRange {
+    #[arg(long)]
+    pub from: String,
+    #[arg(long)]
+    pub to: String,
+}
+
+impl TimeRange {
+    /// (from, to) in epoch ms; an error names the flag and the rule.
+    pub fn parse(&self) -> anyhow::Result<(i64, i64)> {
+        let read = |flag: &str, text: &str| {
+            coinking_core::time::parse_utc(text).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--{flag} {text:?}: must be yyyy-MM-dd or yyyy-MM-ddTHH:mm[:ss][Z] (UTC)"
+                )
+            })
+        };
+        let from = read("from", &self.from)?;
+        let to = read("to", &self.to)?;
+        if from >= to {
+            anyhow::bail!("--from: must be before --to");
+        }
+        Ok((from, to))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// Markets, comma-separated (`KRW-BTC,KRW-ETH`).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub markets: Vec<String>,
+    #[command(flatten)]
+    pub range: TimeRange,
+    /// Lake root: a directory or `s3://bucket/prefix`.
+    #[arg(long, env = "COINKING_MARKET_LAKE", default_value = ".coinking/lake")]
+    pub lake: String,
+    /// Upbit's REST base URL (the simulator's `http://127.0.0.1:PORT` offline).
+    #[arg(
+        long,
+        env = "COINKING_UPBIT_REST_URL",
+        default_value = "https://api.upbit.com"
+    )]
+    pub upbit_url: String,
+    /// Requests per second at most (Upbit's candle group allows 10).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub max_per_sec: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Markets, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub markets: Vec<String>,
+    #[command(flatten)]
+    pub range: TimeRange,
+    /// Lake root: a directory or `s3://bucket/prefix` (models go to `<lake>/models/`).
+    #[arg(long, env = "COINKING_MARKET_LAKE", default_value = ".coinking/lake")]
+    pub lake: String,
+    /// Also write the backtest as JSON here.
+    #[arg(long)]
+    pub json_out: Option<PathBuf>,
+    #[arg(long, default_value_t = 2)]
+    pub folds: usize,
+    /// Share of the range held out over all folds.
+    #[arg(long, default_value_t = 0.3)]
+    pub test_fraction: f64,
+    #[arg(long, default_value_t = 10)]
+    pub window: usize,
+    #[arg(long, default_value_t = 50)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 25)]
+    pub dense: usize,
+    #[arg(long, default_value_t = 20)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub learning_rate: f64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }

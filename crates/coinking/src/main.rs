@@ -7,9 +7,13 @@
 //! - `replay`: replays a raw capture through the parser and normaliser, printing tickers.
 //! - `gen_capture`: writes a synthetic capture (`coinking gen-capture`).
 //! - `analyze`: one run of the embedded analytics engine (`coinking analyze`).
+//! - `backfill`: fills the lake's candles from Upbit's REST API (`coinking backfill`).
+//! - `forecast_cmd`: `coinking backtest` and `coinking train` (the LSTM hints, issue 16).
 
 mod analyze;
+mod backfill;
 mod cli;
+mod forecast_cmd;
 mod gen_capture;
 mod platform;
 mod replay;
@@ -27,6 +31,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Replay(args) => replay::run_replay(args, shutdown_signal()).await,
         Command::GenCapture(args) => gen_capture::run(args),
         Command::Analyze(args) => analyze::run(args).await,
+        Command::Backfill(args) => backfill::run(args).await,
+        Command::Backtest(args) => forecast_cmd::backtest(args).await,
+        Command::Train(args) => forecast_cmd::train(args).await,
     }
 }
 

@@ -213,3 +213,30 @@ async fn the_frontends_record_is_archived_with_typed_hint_prices_and_no_clear_ni
         coinking_clickstream::clickstream_schema()
     );
 }
+
+#[tokio::test]
+async fn an_envelope_written_before_the_hash_rule_is_archived_without_its_clear_nickname() {
+    // The fixture's envelopes still carry `userNickname` in clear, as stream records written
+    // before this rule do.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        handle(&archiver(dir.path()), event())
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    let nickname = "불타는개미".as_bytes();
+    for path in files_under(dir.path()) {
+        if path.extension().is_some_and(|ext| ext == "parquet") {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(nickname.len()).any(|w| w == nickname),
+                "{path:?}"
+            );
+            let batches = from_parquet(bytes::Bytes::from(bytes)).unwrap();
+            for row in batches.iter().flat_map(|b| decode_batch(b).unwrap()) {
+                assert_eq!(row.user_nickname_hash, None);
+            }
+        }
+    }
+}
