@@ -16,7 +16,7 @@
 //! - [`card`]: the model card.
 //! - [`registry`]: saving models to and loading the newest from `models/<market>/<version>/`.
 //! - [`pipeline`]: the train and backtest runs behind `coinking train` / `coinking backtest`.
-//! - [`error`]: [`ForecastError`].
+//! - [`error`]: the error type, [`ForecastError`].
 
 pub mod backfill;
 pub mod backtest;

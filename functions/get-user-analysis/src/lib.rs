@@ -24,9 +24,7 @@ pub mod reader;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use coinking_core::game::limits::{
-    USER_NAME_CHARS, USER_NAME_FORBIDDEN_CHARS, USER_NAME_FORBIDDEN_VALUES,
-};
+use coinking_core::player::{PlayerField, check_player_text};
 use coinking_http::{error_response, json_response};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -103,8 +101,9 @@ impl ApiError {
     }
 }
 
-/// Checks a decoded userName by the same rules the record validation applies, plus `.`/`..`,
-/// so it is always exactly one key segment.
+/// Checks a decoded userName by the one player rule (`coinking_core::player`), the rule the game
+/// record was accepted by, so it is always exactly one key segment. Stored names are trimmed, so
+/// a name with surrounding whitespace cannot have been stored.
 pub fn validate_user_name(name: &str) -> Result<(), ApiError> {
     let bad = |rule: String| {
         ApiError::new(
@@ -113,24 +112,13 @@ pub fn validate_user_name(name: &str) -> Result<(), ApiError> {
             format!("userName: {rule}"),
         )
     };
-    let chars = name.chars().count();
-    if !USER_NAME_CHARS.contains(&chars) {
-        return Err(bad(format!(
-            "must be {} to {} characters",
-            USER_NAME_CHARS.start(),
-            USER_NAME_CHARS.end()
-        )));
+    match check_player_text(PlayerField::Name, name) {
+        Ok(trimmed) if trimmed == name => Ok(()),
+        Ok(_) => Err(bad(
+            "must not start or end with whitespace (names are stored trimmed)".to_owned(),
+        )),
+        Err(rules) => Err(bad(rules.join("; "))),
     }
-    if name.chars().any(char::is_control) {
-        return Err(bad("must not contain control characters".into()));
-    }
-    if let Some(c) = name.chars().find(|c| USER_NAME_FORBIDDEN_CHARS.contains(c)) {
-        return Err(bad(format!("must not contain `{c}`")));
-    }
-    if USER_NAME_FORBIDDEN_VALUES.contains(&name) {
-        return Err(bad(format!("must not be `{name}`")));
-    }
-    Ok(())
 }
 
 enum Route {

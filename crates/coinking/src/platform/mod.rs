@@ -260,7 +260,8 @@ impl Platform<'_> {
         };
         let functions = Functions::new(
             Deps::new(store, self.ticker_config),
-            post_clickstream::Service::new(click_sink, click_config.rules, click_config.cors),
+            post_clickstream::Service::new(click_sink, click_config.rules, click_config.cors)
+                .with_nickname_key(click_config.nickname_key),
             analysis_deps,
         );
         let routes = route_table(&functions);

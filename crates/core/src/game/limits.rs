@@ -22,13 +22,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// larger on the stream is not one of ours.
 pub const MAX_ENVELOPE_BYTES: usize = MAX_BODY_BYTES;
 
-// The name and affiliation rules live in `crate::player` (one rule for the game record and the
-// leaderboard). These aliases keep get-user-analysis building until it calls
-// `player::check_player_text` itself; they are the same constants, not a second copy.
-pub use crate::player::{
-    NAME_FORBIDDEN_CHARS as USER_NAME_FORBIDDEN_CHARS,
-    NAME_FORBIDDEN_VALUES as USER_NAME_FORBIDDEN_VALUES, PLAYER_TEXT_CHARS as USER_NAME_CHARS,
-};
+// The name and affiliation rules live in `crate::player`: one rule for the game record, the
+// leaderboard and get-user-analysis.
 
 /// Allowed length of `userNickname` when given (not empty), in characters.
 ///
