@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the four Lambda functions the way they are deployed and prints each bootstrap's size.
+# Builds the five Lambda functions the way they are deployed and prints each bootstrap's size.
 #
 # arm64 (the template's architecture) through `sam build` when the aarch64 Rust target can be
 # installed; otherwise `cargo lambda build --release` for x86_64. Either way it says which.
@@ -9,9 +9,9 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 
-FUNCTIONS=(get-ticker post-clickstream clickstream-archiver get-user-analysis)
+FUNCTIONS=(get-ticker post-clickstream clickstream-archiver get-user-analysis leaderboard)
 # template.yaml's logical ids, in the same order.
-LOGICAL_IDS=(GetTickerFunction PostClickstreamFunction ClickstreamArchiverFunction GetUserAnalysisFunction)
+LOGICAL_IDS=(GetTickerFunction PostClickstreamFunction ClickstreamArchiverFunction GetUserAnalysisFunction LeaderboardFunction)
 
 TOOLS_BIN=$(bash scripts/deploy-tools.sh)
 export PATH=$TOOLS_BIN:$PATH

@@ -22,6 +22,8 @@
 //! | `catalog.fetch` | | `true` | fetch `/v1/market/all` (else the bundled catalog) |
 //! | `catalog.rest_base_url` | | `https://api.upbit.com` | |
 //! | `catalog.refresh_secs` | `COINKING_CATALOG_REFRESH_SECS` | `600` | refetch the catalog this often, resubscribe and rewrite the catalog items on a change; `0` turns it off (so does `catalog.fetch = false`) |
+//! | `hints.enabled` | `COINKING_HINTS_ENABLED` (`true`/`false`) | `true` | run the hints stage (AI hints of `/get_deeplearning`) beside the stream stage (`stream` and `both`) |
+//! | `hints.delay_ms` | | `2000` | run this long after each minute boundary (at most 50000) |
 //! | `http.listen` | `COINKING_HTTP_LISTEN` | `127.0.0.1:9400` | `/healthz` `/readyz` `/metrics` (use `0.0.0.0:9400` in a container) |
 //! | `drain_timeout_ms` | | `25000` | graceful drain budget after SIGTERM/SIGINT |
 //!
@@ -38,6 +40,7 @@ use coinking_core::market::MarketCode;
 use serde::Deserialize;
 
 use crate::error::IngesterError;
+use crate::hints::HintsSettings;
 use crate::sources::{DataType, SourceConfig};
 use crate::stream::DEFAULT_DLQ_TOPIC;
 use crate::transforms::Topic;
@@ -49,6 +52,7 @@ pub struct IngesterConfig {
     pub kafka: KafkaSection,
     pub stream: StreamSection,
     pub catalog: CatalogSection,
+    pub hints: HintsSettings,
     pub http: HttpSection,
     pub drain_timeout_ms: u64,
 }
@@ -102,6 +106,7 @@ impl Default for IngesterConfig {
             kafka: KafkaSection::default(),
             stream: StreamSection::default(),
             catalog: CatalogSection::default(),
+            hints: HintsSettings::default(),
             http: HttpSection::default(),
             drain_timeout_ms: 25_000,
         }
@@ -243,6 +248,13 @@ impl IngesterConfig {
                 )
             })?;
         }
+        if let Some(value) = var("COINKING_HINTS_ENABLED") {
+            config.hints.enabled = match value.trim() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(invalid("COINKING_HINTS_ENABLED", "must be true or false")),
+            };
+        }
         if let Some(listen) = var("COINKING_HTTP_LISTEN") {
             config.http.listen = listen.trim().parse().map_err(|_| {
                 invalid(
@@ -284,6 +296,9 @@ impl IngesterConfig {
             if value == 0 {
                 return Err(invalid(field, "must be greater than zero"));
             }
+        }
+        if let Some(rule) = self.hints.problem() {
+            return Err(invalid("hints.delay_ms", rule));
         }
         if self.stream.max_pending == 0 {
             return Err(invalid("stream.max_pending", "must be greater than zero"));
@@ -396,6 +411,30 @@ mod tests {
             long.to_string()
                 .starts_with("config catalog.refresh_secs: must be at most 86400"),
             "{long}"
+        );
+    }
+
+    #[test]
+    fn the_hints_stage_is_on_by_default_and_configurable() {
+        let config = IngesterConfig::from_parts(None, no_env).unwrap();
+        assert!(config.hints.enabled);
+        assert_eq!(config.hints.delay(), Duration::from_secs(2));
+        let env = |name: &str| (name == "COINKING_HINTS_ENABLED").then(|| "false".to_owned());
+        let off = IngesterConfig::from_parts(Some("[hints]\ndelay_ms = 500\n"), env).unwrap();
+        assert!(!off.hints.enabled);
+        assert_eq!(off.hints.delay_ms, 500);
+        let late =
+            IngesterConfig::from_parts(Some("[hints]\ndelay_ms = 60000\n"), no_env).unwrap_err();
+        assert!(
+            late.to_string()
+                .starts_with("config hints.delay_ms: must be at most 50000"),
+            "{late}"
+        );
+        let env = |name: &str| (name == "COINKING_HINTS_ENABLED").then(|| "yes".to_owned());
+        let bad = IngesterConfig::from_parts(None, env).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "config COINKING_HINTS_ENABLED: must be true or false"
         );
     }
 

@@ -22,6 +22,10 @@
 //! codes the catalog lists and resubscribes on a change, and the stream stage rewrites the
 //! catalog items after every change, as the ingester binary does.
 //!
+//! With [`EmbeddedConfig::hints`] enabled (the default), the hints stage runs beside the stream
+//! stage for the source's codes, so the local platform serves `/get_deeplearning` from the
+//! first second (a warm-up set) and fresh hints every minute.
+//!
 //! `run` returns after `shutdown` resolves and everything received has been written (or the
 //! final write gave up after `in_process::FINAL_FLUSH_TIMEOUT`, returned as an error). Poison
 //! records (none are expected in process) are kept in memory and logged.
@@ -30,11 +34,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use coinking_adapters::market_store::MarketStore;
+use coinking_adapters::market_store::{HintWriter, MarketStore};
 use coinking_core::catalog::{Catalog, MarketInfo};
 use tokio::sync::watch;
 
 use crate::error::IngesterError;
+use crate::hints::{HintsSettings, HintsStage};
 use crate::pipeline::run_ingest;
 use crate::sinks::InProcessBus;
 use crate::sources::{CatalogSnapshot, DataType, SourceConfig, UpbitSource};
@@ -58,6 +63,8 @@ pub struct EmbeddedConfig {
     pub catalog: Vec<MarketInfo>,
     /// A catalog to follow instead (see the module doc). Default: none.
     pub catalog_updates: Option<watch::Receiver<CatalogSnapshot>>,
+    /// The hints stage over `source.codes`. Default: enabled, 2 s after each minute.
+    pub hints: HintsSettings,
 }
 
 impl Default for EmbeddedConfig {
@@ -71,6 +78,7 @@ impl Default for EmbeddedConfig {
             bus_capacity: 4096,
             catalog: Catalog::bundled().iter().cloned().collect(),
             catalog_updates: None,
+            hints: HintsSettings::default(),
         }
     }
 }
@@ -78,9 +86,25 @@ impl Default for EmbeddedConfig {
 /// Runs the embedded ingester until `shutdown` resolves; see the module doc.
 pub async fn run<S, F>(config: EmbeddedConfig, store: S, shutdown: F) -> Result<(), IngesterError>
 where
-    S: MarketStore + Clone + 'static,
+    S: MarketStore + HintWriter + Clone + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
+    // The hints stage stops with the ingest side: on `shutdown`, or when the source fails.
+    let stopping = Arc::new(watch::Sender::new(false));
+    let hints_task = config.hints.enabled.then(|| {
+        let stage = HintsStage::new(store.clone(), config.source.codes.clone(), &config.hints);
+        let mut stopped = stopping.subscribe();
+        tokio::spawn(stage.run(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
+    let shutdown = {
+        let stopping = Arc::clone(&stopping);
+        async move {
+            shutdown.await;
+            stopping.send_replace(true);
+        }
+    };
     let mut source = UpbitSource::new(config.source)?;
     let (bus, records) = InProcessBus::new(config.bus_capacity);
     let metrics = Arc::new(StreamMetrics::default());
@@ -105,8 +129,13 @@ where
         Duration::from_secs(5),
     )
     .await;
+    stopping.send_replace(true);
     // Dropping the bus closes the channel: the stream stage writes what is left and returns.
     drop(bus);
+    if let Some(task) = hints_task {
+        task.await
+            .map_err(|error| IngesterError::Task(format!("hints stage: {error}")))?;
+    }
     let stream = stream_task
         .await
         .map_err(|error| IngesterError::Task(format!("stream stage: {error}")))?;

@@ -13,6 +13,8 @@
 //! - [`stream`]: the stream stage: [`stream::StreamProcessor`] (coalesce, newer-wins tickers,
 //!   candles, catalog, dead letters) and its drivers [`stream::run_kafka`] (consumer group,
 //!   commit after write) and [`stream::run_in_process`].
+//! - [`hints`]: the hints stage: [`hints::HintsStage`] turns the stored candles and tickers
+//!   into the `/get_deeplearning` hint set every minute (after the stream stage, same process).
 //! - [`embedded`]: [`embedded::run`], the whole chain in process for the local platform.
 //! - [`config`]: the binary's typed configuration (TOML file + `COINKING_*` env).
 //! - [`logging`]: tracing setup for the long-running binaries (JSON on AWS, human locally).
@@ -22,6 +24,7 @@
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod hints;
 pub mod logging;
 pub mod ops;
 pub mod pipeline;

@@ -44,7 +44,8 @@ pub struct UpArgs {
     /// Market data: `auto` uses Upbit when it answers within 1.5 s, else the simulator.
     #[arg(long, env = "COINKING_MARKET_SOURCE", value_enum, default_value_t = SourceChoice::Auto)]
     pub source: SourceChoice,
-    /// Market store; default `dynamodb` when COINKING_DYNAMODB_ENDPOINT is set, else `memory`.
+    /// Market store and leaderboard (players table); default `dynamodb` when
+    /// COINKING_DYNAMODB_ENDPOINT is set, else `memory`.
     #[arg(long, env = "COINKING_MARKET_STORE", value_enum)]
     pub store: Option<StoreChoice>,
     /// Simulator replay speed (1 = as recorded).

@@ -100,7 +100,13 @@ fn send(
     path: &str,
     extra_headers: &str,
 ) -> std::io::Result<HttpResponse> {
-    send_from(address, "http://localhost:5173", method, path, extra_headers)
+    send_from(
+        address,
+        "http://localhost:5173",
+        method,
+        path,
+        extra_headers,
+    )
 }
 
 /// One request from a page served at `origin` (the `Origin` header a browser adds).
@@ -329,7 +335,10 @@ fn every_answer_carries_the_one_cors_policy_errors_and_404_included() {
         let answer = send_from(platform.address, game, method, path, "").unwrap();
         assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
         assert_eq!(
-            answer.headers.get("access-control-allow-origin").map(String::as_str),
+            answer
+                .headers
+                .get("access-control-allow-origin")
+                .map(String::as_str),
             Some(game),
             "{method} {path} ({status})"
         );
@@ -340,8 +349,14 @@ fn every_answer_carries_the_one_cors_policy_errors_and_404_included() {
         }
     }
 
-    let stranger = send_from(platform.address, "https://evil.example", "GET", "/upbit_data", "")
-        .unwrap();
+    let stranger = send_from(
+        platform.address,
+        "https://evil.example",
+        "GET",
+        "/upbit_data",
+        "",
+    )
+    .unwrap();
     assert_eq!(stranger.status, 200);
     assert!(
         stranger
@@ -369,7 +384,10 @@ fn every_route_that_takes_a_body_answers_its_preflight() {
         )
         .unwrap();
         assert_eq!(preflight.status, 204, "{path}");
-        assert_eq!(preflight.headers["access-control-allow-origin"], game, "{path}");
+        assert_eq!(
+            preflight.headers["access-control-allow-origin"], game,
+            "{path}"
+        );
         assert!(
             preflight.headers["access-control-allow-methods"].contains("POST"),
             "{path}"

@@ -176,10 +176,23 @@ fn frontend_coin_id(market: &str) -> String {
 fn check_hints(hints: &Answer, markets: &[String]) {
     assert_eq!(hints.status, 200, "{}", hints.body);
     let entries = hints.body.as_array().expect("a bare JSON array");
-    let codes: Vec<&str> = entries.iter().map(|e| e["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, markets, "one entry per /upbit_data market, same order");
-    let ranks: BTreeSet<u64> = entries.iter().map(|e| e["rank"].as_u64().unwrap()).collect();
-    assert_eq!(ranks, (1..=markets.len() as u64).collect(), "ranks 1..N, unique");
+    let codes: Vec<&str> = entries
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes, markets,
+        "one entry per /upbit_data market, same order"
+    );
+    let ranks: BTreeSet<u64> = entries
+        .iter()
+        .map(|e| e["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        ranks,
+        (1..=markets.len() as u64).collect(),
+        "ranks 1..N, unique"
+    );
     for flag in HINT_FLAGS {
         let set = entries.iter().filter(|e| e[flag] == json!(true)).count();
         assert_eq!(set, 1, "{flag}: exactly one market");
@@ -236,10 +249,18 @@ fn the_frontend_plays_a_whole_game_in_its_order() {
 
     // The end of the game: the frontend's own body with this game's choices.
     let mut record: Value = serde_json::from_str(FRONTEND_RECORD).unwrap();
-    assert!(record.get("userNickname").is_none(), "the fixture is the no-e-mail body");
+    assert!(
+        record.get("userNickname").is_none(),
+        "the fixture is the no-e-mail body"
+    );
     let user_name = record["userName"].as_str().unwrap().to_owned();
     let affiliation = record["userAffiliation"].as_str().unwrap().to_owned();
-    record["coins"] = json!(coins.iter().map(|c| frontend_coin_id(c)).collect::<Vec<_>>());
+    record["coins"] = json!(
+        coins
+            .iter()
+            .map(|c| frontend_coin_id(c))
+            .collect::<Vec<_>>()
+    );
     record["deeplearningData"] = hints.body.clone();
     record["leverage"] = json!(leverage);
     for (index, coin) in coins.iter().enumerate() {
@@ -285,18 +306,34 @@ fn the_frontend_plays_a_whole_game_in_its_order() {
     );
     let encoded: String = url_encode(&affiliation);
     for query in ["all".to_owned(), encoded] {
-        let ranking = call(&platform, "GET", &format!("/get_user_data?affiliation={query}"), "");
+        let ranking = call(
+            &platform,
+            "GET",
+            &format!("/get_user_data?affiliation={query}"),
+            "",
+        );
         assert_eq!(ranking.status, 200, "{query}: {}", ranking.body);
         assert!(ranking.body["message"].is_string());
         let rows = ranking.body["data"].as_array().unwrap();
-        let balances: Vec<i64> = rows.iter().map(|r| r["balance"].as_i64().unwrap()).collect();
-        assert!(balances.windows(2).all(|w| w[0] >= w[1]), "sorted: {balances:?}");
+        let balances: Vec<i64> = rows
+            .iter()
+            .map(|r| r["balance"].as_i64().unwrap())
+            .collect();
+        assert!(
+            balances.windows(2).all(|w| w[0] >= w[1]),
+            "sorted: {balances:?}"
+        );
         let position = rows
             .iter()
             .position(|row| row["name"] == json!(user_name))
             .unwrap_or_else(|| panic!("{query}: the player's row is missing: {rows:?}"));
         let row = &rows[position];
-        let fields: BTreeSet<&str> = row.as_object().unwrap().keys().map(String::as_str).collect();
+        let fields: BTreeSet<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
             fields,
             BTreeSet::from([
@@ -315,7 +352,11 @@ fn the_frontend_plays_a_whole_game_in_its_order() {
         assert_eq!(row["balance"].as_i64().unwrap(), best.floor() as i64);
         // The page shows index + 1 as the rank: nobody above the player has a lower balance.
         let rank = position + 1;
-        assert!(rows[..rank - 1].iter().all(|r| r["balance"].as_i64() >= row["balance"].as_i64()));
+        assert!(
+            rows[..rank - 1]
+                .iter()
+                .all(|r| r["balance"].as_i64() >= row["balance"].as_i64())
+        );
     }
 
     // The analysis page, after the next analysis run has counted the game.
@@ -333,7 +374,10 @@ fn the_frontend_plays_a_whole_game_in_its_order() {
                 break answer.body;
             }
         }
-        assert!(Instant::now() < deadline, "the game was not analysed within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "the game was not analysed within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(analysis.as_object().unwrap().len(), 13, "{analysis}");
@@ -388,13 +432,19 @@ fn a_players_e_mail_reaches_no_file_and_no_answer() {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let answer = call(&platform, "GET", "/get_user_analysis", "");
-        let counted = answer.body["leverage_ratio"]
-            .as_array()
-            .map(|entries| entries.iter().filter_map(|e| e["count"].as_u64()).sum::<u64>());
+        let counted = answer.body["leverage_ratio"].as_array().map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e["count"].as_u64())
+                .sum::<u64>()
+        });
         if counted == Some(1) {
             break;
         }
-        assert!(Instant::now() < deadline, "the game was not analysed within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "the game was not analysed within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     for path in [
@@ -404,7 +454,11 @@ fn a_players_e_mail_reaches_no_file_and_no_answer() {
     ] {
         let answer = call(&platform, "GET", path, "");
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
-        assert!(!answer.body.to_string().contains(e_mail), "{path}: {}", answer.body);
+        assert!(
+            !answer.body.to_string().contains(e_mail),
+            "{path}: {}",
+            answer.body
+        );
     }
     for file in files_under(lake.path()) {
         let bytes = std::fs::read(&file).unwrap();

@@ -115,7 +115,10 @@ mod tests {
     #[test]
     fn counts_characters_after_trimming() {
         let thirty = "가".repeat(30);
-        assert!(is_valid_player_text(PlayerField::Name, &format!(" {thirty} ")));
+        assert!(is_valid_player_text(
+            PlayerField::Name,
+            &format!(" {thirty} ")
+        ));
         assert_eq!(
             rules(PlayerField::Affiliation, &"a".repeat(31)),
             ["must have 1 to 30 characters after trimming (got 31)"]

@@ -132,7 +132,8 @@ pub const POLICY_ALLOW_METHODS: &str = "GET,POST,OPTIONS";
 pub const POLICY_ALLOW_HEADERS: &str = "content-type,idempotency-key,authorization";
 /// Response headers a browser script may read besides the safelisted ones: the AI hints' data
 /// time and model, and the age of a ticker answer's data.
-pub const POLICY_EXPOSE_HEADERS: &str = "x-coinking-hints-time,x-coinking-hints-model,x-data-age-ms";
+pub const POLICY_EXPOSE_HEADERS: &str =
+    "x-coinking-hints-time,x-coinking-hints-model,x-data-age-ms";
 /// How long a browser may reuse a preflight answer, in seconds.
 pub const POLICY_MAX_AGE_SECS: &str = "600";
 
@@ -277,10 +278,16 @@ mod tests {
 
         apply_policy(&origins, Some("http://localhost:5173"), &mut headers);
 
-        assert_eq!(headers[ACCESS_CONTROL_ALLOW_ORIGIN], "http://localhost:5173");
+        assert_eq!(
+            headers[ACCESS_CONTROL_ALLOW_ORIGIN],
+            "http://localhost:5173"
+        );
         assert_eq!(headers[VARY], "Origin");
         assert!(headers.get(ACCESS_CONTROL_ALLOW_METHODS).is_none());
-        assert_eq!(headers[ACCESS_CONTROL_EXPOSE_HEADERS], POLICY_EXPOSE_HEADERS);
+        assert_eq!(
+            headers[ACCESS_CONTROL_EXPOSE_HEADERS],
+            POLICY_EXPOSE_HEADERS
+        );
     }
 
     #[test]
@@ -292,7 +299,11 @@ mod tests {
         apply_policy(&origins, Some("https://evil.example"), &mut headers);
         apply_preflight(&origins, None, &mut headers);
 
-        assert!(headers.keys().all(|name| !name.as_str().starts_with("access-control-")));
+        assert!(
+            headers
+                .keys()
+                .all(|name| !name.as_str().starts_with("access-control-"))
+        );
     }
 
     #[test]

@@ -10,6 +10,10 @@ pub const ENV_GAME_MARKETS: &str = "COINKING_GAME_MARKETS";
 pub const ENV_CORS_ORIGINS: &str = "COINKING_CORS_ORIGINS";
 /// The market table's name.
 pub const ENV_DYNAMODB_TABLE: &str = "COINKING_DYNAMODB_TABLE";
+/// The bearer token `POST /set_deeplearning` requires off AWS (unset: the route answers 403).
+pub const ENV_HINTS_TOKEN: &str = "COINKING_HINTS_TOKEN";
+/// Shortest accepted hints token: a guessable token would make the route public.
+pub const MIN_HINTS_TOKEN_LEN: usize = 16;
 
 /// Any origin may read: the market data is public, read-only and sent without credentials
 /// (Upbit's own REST API answers `Access-Control-Allow-Origin: *` for the same data). A
@@ -35,6 +39,9 @@ pub struct TickerConfig {
     pub cors_origins: CorsOrigins,
     /// `None`: the adapters' default table (`coinking-market`).
     pub market_table: Option<String>,
+    /// `POST /set_deeplearning`'s bearer token; `None` turns token writes off (on AWS the route
+    /// is authorised by IAM instead).
+    pub hints_token: Option<String>,
 }
 
 impl Default for TickerConfig {
@@ -43,6 +50,7 @@ impl Default for TickerConfig {
             game_markets: MarketCode::default_game_markets(),
             cors_origins: CorsOrigins::Any,
             market_table: None,
+            hints_token: None,
         }
     }
 }
@@ -77,10 +85,22 @@ impl TickerConfig {
         if let Some(table) = &market_table {
             validate_table_name(table)?;
         }
+        let hints_token = value(ENV_HINTS_TOKEN).map(|t| t.trim().to_owned());
+        if hints_token.as_ref().is_some_and(|t| {
+            t.len() < MIN_HINTS_TOKEN_LEN || !t.bytes().all(|b| b.is_ascii_graphic())
+        }) {
+            return Err(ConfigError {
+                variable: ENV_HINTS_TOKEN,
+                reason: format!(
+                    "must be at least {MIN_HINTS_TOKEN_LEN} printable ASCII characters without spaces"
+                ),
+            });
+        }
         Ok(Self {
             game_markets,
             cors_origins,
             market_table,
+            hints_token,
         })
     }
 }
@@ -158,6 +178,21 @@ mod tests {
                 .starts_with("COINKING_CORS_ORIGINS: [0] must be `*` or an origin"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_hints_token_is_optional_but_never_short() {
+        assert_eq!(config(&[]).unwrap().hints_token, None);
+        let token = "s3cret-token-0123456789";
+        assert_eq!(
+            config(&[(ENV_HINTS_TOKEN, token)])
+                .unwrap()
+                .hints_token
+                .as_deref(),
+            Some(token)
+        );
+        let err = config(&[(ENV_HINTS_TOKEN, "short")]).unwrap_err();
+        assert_eq!(err.variable, ENV_HINTS_TOKEN);
     }
 
     #[test]

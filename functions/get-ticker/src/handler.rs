@@ -1,4 +1,5 @@
-//! The handler: routing, CORS, parameter validation and the five routes.
+//! The handler: routing, CORS, parameter validation and the routes (the AI hint routes are in
+//! [`crate::hints`]).
 //!
 //! The function routes by itself (on the raw path, without any stage prefix) so that it answers
 //! the same whether API Gateway sends it one route or all of them, and whatever the method:
@@ -8,7 +9,9 @@
 use std::time::Duration;
 
 use coinking_adapters::AdapterError;
-use coinking_adapters::market_store::{CandleReader, CatalogReader, TickerReader};
+use coinking_adapters::market_store::{
+    CandleReader, CatalogReader, HintReader, HintWriter, TickerReader,
+};
 use coinking_core::catalog::Catalog;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::{NormalizedTicker, UpbitData};
@@ -24,8 +27,10 @@ use crate::config::{TickerConfig, parse_market_list};
 use crate::respond::{ApiError, add_cors, ok};
 use crate::views::{CandleList, CandleView, MarketList, MarketView, TickerList, TickerView};
 
-/// Methods every route answers.
+/// Methods every read route answers.
 pub const ALLOWED_METHODS: &str = "GET, OPTIONS";
+/// Methods `POST /set_deeplearning` answers.
+pub const ALLOWED_WRITE_METHODS: &str = "POST, OPTIONS";
 /// How long a browser may reuse a preflight answer.
 pub const PREFLIGHT_MAX_AGE_SECS: u32 = 600;
 
@@ -60,7 +65,7 @@ pub struct Deps<S> {
     pub store: S,
     pub config: TickerConfig,
     catalog: CatalogCache,
-    clock: Clock,
+    pub(crate) clock: Clock,
 }
 
 impl<S> Deps<S> {
@@ -94,11 +99,25 @@ enum Route<'a> {
     Tickers,
     Ticker(&'a str),
     Candles(&'a str),
+    GetDeeplearning,
+    SetDeeplearning,
+}
+
+impl Route<'_> {
+    /// The route's method and the `Allow` list.
+    fn methods(&self) -> (Method, &'static str) {
+        match self {
+            Route::SetDeeplearning => (Method::POST, ALLOWED_WRITE_METHODS),
+            _ => (Method::GET, ALLOWED_METHODS),
+        }
+    }
 }
 
 fn route(path: &str) -> Option<Route<'_>> {
     match path {
         "/upbit_data" => return Some(Route::UpbitData),
+        "/get_deeplearning" => return Some(Route::GetDeeplearning),
+        "/set_deeplearning" => return Some(Route::SetDeeplearning),
         "/markets" => return Some(Route::Markets),
         "/tickers" => return Some(Route::Tickers),
         _ => {}
@@ -115,7 +134,7 @@ fn route(path: &str) -> Option<Route<'_>> {
 /// response (4xx for the caller's, 5xx for the store's).
 pub async fn handle<S>(deps: &Deps<S>, req: Request) -> Response<Body>
 where
-    S: TickerReader + CandleReader + CatalogReader,
+    S: TickerReader + CandleReader + CatalogReader + HintReader + HintWriter,
 {
     let origin = req
         .headers()
@@ -139,7 +158,7 @@ async fn dispatch<S>(
     allow_origin: Option<&str>,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: TickerReader + CandleReader + CatalogReader,
+    S: TickerReader + CandleReader + CatalogReader + HintReader + HintWriter,
 {
     // The raw path excludes a stage prefix; requests built without an event have only the URI.
     let path = match req.raw_http_path() {
@@ -153,22 +172,30 @@ where
             format!("path: no route for {path}"),
         ));
     };
-    match *req.method() {
-        Method::GET => {}
-        Method::OPTIONS => return preflight(req, origin, allow_origin),
-        ref other => {
+    let (method, allowed) = route.methods();
+    match req.method() {
+        m if *m == method => {}
+        &Method::OPTIONS => return preflight(req, origin, allow_origin, &method, allowed),
+        other => {
             let mut error = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                format!("method: {other} is not allowed on {path} (allowed: {ALLOWED_METHODS})"),
+                format!("method: {other} is not allowed on {path} (allowed: {allowed})"),
             );
-            error.allow = Some(ALLOWED_METHODS);
+            error.allow = Some(allowed);
             return Err(error);
         }
     }
     let query = Query::of(req);
     match route {
         Route::UpbitData => upbit_data(deps).await,
+        // Like /upbit_data, cache-busters and other parameters are ignored: the frontend's
+        // screen must never fail on this call.
+        Route::GetDeeplearning => Ok(crate::hints::get_deeplearning(deps).await),
+        Route::SetDeeplearning => {
+            query.only(&[])?;
+            crate::hints::set_deeplearning(deps, req).await
+        }
         Route::Markets => {
             query.only(&[])?;
             markets(deps).await
@@ -193,11 +220,13 @@ fn preflight(
     req: &Request,
     origin: Option<&str>,
     allow_origin: Option<&str>,
+    method: &Method,
+    allowed: &'static str,
 ) -> Result<Response<Body>, ApiError> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
     let headers = response.headers_mut();
-    headers.insert("allow", HeaderValue::from_static(ALLOWED_METHODS));
+    headers.insert("allow", HeaderValue::from_static(allowed));
     let Some(origin) = origin else {
         return Ok(response);
     };
@@ -209,22 +238,22 @@ fn preflight(
         ));
     }
     if let Some(requested) = req.headers().get(ACCESS_CONTROL_REQUEST_METHOD) {
-        if requested.as_bytes() != b"GET" {
+        if requested.as_bytes() != method.as_str().as_bytes() {
             let mut error = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 format!(
-                    "Access-Control-Request-Method: must be GET, got {}",
+                    "Access-Control-Request-Method: must be {method}, got {}",
                     String::from_utf8_lossy(requested.as_bytes())
                 ),
             );
-            error.allow = Some(ALLOWED_METHODS);
+            error.allow = Some(allowed);
             return Err(error);
         }
     }
     headers.insert(
         ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(ALLOWED_METHODS),
+        HeaderValue::from_static(allowed),
     );
     if let Some(requested) = req.headers().get(ACCESS_CONTROL_REQUEST_HEADERS) {
         // Reading market data needs no special header; whatever the page's fetch wrapper adds
@@ -423,7 +452,7 @@ fn parse_market(parameter: &str, text: &str) -> Result<MarketCode, ApiError> {
 
 /// A store failure: 503 when retrying can help (throttling, timeouts), 500 otherwise. The
 /// caller sees no internals; the log has the details.
-fn store_error(error: AdapterError) -> ApiError {
+pub(crate) fn store_error(error: AdapterError) -> ApiError {
     tracing::error!(error = %error, retryable = error.is_retryable(), "market store read failed");
     if error.is_retryable() {
         ApiError::new(
@@ -510,6 +539,8 @@ mod tests {
     #[test]
     fn routes_are_exact_paths() {
         assert_eq!(route("/upbit_data"), Some(Route::UpbitData));
+        assert_eq!(route("/get_deeplearning"), Some(Route::GetDeeplearning));
+        assert_eq!(route("/set_deeplearning"), Some(Route::SetDeeplearning));
         assert_eq!(route("/tickers/KRW-BTC"), Some(Route::Ticker("KRW-BTC")));
         assert_eq!(
             route("/tickers/KRW-BTC/candles"),

@@ -11,6 +11,8 @@
 //! | `GET /tickers[?markets=KRW-BTC,KRW-ETH]` | `{"tickers":[…], "age_ms"}`; default the game markets, at most 100; markets without a ticker are left out |
 //! | `GET /tickers/{market}` | one ticker (exact decimals as strings) with `korean_name`, `english_name`, `age_ms` |
 //! | `GET /tickers/{market}/candles?from&to&limit` | 1-minute candles, oldest first: `to` defaults to now, `from` to one hour before `to`, `limit` to 60 (max 1440); all epoch ms |
+//! | `GET /get_deeplearning` | the AI hints: always 200, one entry per game market in `/upbit_data` order ([`hints`]) |
+//! | `POST /set_deeplearning` | stores hints from an external predictor; IAM auth on AWS, a bearer token (`COINKING_HINTS_TOKEN`) elsewhere ([`hints`]) |
 //!
 //! Every success has `Cache-Control: max-age=1`; ticker and candle routes (and `/upbit_data`)
 //! carry `X-Data-Age-Ms`, how old the newest tick is. Errors are
@@ -19,10 +21,13 @@
 //! `method_not_allowed`, 403 `cors_origin_not_allowed` (preflight), 503 `store_unavailable`
 //! (retryable store failure), 500 `internal`.
 //!
-//! Reads only: one DynamoDB `Query` on `pk = TICKER` per list (never a Scan), one `GetItem`
-//! per single ticker, one `Query` per candle range, and the catalog `Query` at most once per
-//! five minutes per instance. The IAM policy needs `dynamodb:Query` and `dynamodb:GetItem` on
-//! the market table only.
+//! Reads: one DynamoDB `Query` on `pk = TICKER` per list (never a Scan), one `GetItem`
+//! per single ticker, one `Query` per candle range, one `Query` on `pk = HINT` per
+//! `/get_deeplearning` (plus the ticker Query while hints are incomplete), and the catalog
+//! `Query` at most once per five minutes per instance. The one write is `/set_deeplearning`'s
+//! `BatchWriteItem` on the `HINT` partition. The IAM policy needs `dynamodb:Query` and
+//! `dynamodb:GetItem` on the market table, and `dynamodb:BatchWriteItem` limited to the leading
+//! key `HINT`.
 //!
 //! Environment (what template.yaml declares for this function):
 //!
@@ -33,6 +38,7 @@
 //! | `COINKING_DYNAMODB_TABLE` | `coinking-market` | the market table |
 //! | `COINKING_AWS_REGION` | `us-east-1` | region (on Lambda, set it to `AWS_REGION`) |
 //! | `COINKING_DYNAMODB_ENDPOINT` | unset | endpoint override, local stand-ins only |
+//! | `COINKING_HINTS_TOKEN` | unset | bearer token of `POST /set_deeplearning` off AWS (at least 16 characters); unset: 403 |
 //! | `COINKING_LOG_FORMAT`, `RUST_LOG` | `auto`, `info` | JSON logs on Lambda; `RUST_LOG` is one level (error … trace) |
 //!
 //! Module map:
@@ -41,12 +47,14 @@
 //! - [`respond`]: the error type, cache and data-age headers, CORS headers of this API; the JSON
 //!   error shape, `Vary` and origin rules are `coinking_http`'s.
 //! - [`views`]: the JSON shapes of the modern routes.
+//! - [`hints`]: `GET /get_deeplearning` and `POST /set_deeplearning`.
 //! - [`catalog_cache`]: the store's catalog over the bundled one, cached per process.
 //! - `main.rs`: the bootstrap: logging, config, SDK client, `lambda_http::run`.
 
 pub mod catalog_cache;
 pub mod config;
 pub mod handler;
+pub mod hints;
 pub mod respond;
 pub mod views;
 

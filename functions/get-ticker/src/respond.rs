@@ -11,6 +11,9 @@ use serde::Serialize;
 /// How old the newest tick behind a response is, in ms (modern routes and `/upbit_data`).
 pub const DATA_AGE_HEADER: &str = "x-data-age-ms";
 
+/// The non-safelisted response headers scripts may read.
+pub const EXPOSED_HEADERS: &str = "x-data-age-ms, x-coinking-hints-time, x-coinking-hints-model";
+
 /// Successful answers may be cached for one second: the frontend polls every second, so a
 /// CDN or browser cache can absorb duplicates without serving anything staler than a tick.
 pub const CACHE_OK: &str = "max-age=1";
@@ -91,6 +94,6 @@ pub fn add_cors(response: &mut Response<Body>, allow_origin: &str) {
     // The browser only lets scripts read non-safelisted headers that are exposed.
     headers.insert(
         ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(DATA_AGE_HEADER),
+        HeaderValue::from_static(EXPOSED_HEADERS),
     );
 }

@@ -593,7 +593,7 @@ async fn configured_origins_are_echoed_with_vary() {
     assert_eq!(header(&response, "vary"), Some("Origin"));
     assert_eq!(
         header(&response, "access-control-expose-headers"),
-        Some("x-data-age-ms")
+        Some("x-data-age-ms, x-coinking-hints-time, x-coinking-hints-model")
     );
 }
 
@@ -676,6 +676,47 @@ impl coinking_adapters::market_store::CatalogReader for FailingStore {
     async fn markets(&self) -> Result<Vec<MarketInfo>, coinking_adapters::AdapterError> {
         Err(self.error())
     }
+}
+
+impl coinking_adapters::market_store::HintReader for FailingStore {
+    async fn hints(
+        &self,
+    ) -> Result<Option<coinking_core::hints::HintSet>, coinking_adapters::AdapterError> {
+        Err(self.error())
+    }
+}
+
+impl coinking_adapters::market_store::HintWriter for FailingStore {
+    async fn put_hints(
+        &self,
+        _: &coinking_core::hints::HintSet,
+    ) -> Result<coinking_adapters::market_store::WriteReport, coinking_adapters::AdapterError> {
+        Err(self.error())
+    }
+}
+
+#[tokio::test]
+async fn get_deeplearning_still_answers_every_market_when_the_store_fails() {
+    let deps = Deps::new(FailingStore { retryable: true }, TickerConfig::default());
+
+    let response = handle(&deps, event!("get_deeplearning")).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let Body::Text(text) = response.body() else {
+        panic!("text body expected")
+    };
+    let body: Value = serde_json::from_str(text).unwrap();
+    let codes: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, DEFAULT_GAME_MARKETS);
+    assert_eq!(
+        header(&response, "x-coinking-hints-model"),
+        Some("unavailable")
+    );
 }
 
 #[tokio::test]

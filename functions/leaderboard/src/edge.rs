@@ -1,20 +1,14 @@
-//! The HTTP edge all four routes share: the error type, JSON answers, CORS (allowed origins on
-//! every answer, errors and 404 included; the preflight of every route) and the query string.
+//! The HTTP edge all four routes share: the error type, JSON answers, the preflight answer and
+//! the query string. CORS is the API's one policy (`coinking_http::apply_policy`), applied by
+//! the handler to every answer, errors and 404 included.
 
-use lambda_http::http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
-    ACCESS_CONTROL_REQUEST_METHOD, CACHE_CONTROL, HeaderName, HeaderValue,
-};
+use lambda_http::http::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use lambda_http::http::{Response, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
 use serde::Serialize;
 
 /// Rankings change with every game and a player expects their row at once: never cached.
 pub const NO_STORE: &str = "no-store";
-/// How long a browser may reuse a preflight answer.
-pub const PREFLIGHT_MAX_AGE_SECS: u32 = 600;
-/// Headers a browser may send on `POST /set_user_data`.
-pub const ALLOWED_REQUEST_HEADERS: &str = "content-type, idempotency-key";
 /// Query parameter cache-busters add (`?_=1732500000000`); always ignored.
 const CACHE_BUSTER: &str = "_";
 
@@ -97,55 +91,16 @@ pub fn ok(body: &impl Serialize) -> Response<Body> {
     response
 }
 
-/// The CORS preflight of a route that takes `method` (a plain `OPTIONS` just lists methods).
-pub fn preflight(
-    req: &Request,
-    origin: Option<&str>,
-    allow_origin: Option<&str>,
-    method: &'static str,
-    allow: &'static str,
-) -> Result<Response<Body>, ApiError> {
+/// A preflight (or plain `OPTIONS`) answer: 204 listing the route's methods; the CORS headers
+/// are the API's one policy, added by the handler ([`coinking_http::apply_preflight`]).
+pub fn preflight(allow: &'static str) -> Response<Body> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
-    let headers = response.headers_mut();
-    headers.insert("allow", HeaderValue::from_static(allow));
-    let Some(origin) = origin else {
-        return Ok(response);
-    };
-    if allow_origin.is_none() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cors_origin_not_allowed",
-            format!("Origin: {origin} is not an allowed origin"),
-        ));
-    }
-    if let Some(requested) = req.headers().get(ACCESS_CONTROL_REQUEST_METHOD) {
-        if requested.as_bytes() != method.as_bytes() {
-            let mut error = ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!(
-                    "Access-Control-Request-Method: must be {method}, got {}",
-                    String::from_utf8_lossy(requested.as_bytes())
-                ),
-            );
-            error.allow = Some(allow);
-            return Err(error);
-        }
-    }
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
+    response.headers_mut().insert(
+        HeaderName::from_static("allow"),
         HeaderValue::from_static(allow),
     );
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(ALLOWED_REQUEST_HEADERS),
-    );
-    headers.insert(
-        ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from(PREFLIGHT_MAX_AGE_SECS),
-    );
-    Ok(response)
+    response
 }
 
 /// The query string, as API Gateway passed it.

@@ -2,7 +2,9 @@
 //!
 //! The function routes by itself on the raw path, so it answers the same behind one route per
 //! path (template.yaml) or an `ANY` route, and under `cargo lambda watch`: a wrong method is a
-//! JSON 405, `OPTIONS` the CORS preflight, an unknown path a JSON 404, all with CORS headers.
+//! JSON 405, `OPTIONS` the CORS preflight, an unknown path a JSON 404, all with the API's one
+//! CORS policy (`coinking_http::apply_policy` / `apply_preflight`, as template.yaml's
+//! `CorsConfiguration`).
 
 use coinking_adapters::leaderboard::{AffiliationReader, RankingReader, ScoreWriter};
 use coinking_adapters::market_store::CandleReader;
@@ -108,23 +110,20 @@ where
         .headers()
         .get(ORIGIN)
         .and_then(|value| value.to_str().ok());
-    let allow_origin = origin.and_then(|o| deps.config.cors_origins.allow(o));
-    let mut response = match dispatch(deps, &req, origin, allow_origin.as_deref()).await {
+    let mut response = match dispatch(deps, &req).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
-    if let Some(allow_origin) = &allow_origin {
-        coinking_http::add_allow_origin(response.headers_mut(), allow_origin);
+    let origins = &deps.config.cors_origins;
+    if req.method() == Method::OPTIONS && response.status() == StatusCode::NO_CONTENT {
+        coinking_http::apply_preflight(origins, origin, response.headers_mut());
+    } else {
+        coinking_http::apply_policy(origins, origin, response.headers_mut());
     }
     response
 }
 
-async fn dispatch<L, C>(
-    deps: &Deps<L, C>,
-    req: &Request,
-    origin: Option<&str>,
-    allow_origin: Option<&str>,
-) -> Result<Response<Body>, ApiError>
+async fn dispatch<L, C>(deps: &Deps<L, C>, req: &Request) -> Result<Response<Body>, ApiError>
 where
     L: ScoreWriter + RankingReader + AffiliationReader,
     C: CandleReader,
@@ -142,12 +141,7 @@ where
         ));
     };
     if req.method() == Method::OPTIONS {
-        let method = if route == Route::SetUserData {
-            "POST"
-        } else {
-            "GET"
-        };
-        return preflight(req, origin, allow_origin, method, route.allow());
+        return Ok(preflight(route.allow()));
     }
     if req.method() != route.method() {
         return Err(ApiError::method_not_allowed(

@@ -9,9 +9,9 @@
 //!
 //! Errors are `{"error":{"code","message"}}` with the message `<field>: <rule>`: 400
 //! `invalid_body` (plus `problems`), `invalid_parameter`, `invalid_header`; 404 `not_found`;
-//! 405 `method_not_allowed`; 403 `cors_origin_not_allowed` (preflight); 422
-//! `score_out_of_bounds`; 503 `store_unavailable`; 500 `internal`. Every answer to an allowed
-//! origin carries CORS headers; `OPTIONS` is each route's preflight.
+//! 405 `method_not_allowed`; 422 `score_out_of_bounds`; 503 `store_unavailable`; 500
+//! `internal`. Every answer to an allowed origin carries the API's one CORS policy
+//! (`coinking_http::apply_policy`); `OPTIONS` is each route's preflight.
 //!
 //! DynamoDB: the players table (`dynamodb:UpdateItem`, `PutItem`, `Query` on it and its
 //! indexes) and `dynamodb:Query` on the market table for the candles. Per submission: three
@@ -32,7 +32,7 @@
 //! Module map:
 //! - [`config`]: [`Config`], parsed once from the environment.
 //! - [`handler`]: [`handle`] and [`Deps`]: routing, CORS, the edge around the routes.
-//! - [`edge`]: the error type, JSON answers, the preflight, the query string.
+//! - [`edge`]: the error type, JSON answers, the preflight answer, the query string.
 //! - [`routes`]: one file per route, and the rank row's JSON shape.
 //! - [`score`]: reads the candles and draws core's score bound.
 //! - [`metrics`]: counters of accepted, refused and fallen-back submissions.

@@ -24,11 +24,15 @@
 //! | `commits_total`, `commit_failures_total` | counter | | offset commits |
 //! | `consumer_lag` | gauge | | Σ(high watermark − committed offset) over assigned partitions |
 //! | `assigned_partitions` | gauge | | partitions held by the consumer |
+//! | `hints_runs_total`, `hints_failures_total` | counter | | hints stage runs that wrote a set, and those that failed (the previous set stays served) |
+//! | `hints_duration_ms_total`, `hints_last_duration_ms` | counter, gauge | | time spent in hints runs |
+//! | `hints_warming_up` | gauge | | 1 while the last set lacked a forecast for some market |
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::hints::HintsMetrics;
 use crate::sinks::{KafkaBus, RecordSink};
 use crate::sources::{CatalogMetrics, SourceMetrics};
 use crate::stream::StreamMetrics;
@@ -43,6 +47,7 @@ pub struct Registry {
     bus: OnceLock<Arc<KafkaBus>>,
     stream: OnceLock<Arc<StreamMetrics>>,
     catalog: OnceLock<Arc<CatalogMetrics>>,
+    hints: OnceLock<Arc<HintsMetrics>>,
 }
 
 const PREFIX: &str = "coinking_ingester_";
@@ -67,6 +72,10 @@ impl Registry {
 
     pub fn register_catalog(&self, metrics: Arc<CatalogMetrics>) {
         let _ = self.catalog.set(metrics);
+    }
+
+    pub fn register_hints(&self, metrics: Arc<HintsMetrics>) {
+        let _ = self.hints.set(metrics);
     }
 
     /// Ready when every registered stage works: the source has a live connection, the stream
@@ -327,6 +336,44 @@ impl Registry {
                 assigned,
             );
         }
+        if let Some(hints) = self.hints.get() {
+            let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+            let families = [
+                (
+                    "hints_runs_total",
+                    "counter",
+                    "Hints runs that wrote a hint set.",
+                    read(&hints.runs),
+                ),
+                (
+                    "hints_failures_total",
+                    "counter",
+                    "Hints runs that failed; the previous set stays served.",
+                    read(&hints.failures),
+                ),
+                (
+                    "hints_duration_ms_total",
+                    "counter",
+                    "Milliseconds spent in hints runs.",
+                    read(&hints.duration_ms_total),
+                ),
+                (
+                    "hints_last_duration_ms",
+                    "gauge",
+                    "Duration of the last hints run, ms.",
+                    read(&hints.last_duration_ms),
+                ),
+                (
+                    "hints_warming_up",
+                    "gauge",
+                    "1 while the last hint set lacked a forecast for some market.",
+                    read(&hints.warming_up),
+                ),
+            ];
+            for (name, kind, help, value) in families {
+                simple(&mut out, name, kind, help, value);
+            }
+        }
         out
     }
 }
@@ -392,6 +439,25 @@ mod tests {
             "\ncoinking_ingester_catalog_refreshes_total 4\n",
             "\ncoinking_ingester_catalog_refresh_failures_total 3\n",
             "\ncoinking_ingester_catalog_changes_total 1\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in {text}");
+        }
+    }
+
+    #[test]
+    fn renders_the_hints_counters_once_registered() {
+        let registry = Registry::new();
+        assert!(!registry.render().contains("hints_"));
+        let hints = Arc::new(HintsMetrics::default());
+        hints.runs.fetch_add(2, Ordering::Relaxed);
+        hints.failures.fetch_add(1, Ordering::Relaxed);
+        registry.register_hints(Arc::clone(&hints));
+        let text = registry.render();
+        for line in [
+            "# TYPE coinking_ingester_hints_runs_total counter\n",
+            "\ncoinking_ingester_hints_runs_total 2\n",
+            "\ncoinking_ingester_hints_failures_total 1\n",
+            "# TYPE coinking_ingester_hints_last_duration_ms gauge\n",
         ] {
             assert!(text.contains(line), "{line:?} in {text}");
         }

@@ -7,9 +7,10 @@
 //! 2. Only when the condition failed (a best at least as high is stored): `UpdateItem` counting
 //!    the game, condition `last_request <> :rid`. The row is untouched, and since no projected
 //!    attribute changes, neither index is written.
-//! 3.–4. Only for a player whose affiliation is not yet known to be listed (a new player):
-//!    `PutItem` of the `AFFILIATION` item, then `UpdateItem` setting `listed`. In this order, a
-//!    crash between them only repeats the idempotent put on the player's next submission.
+//! 3. Only for a player whose affiliation is not yet known to be listed (a new player):
+//!    `PutItem` of the `AFFILIATION` item, then
+//! 4. `UpdateItem` setting `listed`. In this order, a crash between them only repeats the
+//!    idempotent put on the player's next submission.
 //!
 //! Retries are idempotent: the SDK's transport retries of a call that did succeed, and a request
 //! retried with the same request id, meet a stored balance equal to theirs (step 1 fails) and a

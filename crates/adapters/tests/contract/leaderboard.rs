@@ -227,7 +227,7 @@ pub async fn rankings_are_in_balance_order_globally_and_per_affiliation(store: i
             .unwrap();
         expected_all.push((name, affiliation, balance));
     }
-    expected_all.sort_by(|x, y| y.2.cmp(&x.2));
+    expected_all.sort_by_key(|entry| std::cmp::Reverse(entry.2));
 
     let all = store.ranking(&RankingScope::All, usize::MAX).await.unwrap();
     let got: Vec<(String, &str, u64)> = all

@@ -7,9 +7,13 @@
 //!   now and replayed, looping, by the built-in Upbit simulator on a loopback port;
 //!   `--source upbit|simulator` forces one;
 //! - ingest: `coinking_ingester::embedded` (source → transform → in-process bus → stream
-//!   stage), the production stages without Kafka;
+//!   stage → hints stage), the production stages without Kafka; `/get_deeplearning` serves a
+//!   warm-up hint set from the first second and fresh hints every minute;
 //! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
 //!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`.
+//! - leaderboard: [`InMemoryLeaderboard`]; with the DynamoDB store also the players table
+//!   ([`DynamoDbLeaderboard`], `COINKING_LEADERBOARD_TABLE`, created if missing); the score
+//!   bound reads the market store's candles.
 //! - clickstream: `POST /set_click_stream` puts records on an in-process queue in place of
 //!   Kinesis; the archiver Lambda's own code drains it in batches into `--lake-dir`
 //!   (`COINKING_LAKE_DIR`, default `.coinking/lake`) in S3's file layout.
@@ -36,8 +40,13 @@ use clickstream_archiver::{LocalBatching, run_local_archiver};
 use coinking_adapters::AwsSettings;
 use coinking_adapters::aws::{dynamodb_client, sdk_config};
 use coinking_adapters::click_sink::queue::click_queue;
+use coinking_adapters::leaderboard::{
+    DynamoDbLeaderboard, InMemoryLeaderboard, Leaderboard, LeaderboardConfig,
+    ensure_leaderboard_table,
+};
 use coinking_adapters::market_store::{
-    DynamoDbMarketStore, DynamoDbStoreConfig, InMemoryMarketStore, MarketStore, ensure_table,
+    DynamoDbMarketStore, DynamoDbStoreConfig, HintReader, HintWriter, InMemoryMarketStore,
+    MarketStore, ensure_table,
 };
 use coinking_analytics::{AnalyzeConfig, Location, run_every};
 use coinking_clickstream::Archiver;
@@ -87,9 +96,12 @@ pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Re
     } else {
         StoreChoice::Memory
     });
+    let leaderboard_config =
+        leaderboard::Config::from_env().context("leaderboard configuration")?;
     let platform = Platform {
         args: &args,
         ticker_config,
+        leaderboard_config,
         source,
         started,
         stopped,
@@ -101,7 +113,9 @@ pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Re
                     store = "in-memory",
                     "market store: in process (set COINKING_DYNAMODB_ENDPOINT for DynamoDB)"
                 );
-                platform.run(InMemoryMarketStore::new()).await
+                platform
+                    .run(InMemoryMarketStore::new(), InMemoryLeaderboard::new())
+                    .await
             }
             StoreChoice::Dynamodb => {
                 let sdk = sdk_config(&aws).await;
@@ -114,7 +128,18 @@ pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Re
                     .await
                     .with_context(|| format!("preparing DynamoDB table {}", config.table))?;
                 tracing::info!(store = "dynamodb", table = %config.table, endpoint = aws.endpoints.dynamodb.as_deref().unwrap_or("aws"), "market store: DynamoDB");
-                platform.run(DynamoDbMarketStore::new(client, config)).await
+                let mut players = LeaderboardConfig::default();
+                if let Some(table) = &platform.leaderboard_config.leaderboard_table {
+                    players.table.clone_from(table);
+                }
+                ensure_leaderboard_table(&client, &players.table)
+                    .await
+                    .with_context(|| format!("preparing DynamoDB table {}", players.table))?;
+                tracing::info!(store = "dynamodb", table = %players.table, "leaderboard: DynamoDB");
+                let leaderboard = DynamoDbLeaderboard::new(client.clone(), players);
+                platform
+                    .run(DynamoDbMarketStore::new(client, config), leaderboard)
+                    .await
             }
         }
     };
@@ -185,15 +210,17 @@ async fn choose_source(args: &UpArgs, config: &TickerConfig) -> anyhow::Result<M
 struct Platform<'a> {
     args: &'a UpArgs,
     ticker_config: TickerConfig,
+    leaderboard_config: leaderboard::Config,
     source: MarketSource,
     started: Instant,
     stopped: watch::Receiver<bool>,
 }
 
 impl Platform<'_> {
-    async fn run<S>(self, store: S) -> anyhow::Result<()>
+    async fn run<S, L>(self, store: S, leaderboard: L) -> anyhow::Result<()>
     where
-        S: MarketStore + Clone + 'static,
+        S: MarketStore + HintReader + HintWriter + Clone + 'static,
+        L: Leaderboard + 'static,
     {
         let listener = TcpListener::bind(self.args.listen).await.with_context(|| {
             format!(
@@ -258,11 +285,17 @@ impl Platform<'_> {
                 cors_origins: cors.clone(),
             },
         };
+        let mut leaderboard_config = self.leaderboard_config;
+        // The same origins as every other route of the local API.
+        leaderboard_config.cors_origins = cors.clone();
+        let leaderboard_deps =
+            leaderboard::Deps::new(leaderboard, store.clone(), leaderboard_config);
         let functions = Functions::new(
             Deps::new(store, self.ticker_config),
             post_clickstream::Service::new(click_sink, click_config.rules, click_config.cors)
                 .with_nickname_key(click_config.nickname_key),
             analysis_deps,
+            leaderboard_deps,
         );
         let routes = route_table(&functions);
         for route in &routes {

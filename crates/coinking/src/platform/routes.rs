@@ -11,7 +11,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use coinking_adapters::click_sink::ClickSink;
-use coinking_adapters::market_store::{CandleReader, CatalogReader, TickerReader};
+use coinking_adapters::leaderboard::{AffiliationReader, RankingReader, ScoreWriter};
+use coinking_adapters::market_store::{
+    CandleReader, CatalogReader, HintReader, HintWriter, TickerReader,
+};
 use get_user_analysis::AnalysisReader;
 use lambda_http::{Body, Request, Response};
 
@@ -26,6 +29,7 @@ pub struct Functions {
     pub get_ticker: LambdaHandler,
     pub post_clickstream: LambdaHandler,
     pub get_user_analysis: LambdaHandler,
+    pub leaderboard: LambdaHandler,
 }
 
 impl std::fmt::Debug for Functions {
@@ -35,16 +39,20 @@ impl std::fmt::Debug for Functions {
 }
 
 impl Functions {
-    pub fn new<S, C, R>(
+    pub fn new<S, C, R, L, K>(
         get_ticker: get_ticker::Deps<S>,
         post_clickstream: post_clickstream::Service<C>,
         get_user_analysis: get_user_analysis::Deps<R>,
+        leaderboard: leaderboard::Deps<L, K>,
     ) -> Self
     where
-        S: TickerReader + CandleReader + CatalogReader + 'static,
+        S: TickerReader + CandleReader + CatalogReader + HintReader + HintWriter + 'static,
         C: ClickSink + 'static,
         R: AnalysisReader + 'static,
+        L: ScoreWriter + RankingReader + AffiliationReader + 'static,
+        K: CandleReader + 'static,
     {
+        let leaderboard = Arc::new(leaderboard);
         let get_ticker = Arc::new(get_ticker);
         let post_clickstream = Arc::new(post_clickstream);
         let get_user_analysis = Arc::new(get_user_analysis);
@@ -61,6 +69,10 @@ impl Functions {
                 let deps = Arc::clone(&get_user_analysis);
                 Box::pin(async move { get_user_analysis::handler(&deps, request).await })
             }),
+            leaderboard: Arc::new(move |request| {
+                let deps = Arc::clone(&leaderboard);
+                Box::pin(async move { leaderboard::handle(&deps, request).await })
+            }),
         }
     }
 }
@@ -72,12 +84,15 @@ pub fn route_table(functions: &Functions) -> Vec<Route> {
     let get_ticker = &functions.get_ticker;
     let post_clickstream = &functions.post_clickstream;
     let get_user_analysis = &functions.get_user_analysis;
+    let leaderboard = &functions.leaderboard;
     vec![
         Route::new("GET", "/upbit_data", "get-ticker", get_ticker),
         Route::new("GET", "/markets", "get-ticker", get_ticker),
         Route::new("GET", "/tickers", "get-ticker", get_ticker),
         Route::new("GET", "/tickers/{market}", "get-ticker", get_ticker),
         Route::new("GET", "/tickers/{market}/candles", "get-ticker", get_ticker),
+        Route::new("GET", "/get_deeplearning", "get-ticker", get_ticker),
+        Route::new("POST", "/set_deeplearning", "get-ticker", get_ticker),
         Route::new(
             "POST",
             "/set_click_stream",
@@ -102,6 +117,10 @@ pub fn route_table(functions: &Functions) -> Vec<Route> {
             "get-user-analysis",
             get_user_analysis,
         ),
+        Route::new("POST", "/set_user_data", "leaderboard", leaderboard),
+        Route::new("GET", "/get_user_data", "leaderboard", leaderboard),
+        Route::new("GET", "/get_affiliation_list", "leaderboard", leaderboard),
+        Route::new("GET", "/get_the_best_user_data", "leaderboard", leaderboard),
     ]
 }
 

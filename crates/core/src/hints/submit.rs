@@ -139,8 +139,7 @@ pub fn parse_submission(
             raw.largest_spike,
             raw.fastest_growth,
             raw.fastest_decline,
-        ]
-        .map(|value| value);
+        ];
         let mut flag_values = [false; 7];
         let mut flags_ok = true;
         for ((flag, value), slot) in Flag::ALL.iter().zip(&flags).zip(&mut flag_values) {

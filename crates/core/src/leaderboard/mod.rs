@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn ranks_by_balance_descending_then_affiliation_then_name() {
-        let mut rows = vec![
+        let mut rows = [
             row("b", "x", 5),
             row("a", "y", 5),
             row("c", "x", 9),

@@ -6,6 +6,9 @@
 //! own. Both stages follow its channel: the source subscribes to the configured codes the
 //! catalog lists and resubscribes on a change; the stream stage rewrites the catalog items.
 //!
+//! Hints: with `hints.enabled` (the default), `stream` and `both` also run the hints stage
+//! ([`HintsStage`]) on the same table, as a stage of its own that stops on shutdown.
+//!
 //! Drain: on SIGTERM/SIGINT every stage's shutdown future resolves; the ingest side closes its
 //! WebSocket connections and flushes the Kafka producer, the stream stage flushes its window,
 //! commits and leaves the group. All of it must end within `drain_timeout_ms` (25 s by default,
@@ -21,6 +24,7 @@ use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig, ensure_table};
 use coinking_adapters::{AwsSettings, aws};
 use coinking_ingester::config::IngesterConfig;
+use coinking_ingester::hints::HintsStage;
 use coinking_ingester::ops::{Registry, http};
 use coinking_ingester::pipeline::run_ingest;
 use coinking_ingester::sinks::KafkaBus;
@@ -86,8 +90,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Arc::clone(&registry),
                 shutdown_signal(&stop),
             ));
+            if config.hints.enabled {
+                stages.spawn(hints(
+                    config.clone(),
+                    Arc::clone(&registry),
+                    shutdown_signal(&stop),
+                ));
+            }
         }
         Command::Both(args) => {
+            if config.hints.enabled {
+                stages.spawn(hints(
+                    config.clone(),
+                    Arc::clone(&registry),
+                    shutdown_signal(&stop),
+                ));
+            }
             stages.spawn(stream(
                 config.clone(),
                 catalog.clone(),
@@ -306,21 +324,7 @@ async fn stream(
         ],
     )
     .await?;
-    let aws_settings = AwsSettings::from_env()?;
-    let sdk = aws::sdk_config(&aws_settings).await;
-    let client = aws::dynamodb_client(&sdk, &aws_settings);
-    if config.stream.create_table {
-        ensure_table(&client, &config.stream.table)
-            .await
-            .context("creating the market table")?;
-    }
-    let store = DynamoDbMarketStore::new(
-        client,
-        DynamoDbStoreConfig {
-            table: config.stream.table.clone(),
-            ..DynamoDbStoreConfig::default()
-        },
-    );
+    let store = open_store(&config).await?;
     let metrics = Arc::new(StreamMetrics::default());
     registry.register_stream(Arc::clone(&metrics));
     let mut processor = StreamProcessor::new(store, config.kafka.ticker_topic.clone(), metrics);
@@ -343,5 +347,38 @@ async fn stream(
         shutdown,
     )
     .await?;
+    Ok(())
+}
+
+/// The market table (created first when `stream.create_table` is on; creating is idempotent, so
+/// the stream and hints stages may both ask).
+async fn open_store(config: &IngesterConfig) -> anyhow::Result<DynamoDbMarketStore> {
+    let aws_settings = AwsSettings::from_env()?;
+    let sdk = aws::sdk_config(&aws_settings).await;
+    let client = aws::dynamodb_client(&sdk, &aws_settings);
+    if config.stream.create_table {
+        ensure_table(&client, &config.stream.table)
+            .await
+            .context("creating the market table")?;
+    }
+    Ok(DynamoDbMarketStore::new(
+        client,
+        DynamoDbStoreConfig {
+            table: config.stream.table.clone(),
+            ..DynamoDbStoreConfig::default()
+        },
+    ))
+}
+
+/// The hints stage over the configured markets (`source.codes`, the game markets).
+async fn hints(
+    config: IngesterConfig,
+    registry: Arc<Registry>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let stage = HintsStage::new(store, config.source.codes.clone(), &config.hints);
+    registry.register_hints(stage.metrics());
+    stage.run(shutdown).await;
     Ok(())
 }

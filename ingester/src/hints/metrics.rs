@@ -1,0 +1,36 @@
+//! The hints stage's counters, rendered by `ops::Registry` as `coinking_ingester_hints_*`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+pub struct HintsMetrics {
+    /// Runs that wrote a hint set.
+    pub runs: AtomicU64,
+    /// Runs that failed (store read or write); the previous set stays served.
+    pub failures: AtomicU64,
+    /// Sum of every run's duration, ms (with `runs + failures`, the mean).
+    pub duration_ms_total: AtomicU64,
+    /// The last run's duration, ms.
+    pub last_duration_ms: AtomicU64,
+    /// 1 while the last written set was a warm-up set (some market without a forecast).
+    pub warming_up: AtomicU64,
+}
+
+impl HintsMetrics {
+    pub(crate) fn record(&self, took: Duration, outcome: Result<bool, ()>) {
+        let ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
+        self.duration_ms_total.fetch_add(ms, Ordering::Relaxed);
+        self.last_duration_ms.store(ms, Ordering::Relaxed);
+        match outcome {
+            Ok(warming_up) => {
+                self.runs.fetch_add(1, Ordering::Relaxed);
+                self.warming_up
+                    .store(u64::from(warming_up), Ordering::Relaxed);
+            }
+            Err(()) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
