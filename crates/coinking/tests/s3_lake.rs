@@ -176,14 +176,14 @@ fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
 
 /// Games with balance ≥ the 0.9 quantile (type 7: linear between closest ranks).
 fn top_10_percent<'a>(games: &[&'a GameRecord]) -> Vec<&'a GameRecord> {
+    // docs/ANALYTICS.md "Top 10 %": Spark's approxQuantile(…, 0.9, 0.0) is the balance of
+    // 1-based rank ceil(0.9 n); every game at or above it is in.
     let mut balances: Vec<f64> = games.iter().map(|g| g.balance).collect();
     balances.sort_by(f64::total_cmp);
-    let position = (balances.len() - 1) as f64 * 0.9;
-    let (lo, hi) = (
-        balances[position.floor() as usize],
-        balances[position.ceil() as usize],
-    );
-    let q = lo + (position - position.floor()) * (hi - lo);
+    let rank = ((balances.len() as f64) * 0.9)
+        .ceil()
+        .clamp(1.0, balances.len() as f64);
+    let q = balances[rank as usize - 1];
     games.iter().copied().filter(|g| g.balance >= q).collect()
 }
 
@@ -236,6 +236,16 @@ fn coin_ratio(games: &[&GameRecord]) -> Value {
     Value::Array(entries.collect())
 }
 
+/// The top 10 % coin ratios as the original rounds them (Spark's `round(ratio, 2)`); none of
+/// this test's ratios sits on a half, so plain rounding is exact here.
+fn rounded_ratios(mut entries: Value) -> Value {
+    for entry in entries.as_array_mut().unwrap() {
+        let ratio = entry["ratio"].as_f64().unwrap();
+        entry["ratio"] = json!((ratio * 100.0).round() / 100.0);
+    }
+    entries
+}
+
 /// The three sells of every game pooled, mean time per coin, coins ascending.
 fn coin_avg_sell_time(games: &[&GameRecord]) -> Value {
     let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
@@ -274,7 +284,7 @@ fn compat_analysis(games: &[&GameRecord]) -> Value {
         "ai_recommend_1_avg_balance": avg_balance_by("aiRecommend_1", &HINT, games, |g| g.ai_recommend_1),
         "ai_recommend_2_avg_balance": avg_balance_by("aiRecommend_2", &HINT, games, |g| g.ai_recommend_2),
         "leverage_avg_balance": avg_balance_by("leverage", &LEVERAGES, games, leverage),
-        "top_10_percent_coin_ratio": coin_ratio(&top),
+        "top_10_percent_coin_ratio": rounded_ratios(coin_ratio(&top)),
         "avg_balance": {"avg_balance": mean(games.iter().map(|g| g.balance))},
         "page_time_avg": stage_means("avg_time", games, GameRecord::remaining_times),
         "sell_time_avg": stage_means("avg_sell_time", games, sell_times),
