@@ -77,10 +77,14 @@ trap 'exit 143' TERM
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
 
+# POST /set_deeplearning takes a bearer token off AWS: one per run, given to schemathesis so it
+# can test the route both with the token and without it (401).
+hints_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 # The embedded defaults whatever the shell exports (test.sh exports the stand-ins' endpoints).
 env -u COINKING_DYNAMODB_ENDPOINT -u COINKING_MARKET_STORE -u COINKING_KAFKA_BROKERS \
     -u COINKING_GAME_MARKETS -u COINKING_S3_ENDPOINT \
     COINKING_ANALYSIS_INTERVAL_SECS=1 COINKING_LOG_FORMAT=human RUST_LOG=warn \
+    COINKING_HINTS_TOKEN="$hints_token" \
     "$coinking" up --source simulator --listen "127.0.0.1:$port" --lake-dir "$work/lake" \
     >"$work/platform.log" 2>&1 &
 platform_pid=$!
@@ -137,4 +141,5 @@ cd "$work"
     --workers 1 \
     --request-timeout 10 \
     --suppress-health-check too_slow,filter_too_much \
+    --header "Authorization: Bearer $hints_token" \
     "$@"

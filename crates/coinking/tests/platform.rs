@@ -374,7 +374,12 @@ fn every_route_that_takes_a_body_answers_its_preflight() {
     let platform = start_platform_with(&[("COINKING_CORS_ORIGINS", game)]);
     wait_until_serving(&platform, Duration::from_secs(10));
 
-    for path in ["/set_click_stream", "/set_click_stream/batch"] {
+    for path in [
+        "/set_click_stream",
+        "/set_click_stream/batch",
+        "/set_user_data",
+        "/set_deeplearning",
+    ] {
         let preflight = send_from(
             platform.address,
             game,
