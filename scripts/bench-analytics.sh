@@ -15,7 +15,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 BENCH_DIR=${BENCH_DIR:-$HOME/.cache/coinking/bench-analytics}
 SPARK_MASTER=${SPARK_MASTER:-local[*]}
-export SPARK_LOCAL_IP=127.0.0.1 PYTHONPATH=$REPO_ROOT/analytics
+export SPARK_LOCAL_IP=127.0.0.1 PYTHONPATH=$REPO_ROOT/spark
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/coinking/target-analytics}
 GAMES=("$@")
 if ((${#GAMES[@]} == 0)); then GAMES=(1000000); fi

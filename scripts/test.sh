@@ -107,7 +107,7 @@ else
 fi
 # The Spark job's pure rules (its parity with the engine is a Rust test: coinking-analytics `it`).
 if [[ $full_run == true ]]; then
-    stage "analytics pytest" bash -c 'cd analytics && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
+    stage "spark pytest" bash -c 'cd spark && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
     # openapi.yaml against `coinking up` (schemathesis, fixed seed; loopback only).
     stage "api conformance" bash scripts/api-conformance.sh
 fi

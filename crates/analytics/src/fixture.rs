@@ -1,6 +1,6 @@
-//! Writes games as Parquet in the archive's exact schema (/work/briefs/schema.md, DESIGN.md
+//! Writes games as Parquet in the archive's exact schema (`coinking_clickstream::schema`, docs/DESIGN.md
 //! "S3 layout"): for the engine's tests and for tools that need a small lake. The large parity
-//! and benchmark datasets come from `analytics/coinking_analytics/gen.py` (same schema).
+//! and benchmark datasets come from `spark/coinking_analytics/gen.py` (same schema).
 
 use std::sync::Arc;
 

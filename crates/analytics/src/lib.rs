@@ -1,6 +1,6 @@
 //! The embedded analytics engine: the 20 clickstream results and per-player summaries computed
 //! with DataFusion over the archived Parquet (`clickstream/dt=…/hour=…/*.parquet`), written as
-//! `analysis/*.json`. The same results come from the Spark job in `analytics/` (parity-tested).
+//! `analysis/*.json`. The same results come from the Spark job in `spark/` (parity-tested).
 //! No Lambda links this crate (DataFusion is heavy).
 //!
 //! Module map, in the order a run flows through it:

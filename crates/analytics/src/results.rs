@@ -3,7 +3,7 @@
 //! The engine (`engine.rs`) reduces the games to [`PopulationStats`] with SQL; everything that
 //! decides the *shape* of an answer (fixed orders, zero-filled groups, omitted empty groups,
 //! ratios, what an empty population yields) lives here, so it is unit-tested without an engine and
-//! the Spark job (`analytics/coinking_analytics/job.py`) mirrors these rules one function each.
+//! the Spark job (`spark/coinking_analytics/job.py`) mirrors these rules one function each.
 //! Every rule is written down in `docs/ANALYTICS.md`.
 
 use serde_json::{Map, Value, json};

@@ -14,7 +14,7 @@
 //! ([`ArchiveReport::first_failed_sequence_number`]); Lambda then re-delivers from there.
 //! Objects of later records that were written already may then be written again under another
 //! name if the retried batch splits differently; they carry the same `event_id`s, which is what
-//! the analysis deduplicates on (DESIGN.md: exactly-once counting by event id).
+//! the analysis deduplicates on (docs/DESIGN.md: exactly-once counting by event id).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

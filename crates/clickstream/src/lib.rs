@@ -3,7 +3,7 @@
 //! No AWS dependency: the S3 store is built by the archiver Lambda.
 //!
 //! Module map, in the order a record flows through it:
-//! - [`schema`]: the fixed Arrow schema of `clickstream/` files (`/work/briefs/schema.md`).
+//! - [`schema`]: the fixed Arrow schema of `clickstream/` files (docs/DESIGN.md "S3 layout").
 //! - [`encode`]: [`ClickEnvelope`](coinking_core::game::ClickEnvelope)s → one typed
 //!   [`RecordBatch`](arrow_array::RecordBatch) (lists and structs, not JSON strings).
 //! - [`decode`]: a batch back to envelopes (round trips, tools).

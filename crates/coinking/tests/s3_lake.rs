@@ -3,7 +3,7 @@
 //! `s3://<bucket>/lake/clickstream/dt=…/hour=…/` → `run_analysis` over `s3://<bucket>/lake` →
 //! the get-user-analysis handler's `GET /get_user_analysis` and `GET /users/{userName}/analysis`.
 //!
-//! The expected answers are computed here from the games themselves (DESIGN.md "The frontend's
+//! The expected answers are computed here from the games themselves (docs/DESIGN.md "The frontend's
 //! contracts" item 3, docs/ANALYTICS.md), never copied from the engine's output.
 //! A stand-in that is not running is a failure, never a skip: `bash scripts/test.sh -p coinking`
 //! starts it (or `bash scripts/services.sh up s3`).

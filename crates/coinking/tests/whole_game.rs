@@ -23,7 +23,7 @@ const FRONTEND_RECORD: &str = include_str!("../../core/tests/fixtures/frontend-g
 /// The page the frontend is served from (the CORS origin the platform is configured with).
 const GAME_ORIGIN: &str = "http://localhost:5173";
 
-/// What each stage's buy puts into its coin, in the player's coin order (DESIGN.md).
+/// What each stage's buy puts into its coin, in the player's coin order (docs/DESIGN.md).
 const STAKES_KRW: [f64; 3] = [1e9, 5e8, 1e8];
 /// The balance a game starts with.
 const START_BALANCE_KRW: f64 = 1_600_000_000.0;
@@ -156,7 +156,7 @@ fn price_of(upbit_data: &[Value], market: &str) -> f64 {
         .unwrap()
 }
 
-/// The frontend's balance rule (DESIGN.md): each holding is worth
+/// The frontend's balance rule (docs/DESIGN.md): each holding is worth
 /// `money × (1 + L × (p_now / p_buy − 1))`, floored at 0, summed at the moment each is sold.
 fn frontend_balance(buys: &[f64; 3], sells: &[f64; 3], leverage: f64) -> f64 {
     let mut balance = 0.0;

@@ -1,4 +1,4 @@
-//! The AI hint routes (DESIGN.md "The frontend's contracts", items 4 and 7).
+//! The AI hint routes (docs/DESIGN.md "The frontend's contracts", items 4 and 7).
 //!
 //! `GET /get_deeplearning` always answers 200 with exactly one entry per game market, in the
 //! `/upbit_data` order (the configured `COINKING_GAME_MARKETS`), ranks 1..N unique and each flag

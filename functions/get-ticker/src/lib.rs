@@ -33,7 +33,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `COINKING_GAME_MARKETS` | the nine game markets of DESIGN.md | comma-separated codes of `/upbit_data`, in display order |
+//! | `COINKING_GAME_MARKETS` | the nine game markets of docs/DESIGN.md | comma-separated codes of `/upbit_data`, in display order |
 //! | `COINKING_CORS_ORIGINS` | `*` | comma-separated allowed origins, or `*` (public, credential-less data) |
 //! | `COINKING_DYNAMODB_TABLE` | `coinking-market` | the market table |
 //! | `COINKING_AWS_REGION` | `us-east-1` | region (on Lambda, set it to `AWS_REGION`) |

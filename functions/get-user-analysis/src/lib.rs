@@ -1,6 +1,6 @@
 //! The get-user-analysis Lambda: serves the analysis the analytics job wrote (`analysis/*.json`).
 //!
-//! - `GET /get_user_analysis` → one object with exactly the 13 compat keys (DESIGN.md), each in
+//! - `GET /get_user_analysis` → one object with exactly the 13 compat keys (docs/DESIGN.md), each in
 //!   its fixed shape; `?include=all` → all 20 results. Read from the one document holding all
 //!   results of a run (`analysis/_results.json`), never from the 20 per-result files, which a
 //!   running analysis replaces one at a time.

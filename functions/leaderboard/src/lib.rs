@@ -21,7 +21,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `COINKING_GAME_MARKETS` | the nine game markets of DESIGN.md | the markets a submitted coin must be one of |
+//! | `COINKING_GAME_MARKETS` | the nine game markets of docs/DESIGN.md | the markets a submitted coin must be one of |
 //! | `COINKING_CORS_ORIGINS` | `*` | comma-separated allowed origins, or `*` |
 //! | `COINKING_LEADERBOARD_TABLE` | `coinking-leaderboard` | the players table |
 //! | `COINKING_DYNAMODB_TABLE` | `coinking-market` | the market table (candles for the score bound) |

@@ -1,4 +1,4 @@
-//! Parity: the embedded engine and the Spark job (analytics/coinking_analytics/job.py) produce the
+//! Parity: the embedded engine and the Spark job (spark/coinking_analytics/job.py) produce the
 //! same JSON from one generated lake of 100,000 games (duplicates, ties at the quantile,
 //! one-row groups, an empty leverage group, player names that need care as file names).
 //!

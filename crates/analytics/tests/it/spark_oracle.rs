@@ -1,5 +1,5 @@
 //! The two definitions the engines take from the original analysis, checked against real Spark
-//! (`analytics/coinking_analytics/spark_probe.py` in the analytics venv, see `venv.rs`):
+//! (`spark/coinking_analytics/spark_probe.py` in the analytics venv, see `venv.rs`):
 //! the top-10 % threshold is what `approxQuantile(col, [0.9], 0.0)` returns, and
 //! `top_10_percent_coin_ratio` is rounded as `round(col, 2)` rounds. Exact comparison, bit for bit.
 

@@ -25,12 +25,12 @@ pub fn venv_python() -> PathBuf {
     PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
 }
 
-/// `python <args>` with `analytics/` importable and Spark bound to the loopback interface.
+/// `python <args>` with `spark/` importable and Spark bound to the loopback interface.
 pub fn python_command(python: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(python);
     command
         .args(args)
-        .env("PYTHONPATH", repo_root().join("analytics"))
+        .env("PYTHONPATH", repo_root().join("spark"))
         .env("SPARK_LOCAL_IP", "127.0.0.1")
         .env("PYSPARK_PYTHON", python);
     command

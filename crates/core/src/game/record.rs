@@ -257,7 +257,7 @@ mod tests {
         assert!(serde_json::from_str::<Leverage>("\"10\"").is_err());
     }
 
-    /// The contract's fields, in the order DESIGN.md lists them, less `userNickname` (personal
+    /// The contract's fields, in the order docs/DESIGN.md lists them, less `userNickname` (personal
     /// data: never serialised).
     const CONTRACT_FIELDS: [&str; 17] = [
         "userName",

@@ -1,7 +1,7 @@
 //! The server's check of a submitted balance: the highest balance the frontend's own rule lets a
 //! game reach from the prices the platform served.
 //!
-//! The frontend's rule (DESIGN.md, "The frontend's contracts"): three buys of 1e9, 5e8 and 1e8
+//! The frontend's rule (docs/DESIGN.md, "The frontend's contracts"): three buys of 1e9, 5e8 and 1e8
 //! KRW, one per coin in the player's order; each holding is worth
 //! `money × (1 + L × (p_sell / p_buy − 1))`, floored at 0, with `L ∈ {1, 10, 100, 1000}`; the
 //! balance is the sum of the three holdings when sold. A holding grows with `p_sell / p_buy`, and

@@ -1,6 +1,6 @@
 """The CoinKing analytics job on Apache Spark: the 20 results and the per-player summaries.
 
-    spark-submit analytics/coinking_analytics/job.py --input s3a://lake --output s3a://lake
+    spark-submit spark/coinking_analytics/job.py --input s3a://lake --output s3a://lake
     python -m coinking_analytics.job --input DIR --output DIR [--master local[2]]
 
 Reads <input>/clickstream/dt=*/hour=*/*.parquet and writes <output>/analysis/<name>.json (20),
