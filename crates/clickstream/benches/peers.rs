@@ -1,0 +1,96 @@
+//! The project's side of `scripts/bench-peers.sh`: the archiver's JSON → zstd Parquet on the same
+//! input file the peers (pyarrow, DuckDB, Polars) read, one thread, file to file.
+//!
+//! - `gen <out.ndjson> <rows>`: writes `rows` synthetic Kinesis payloads (the envelopes
+//!   post-clickstream puts on the stream), one per line, all received within one hour (one
+//!   partition, one object, as a bulk archive run writes them).
+//! - `run <in.ndjson> <out.parquet> <repeats>`: reads the file, makes one `StreamRecord` per line,
+//!   runs `archive::prepare` (decode and validate every rule, Arrow, zstd level 1 Parquet) and
+//!   writes the object; prints the best of `repeats` as `project <rows> <seconds>`.
+//!
+//! `cargo bench -p coinking-clickstream --bench peers -- run in.ndjson out.parquet 3`
+
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail, ensure};
+use coinking_clickstream::StreamRecord;
+use coinking_clickstream::archive::prepare;
+use coinking_clickstream::testing::synthetic_envelope;
+
+/// 2024-11-25 00:00 UTC: every generated record falls in one `dt`/`hour` partition.
+const FIRST_RECEIVED_MS: i64 = 1_732_492_800_000;
+
+fn generate(path: &str, rows: u64) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("create {path}"))?;
+    let mut out = std::io::BufWriter::new(file);
+    for i in 0..rows {
+        // Spread over less than an hour: one partition whatever `rows` is.
+        let received = FIRST_RECEIVED_MS + (i % 3_000_000) as i64;
+        serde_json::to_writer(&mut out, &synthetic_envelope(i, received))?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn archive_once(input: &str, output: &str) -> Result<usize> {
+    let bytes = std::fs::read(input).with_context(|| format!("read {input}"))?;
+    let records: Vec<StreamRecord> = bytes
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .enumerate()
+        .map(|(index, line)| StreamRecord {
+            sequence_number: format!("4959{index:052}"),
+            partition_key: index.to_string(),
+            data: line.to_vec(),
+            arrival_ms: FIRST_RECEIVED_MS,
+        })
+        .collect();
+    let (objects, failures) = prepare("shardId-000000000000", &records);
+    ensure!(failures.is_empty(), "objects failed: {failures:?}");
+    let [object] = objects.as_slice() else {
+        bail!("expected one object (one partition), got {}", objects.len());
+    };
+    ensure!(
+        object.records == records.len(),
+        "{} of {} records archived: the input holds invalid records",
+        object.records,
+        records.len()
+    );
+    std::fs::write(output, &object.body).with_context(|| format!("write {output}"))?;
+    Ok(object.records)
+}
+
+fn main() -> Result<()> {
+    // `cargo bench` appends `--bench`; everything else is ours.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["gen", path, rows] => generate(path, rows.parse().context("rows")?),
+        ["run", input, output, repeats] => {
+            let repeats: usize = repeats.parse().context("repeats")?;
+            let mut best = f64::INFINITY;
+            let mut rows = 0;
+            for _ in 0..repeats.max(1) {
+                let started = Instant::now();
+                rows = archive_once(input, output)?;
+                best = best.min(started.elapsed().as_secs_f64());
+            }
+            println!("project {rows} {best:.6}");
+            Ok(())
+        }
+        // `cargo bench --workspace` runs every bench without arguments: nothing to do.
+        [] => Ok(()),
+        _ => bail!(
+            "usage: peers gen <out.ndjson> <rows> | peers run <in.ndjson> <out.parquet> <repeats>"
+        ),
+    }
+}
