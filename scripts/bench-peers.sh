@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The archiver's JSON -> zstd Parquet next to the general-purpose tools, in one run, on one input:
-# installs the peers at pinned versions in their own venv, generates the input (synthetic
-# Kinesis payloads, as post-clickstream puts them on the stream), runs the project and each peer
-# file to file on one thread (best of REPEATS), and prints rows/s and the project's ratio to each.
-# Absolute rates on a shared machine move 20-30 % between runs; the ratios are the figure.
+# The project next to its peers, in one run, on one input each, one thread, best of REPEATS;
+# prints rates and the project's ratio to each. Installs the peers at pinned versions in their
+# own venv. Absolute rates on a shared machine move 20-30 % between runs; the ratios are the figure.
+#   1. the archiver's JSON game records (synthetic Kinesis payloads) -> zstd Parquet, file to
+#      file: project vs pyarrow, DuckDB, Polars;
+#   2. Upbit frames -> normalised records: the ingester's transform vs cryptofeed's Upbit handler
+#      on the same SIMPLE trade frames (cryptofeed has no Upbit ticker handler: the project's
+#      ticker rate is printed alone).
 #
 # Usage: bash scripts/bench-peers.sh
-# Env: BENCH_ROWS (default 100000), BENCH_REPEATS (default 3), BENCH_DIR (default a temp dir),
+# Env: BENCH_ROWS (default 100000), BENCH_FRAMES (default 200000), BENCH_REPEATS (default 3),
+#      BENCH_DIR (default a temp dir),
 #      COINKING_PEERS_VENV (default ~/.cache/coinking/tools/peers-venv)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -16,10 +20,11 @@ cd "$REPO_ROOT"
 export PATH=$HOME/.cargo/bin:$PATH
 
 ROWS=${BENCH_ROWS:-100000}
+FRAMES=${BENCH_FRAMES:-200000}
 REPEATS=${BENCH_REPEATS:-3}
 VENV=${COINKING_PEERS_VENV:-$HOME/.cache/coinking/tools/peers-venv}
 # Pinned: a changed peer version is a changed benchmark.
-PEERS=(pyarrow==26.0.1 duckdb==2.0.1 polars==2.1.0)
+PEERS=(pyarrow==26.0.1 duckdb==2.0.1 polars==2.1.0 cryptofeed==2.4.1)
 MARKER=$VENV/.coinking-peers-$(printf '%s\n' "${PEERS[@]}" | sha256sum | cut -c1-16)
 
 log() { printf 'bench-peers: %s\n' "$*" >&2; }
@@ -44,24 +49,48 @@ log "generating $ROWS payloads into $input"
 project gen "$input" "$ROWS"
 log "input: $(du -h "$input" | cut -f1)"
 
-results=()
-results+=("$(project run "$input" "$work/project.parquet" "$REPEATS")")
-for tool in pyarrow duckdb polars; do
-    log "running $tool"
-    results+=("$("$VENV/bin/python" scripts/bench_peers.py "$tool" "$input" "$work/$tool.parquet" "$REPEATS")")
-done
-
-echo
-echo "JSON game records -> zstd(1) Parquet, $ROWS rows, one thread, best of $REPEATS, $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m))"
-printf '%s\n' "${results[@]}" | python3 -c '
+# Prints a markdown table of `<tool> <n> <seconds>` lines from stdin, ratios to `project`.
+table() {
+    python3 -c '
 import sys
 rows = [line.split() for line in sys.stdin if line.strip()]
 rate = {tool: int(n) / float(s) for tool, n, s in rows}
 project = rate["project"]
-print(f"| tool | rows/s | project ÷ tool |")
-print(f"|---|---:|---:|")
+print("| tool | per second | project ÷ tool |")
+print("|---|---:|---:|")
 for tool, n, s in rows:
     print(f"| {tool} | {rate[tool]:,.0f} | {project / rate[tool]:.2f}× |")
-fastest = max((r, t) for t, r in rate.items() if t != "project")
-print(f"\nfastest peer: {fastest[1]}; project ÷ fastest peer = {project / fastest[0]:.2f}× (goal ≥ 2×)")
+peers = [(r, t) for t, r in rate.items() if t != "project"]
+if peers:
+    best, name = max(peers)
+    print(f"\nfastest peer: {name}; project ÷ fastest peer = {project / best:.2f}× (goal ≥ '"$1"'×)")
 '
+}
+
+peer() { "$VENV/bin/python" scripts/bench_peers.py "$@"; }
+stamp="$(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)), one thread, best of $REPEATS"
+
+results=("$(project run "$input" "$work/project.parquet" "$REPEATS")")
+for tool in pyarrow duckdb polars; do
+    log "running $tool"
+    results+=("$(peer "$tool" "$input" "$work/$tool.parquet" "$REPEATS")")
+done
+
+frames() { cargo bench --quiet -p coinking-ingester --bench frame_peers -- "$@"; }
+log "building the ingester's side (bench profile)"
+cargo bench --quiet -p coinking-ingester --bench frame_peers --no-run
+frames gen "$work" "$FRAMES"
+trades=("$(frames run "$work/trades.ndjson" "$REPEATS")")
+log "running cryptofeed"
+trades+=("$(peer cryptofeed "$work/trades.ndjson" - "$REPEATS")")
+tickers=$(frames run "$work/tickers.ndjson" "$REPEATS")
+
+echo
+echo "1. JSON game records -> zstd(1) Parquet, $ROWS rows, $stamp"
+printf '%s\n' "${results[@]}" | table 2
+echo
+echo "2. Upbit SIMPLE trade frames -> normalised trades, $FRAMES frames, $stamp"
+printf '%s\n' "${trades[@]}" | table 5
+echo
+read -r _ ticker_count ticker_secs <<<"$tickers"
+echo "   project, ticker frames -> normalised tickers: $(python3 -c "print(f'{$ticker_count / $ticker_secs:,.0f}')")/s (cryptofeed has no Upbit ticker handler)"

@@ -1,11 +1,12 @@
-"""The peers' side of scripts/bench-peers.sh: JSON lines (Kinesis payloads) -> zstd level 1
-Parquet, file to file, one thread, best of N. Prints `<tool> <rows> <seconds>`.
+"""The peers' side of scripts/bench-peers.sh, one thread, best of N; prints `<tool> <n> <seconds>`.
 
-Usage: python bench_peers.py <tool> <in.ndjson> <out.parquet> <repeats>
-  tool: pyarrow | duckdb | polars
-
-The peers read and convert; none of them validates a game record (the project checks every rule
-of docs/DESIGN.md while it decodes), so the comparison favours them.
+Usage: python bench_peers.py <tool> <in.ndjson> <out> <repeats>
+  pyarrow | duckdb | polars: JSON lines (Kinesis payloads) -> zstd level 1 Parquet at <out>, file
+      to file. They read and convert; none of them validates a game record (the project checks
+      every rule of docs/DESIGN.md while it decodes), so the comparison favours them.
+  cryptofeed: every line an Upbit SIMPLE trade frame through cryptofeed's own Upbit handler
+      (`message_handler`: JSON with Decimal prices -> `Trade` -> callback); <out> is unused. Its
+      symbol table is filled from the frames' codes, so nothing goes to the network.
 """
 
 import os
@@ -51,7 +52,42 @@ def run_polars(src, dst):
     return frame.height
 
 
-TOOLS = {"pyarrow": run_pyarrow, "duckdb": run_duckdb, "polars": run_polars}
+def run_cryptofeed(src, _dst):
+    import asyncio
+
+    from cryptofeed.defines import TRADES
+    from cryptofeed.exchanges import Upbit
+    from cryptofeed.symbols import Symbols
+
+    with open(src, encoding="utf-8") as frames_file:
+        frames = [line.rstrip("\n") for line in frames_file if line.strip()]
+    codes = sorted({frame.split('"cd":"', 1)[1].split('"', 1)[0] for frame in frames})
+    mapping, info = Upbit._parse_symbol_data([{"market": code} for code in codes])
+    Symbols.set(Upbit.id, mapping, info)
+    trades = 0
+
+    async def on_trade(_trade, _receipt_timestamp):
+        nonlocal trades
+        trades += 1
+
+    symbols = [f"{code.split('-')[1]}-{code.split('-')[0]}" for code in codes]
+    feed = Upbit(symbols=symbols, channels=[TRADES], callbacks={TRADES: on_trade})
+
+    async def handle_all():
+        now = time.time()
+        for frame in frames:
+            await feed.message_handler(frame, None, now)
+
+    asyncio.run(handle_all())
+    return trades
+
+
+TOOLS = {
+    "pyarrow": run_pyarrow,
+    "duckdb": run_duckdb,
+    "polars": run_polars,
+    "cryptofeed": run_cryptofeed,
+}
 
 
 def main():
