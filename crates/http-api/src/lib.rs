@@ -8,14 +8,17 @@
 //!   [`add_allow_methods_and_headers`]).
 //! - [`error`]: JSON responses and the error body `{"error":{"code","message"}}`
 //!   ([`json_response`], [`error_body`], [`error_response`]).
+//! - [`logging`]: [`init_logging`], the one logging set-up of every Lambda (the archiver's too).
 //!
 //! Routing, preflights and cache headers stay in each function: they differ by route.
 
 pub mod cors;
 pub mod error;
+pub mod logging;
 
 pub use cors::{
     CorsOrigins, CorsParseError, add_allow_methods_and_headers, add_allow_origin, add_vary_origin,
     apply_policy, apply_preflight,
 };
 pub use error::{error_body, error_response, json_response};
+pub use logging::init_logging;

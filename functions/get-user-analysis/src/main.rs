@@ -6,18 +6,7 @@ use lambda_http::{Error, Request, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let json = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr);
-    if json {
-        subscriber.json().init();
-    } else {
-        subscriber.init();
-    }
+    coinking_http::init_logging();
     let config = Config::from_env()?;
     match config.source.clone() {
         Source::S3 { bucket, prefix } => {

@@ -10,7 +10,7 @@ use leaderboard::{Config, Deps, handle};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    logging::init_logging();
+    coinking_http::init_logging();
     let config = Config::from_env()?;
     let aws = AwsSettings::from_env()?;
     let sdk = lambda_sdk_config(&aws);
@@ -33,29 +33,4 @@ async fn main() -> Result<(), Error> {
         Ok::<_, std::convert::Infallible>(handle(&deps, request).await)
     }))
     .await
-}
-
-/// JSON on Lambda, human elsewhere; `RUST_LOG` is one level (as get-ticker's bootstrap).
-mod logging {
-    use tracing::Level;
-
-    pub fn init_logging() {
-        let level = std::env::var("RUST_LOG")
-            .ok()
-            .and_then(|text| text.trim().parse::<Level>().ok())
-            .unwrap_or(Level::INFO);
-        let json = match std::env::var("COINKING_LOG_FORMAT").as_deref() {
-            Ok("json") => true,
-            Ok("human") => false,
-            _ => std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some(),
-        };
-        let builder = tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(std::io::stderr);
-        if json {
-            builder.json().flatten_event(true).init();
-        } else {
-            builder.init();
-        }
-    }
 }

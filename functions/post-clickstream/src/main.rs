@@ -8,11 +8,7 @@ use post_clickstream::{Config, Service, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .without_time() // CloudWatch stamps every line
-        .init();
+    coinking_http::init_logging();
     let config = Config::from_env()?;
     let settings = AwsSettings::from_env()?;
     let sdk = aws::lambda_sdk_config(&settings);
