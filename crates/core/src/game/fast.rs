@@ -30,8 +30,7 @@ use super::limits::{
     MAX_STRING_BYTES, STAGE_SECONDS,
 };
 use super::record::{CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage};
-use super::rules;
-use super::validate::RecordRules;
+use super::rules::{self, RecordRules};
 use crate::market::MarketCode;
 use crate::player::PlayerField;
 
@@ -381,8 +380,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::game::envelope::parse_envelope_detailed;
     use crate::game::validate::parse_game_record_detailed;
+    use crate::game::validate_envelope::parse_envelope_detailed;
     use crate::game::{parse_envelope, parse_game_record};
     use crate::market::QUOTE_CURRENCIES;
 

@@ -4,10 +4,51 @@
 //! (The older rules, such as stage seconds or ranks, still have a copy on each path; issue 15
 //! moves them here too. Every rule added since lives here only.)
 
+use std::collections::BTreeSet;
+
+use super::error::RecordError;
 use super::limits::USER_NICKNAME_CHARS;
 use super::nickname::{NICKNAME_HASH_HEX_LEN, Nickname};
 use crate::market::MarketCode;
 use crate::player::{PlayerField, check_player_text};
+
+/// Policy that can change between deployments, as opposed to the fixed [limits](super::limits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordRules {
+    /// The markets the game offers. `None` accepts any well-formed market code.
+    ///
+    /// Applies to the coins the player traded (`coins`, `userBuyCoinMoney_N.coin`,
+    /// `userSellTime_N.coin`), not to `deeplearningData[].code`: the model may rank markets the
+    /// game does not offer, and that is no reason to lose the player's game.
+    pub allowed_markets: Option<BTreeSet<MarketCode>>,
+}
+
+impl RecordRules {
+    /// Rules that accept only these markets as traded coins.
+    pub fn with_game_markets(markets: impl IntoIterator<Item = MarketCode>) -> Self {
+        Self {
+            allowed_markets: Some(markets.into_iter().collect()),
+        }
+    }
+}
+
+/// The checks before any parsing, shared by both paths: size, then emptiness.
+pub(crate) fn check_bytes(body: &[u8], limit: usize) -> Result<(), RecordError> {
+    if body.len() > limit {
+        return Err(RecordError::TooLarge {
+            size: body.len(),
+            limit,
+        });
+    }
+    // Only JSON's own whitespace counts: a body of form feeds is malformed, not empty.
+    if body
+        .iter()
+        .all(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        return Err(RecordError::Empty);
+    }
+    Ok(())
+}
 
 /// `userName` or `userAffiliation`: the platform's one player-text rule ([`crate::player`]);
 /// what is kept is the trimmed text.

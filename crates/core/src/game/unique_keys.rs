@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::validate::Problem;
+use super::error::Problem;
 
 /// What a repeated key is told.
 pub const DUPLICATE_KEY_RULE: &str = "must not be given more than once (duplicate key)";

@@ -15,132 +15,21 @@
 //! given twice in one object is refused wherever it is: the tree keeps only the last value, and a
 //! reader that keeps the first would see a different game.
 
-use std::collections::BTreeSet;
-use std::fmt;
 use std::ops::RangeInclusive;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::fast;
+use super::error::{Problem, RecordError};
 use super::limits::{
     BUY_AMOUNTS_KRW, COINS_LEN, DEEP_LEARNING_LEN, DEEP_LEARNING_RANK, MAX_BALANCE_KRW,
     MAX_BODY_BYTES, MAX_STRING_BYTES, STAGE_SECONDS,
 };
 use super::nickname::Nickname;
 use super::record::{CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage};
-use super::rules;
+use super::rules::{self, RecordRules, check_bytes};
 use super::unique_keys::duplicate_key_problems;
 use crate::market::MarketCode;
 use crate::player::PlayerField;
-
-/// Policy that can change between deployments, as opposed to the fixed [limits](super::limits).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecordRules {
-    /// The markets the game offers. `None` accepts any well-formed market code.
-    ///
-    /// Applies to the coins the player traded (`coins`, `userBuyCoinMoney_N.coin`,
-    /// `userSellTime_N.coin`), not to `deeplearningData[].code`: the model may rank markets the
-    /// game does not offer, and that is no reason to lose the player's game.
-    pub allowed_markets: Option<BTreeSet<MarketCode>>,
-}
-
-impl RecordRules {
-    /// Rules that accept only these markets as traded coins.
-    pub fn with_game_markets(markets: impl IntoIterator<Item = MarketCode>) -> Self {
-        Self {
-            allowed_markets: Some(markets.into_iter().collect()),
-        }
-    }
-}
-
-/// One thing wrong with a record: where, and which rule it breaks.
-///
-/// `path` is `$` for the whole body, otherwise the field as the client wrote it:
-/// `userName`, `coins[1]`, `userBuyCoinMoney_2.money`, `deeplearningData[0].rank`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub path: String,
-    pub rule: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.rule)
-    }
-}
-
-/// Why a body is not a game record.
-///
-/// Every variant is the client's fault and permanent: retrying the same body cannot succeed.
-/// An HTTP layer answers [`RecordError::TooLarge`] with 413 and everything else with 400.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RecordError {
-    /// Refused on size alone, before any parsing.
-    #[error("body is {size} bytes, more than the limit of {limit}")]
-    TooLarge { size: usize, limit: usize },
-    /// Nothing but JSON whitespace, if anything at all.
-    #[error("body is empty")]
-    Empty,
-    /// Not JSON: serde_json's reason, with line and column.
-    #[error("body is not valid JSON: {0}")]
-    Malformed(String),
-    /// JSON, but not a valid record: every problem found, in schema order.
-    #[error("{}", ProblemList(.0))]
-    Invalid(Vec<Problem>),
-}
-
-impl RecordError {
-    /// Every problem found, for a response that lists them; empty unless the body was JSON.
-    pub fn problems(&self) -> &[Problem] {
-        match self {
-            RecordError::Invalid(problems) => problems,
-            RecordError::TooLarge { .. } | RecordError::Empty | RecordError::Malformed(_) => &[],
-        }
-    }
-
-    /// A stable machine-readable code for the error response (`{"error":{"code":…}}`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            RecordError::TooLarge { .. } => "body_too_large",
-            RecordError::Empty => "empty_body",
-            RecordError::Malformed(_) => "malformed_json",
-            RecordError::Invalid(_) => "invalid_record",
-        }
-    }
-}
-
-struct ProblemList<'a>(&'a [Problem]);
-
-impl fmt::Display for ProblemList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, problem) in self.0.iter().enumerate() {
-            if index > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{problem}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Parses and validates a `POST /set_click_stream` body.
-///
-/// Checks run in this order, and the first failing step decides the error: size
-/// ([`RecordError::TooLarge`]), emptiness ([`RecordError::Empty`]), JSON syntax
-/// ([`RecordError::Malformed`]), then every rule of the contract ([`RecordError::Invalid`] with
-/// all problems). Coin ids come back normalised (`BTC/KRW` → `KRW-BTC`).
-///
-/// A body that is exactly the contract and valid is accepted by a typed fast path; anything
-/// else goes through the detailed walk that names every problem. Both give the same answer
-/// (see `fast`).
-pub fn parse_game_record(body: &[u8], rules: &RecordRules) -> Result<GameRecord, RecordError> {
-    check_bytes(body, MAX_BODY_BYTES)?;
-    if let Some(record) = fast::record(body, rules) {
-        return Ok(record);
-    }
-    parse_game_record_detailed(body, rules)
-}
 
 /// The detailed path alone: a `Value` tree walked field by field, every problem collected.
 pub(crate) fn parse_game_record_detailed(
@@ -154,24 +43,6 @@ pub(crate) fn parse_game_record_detailed(
         .root_object(&value)
         .and_then(|object| checker.record(object));
     checker.finish(record)
-}
-
-/// The checks before any parsing, shared by both paths: size, then emptiness.
-pub(crate) fn check_bytes(body: &[u8], limit: usize) -> Result<(), RecordError> {
-    if body.len() > limit {
-        return Err(RecordError::TooLarge {
-            size: body.len(),
-            limit,
-        });
-    }
-    // Only JSON's own whitespace counts: a body of form feeds is malformed, not empty.
-    if body
-        .iter()
-        .all(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
-    {
-        return Err(RecordError::Empty);
-    }
-    Ok(())
 }
 
 /// The syntax steps shared with the envelope: size, emptiness, JSON.
@@ -721,6 +592,7 @@ fn length_rule(allowed: &RangeInclusive<usize>, actual: usize, unit: &str) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::game::parse_game_record;
 
     const SAMPLE: &str = include_str!("../../tests/fixtures/game_record_valid.json");
 
