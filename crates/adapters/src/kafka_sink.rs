@@ -90,16 +90,13 @@ impl RetryPolicy {
     /// The backoff ceiling after `failed_attempts` (≥ 1) failures:
     /// `min(max_backoff, initial_backoff · 2^(failed_attempts − 1))`.
     pub fn ceiling(&self, failed_attempts: u32) -> Duration {
-        let doublings = failed_attempts.saturating_sub(1).min(31);
-        self.initial_backoff
-            .saturating_mul(1_u32 << doublings)
-            .min(self.max_backoff)
+        coinking_core::backoff::ceiling(self.initial_backoff, self.max_backoff, failed_attempts)
     }
 
     /// Full jitter: `unit` (uniform in `[0, 1)`) scales the ceiling, which spreads the retries of
     /// many records failing together instead of sending them back in one burst.
     pub fn backoff(&self, failed_attempts: u32, unit: f64) -> Duration {
-        self.ceiling(failed_attempts).mul_f64(unit.clamp(0.0, 1.0))
+        coinking_core::backoff::full_jitter(self.ceiling(failed_attempts), unit)
     }
 
     /// The decision after attempt number `attempts` (1 for the first) failed.

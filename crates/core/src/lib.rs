@@ -1,6 +1,7 @@
 //! CoinKing domain core: pure types and rules, no I/O, nothing about AWS.
 //!
 //! Module map:
+//! - [`backoff`]: the one backoff rule (capped exponential, full jitter) every retry loop uses.
 //! - [`market`]: market codes (`KRW-BTC`) and coin-id normalisation (`BTC/KRW` → `KRW-BTC`).
 //! - [`catalog`]: market catalog entries from Upbit's `/v1/market/all`.
 //! - [`upbit`]: Upbit WebSocket messages (ticker, trade, status, error) in every format, parsed
@@ -17,6 +18,7 @@
 //! - [`tick_size`]: Upbit's KRW-market price units.
 //! - [`time`]: the few calendar conversions Upbit's date fields need.
 
+pub mod backoff;
 pub mod candle;
 pub mod capture;
 pub mod catalog;

@@ -5,7 +5,6 @@
 //!   watchdog, reconnect with backoff, resubscribe on a catalog change, capture, metrics).
 //! - [`config`]: [`SourceConfig`] and its defaults.
 //! - [`subscription`]: the request JSON and the split of codes over connections (pure).
-//! - [`backoff`]: capped exponential backoff with full jitter (pure).
 //! - [`rate_limit`]: the connect token bucket.
 //! - [`catalog`]: the market catalog from `/v1/market/all`, with the bundled fallback.
 //! - [`catalog_watch`]: [`CatalogWatcher`], the catalog refetched periodically and published on a
@@ -14,7 +13,6 @@
 //! - `capture`: the optional raw capture writer (rotating NDJSON files).
 //! - `tls`: the rustls client config (ring, OS roots).
 
-pub mod backoff;
 mod capture;
 pub mod catalog;
 pub mod catalog_watch;

@@ -46,7 +46,6 @@ use tokio_tungstenite::{
 };
 use tracing::{debug, info, warn};
 
-use super::backoff::Backoff;
 use super::capture::CaptureWriter;
 use super::catalog_watch::CatalogSnapshot;
 use super::config::SourceConfig;
@@ -55,6 +54,7 @@ use super::rate_limit::ConnectLimiter;
 use super::subscription::{build_request, split_codes};
 use super::{now_ms, tls};
 use crate::error::SourceError;
+use coinking_core::backoff::Backoff;
 
 /// How long shutdown waits for the connections to close before aborting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -520,7 +520,7 @@ impl Slot {
                             // Resending the same request gets the same answer: wait the whole
                             // ceiling (growing with each refusal) rather than a jittered share.
                             let ceiling = self.backoff.ceiling();
-                            self.backoff.next_delay(&mut self.rng);
+                            self.backoff.next_delay(self.rng.f64());
                             ceiling
                         }
                         SessionEnd::ServerClosed
@@ -531,7 +531,7 @@ impl Slot {
                             if started.elapsed() >= self.shared.config.healthy_after {
                                 self.backoff.reset();
                             }
-                            self.backoff.next_delay(&mut self.rng)
+                            self.backoff.next_delay(self.rng.f64())
                         }
                     }
                 }
@@ -541,7 +541,7 @@ impl Slot {
                 }) => {
                     SourceMetrics::bump(&self.shared.metrics.connect_failures);
                     SourceMetrics::bump(&self.shared.metrics.rate_limited);
-                    let jittered = self.backoff.next_delay(&mut self.rng);
+                    let jittered = self.backoff.next_delay(self.rng.f64());
                     let delay = retry_after
                         .unwrap_or(self.shared.config.rate_limited_backoff)
                         .max(jittered);
@@ -556,7 +556,7 @@ impl Slot {
                 }
                 Err(ConnectFailure::Other(reason)) => {
                     SourceMetrics::bump(&self.shared.metrics.connect_failures);
-                    let delay = self.backoff.next_delay(&mut self.rng);
+                    let delay = self.backoff.next_delay(self.rng.f64());
                     warn!(
                         slot = self.id,
                         error = %reason,

@@ -4,11 +4,11 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use coinking_adapters::market_store::MarketStore;
+use coinking_core::backoff::Backoff;
 use tokio::time::Instant;
 
 use super::dead_letter::DeadLetterSink;
 use super::processor::{FlushError, FlushOutcome, StreamProcessor};
-use crate::sources::backoff::Backoff;
 
 /// First backoff ceiling after a failed flush.
 pub const FLUSH_BACKOFF_BASE: Duration = Duration::from_millis(100);
@@ -34,7 +34,7 @@ pub async fn flush_with_retry<S: MarketStore>(
             .metrics()
             .store_retries
             .fetch_add(1, Ordering::Relaxed);
-        let delay = backoff.next_delay(&mut rng);
+        let delay = backoff.next_delay(rng.f64());
         if error.is_retryable() {
             tracing::warn!(%error, attempt = backoff.attempt(), delay_ms = delay.as_millis() as u64, "stream flush failed, retrying");
         } else {

@@ -10,9 +10,9 @@
 //!   `UnprocessedItems` is invisible to the SDK's retry layer, so the adapter resubmits the
 //!   leftovers itself, waiting [`RetryPolicy::backoff`] between attempts.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
+
+use coinking_core::backoff;
 
 /// Default attempts for a batch's leftovers, including the first call.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -46,25 +46,14 @@ impl RetryPolicy {
     /// The ceiling of the wait after attempt number `attempt` (1-based): `base × 2^(attempt−1)`,
     /// capped at `max_delay`.
     pub fn ceiling(&self, attempt: u32) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(31);
-        self.base_delay
-            .saturating_mul(1_u32 << doublings)
-            .min(self.max_delay)
+        backoff::ceiling(self.base_delay, self.max_delay, attempt)
     }
 
     /// Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): a uniformly random
     /// wait in `[0, ceiling(attempt)]`, so that many writers throttled together do not retry together.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        self.ceiling(attempt).mul_f64(random_fraction())
+        backoff::full_jitter(self.ceiling(attempt), backoff::random_unit())
     }
-}
-
-/// A uniformly distributed number in `[0, 1]`. `RandomState` is seeded randomly per instance,
-/// which is all jitter needs; no dependency on a random-number crate.
-fn random_fraction() -> f64 {
-    let bits = RandomState::new().build_hasher().finish();
-    // 53 bits fill an f64 mantissa exactly.
-    (bits >> 11) as f64 / (1_u64 << 53) as f64
 }
 
 #[cfg(test)]
