@@ -1,5 +1,5 @@
-//! The handler: routing, CORS, parameter validation and the routes (the AI hint routes are in
-//! [`crate::hints`]).
+//! The HTTP edge: [`Deps`], routing, methods, the CORS preflight and the store-error mapping;
+//! each route's work is its own file under [`crate::routes`], its query rules in `query`.
 //!
 //! The function routes by itself (on the raw path, without any stage prefix) so that it answers
 //! the same whether API Gateway sends it one route or all of them, and whatever the method:
@@ -12,9 +12,6 @@ use coinking_adapters::AdapterError;
 use coinking_adapters::market_store::{
     CandleReader, CatalogReader, HintReader, HintWriter, TickerReader,
 };
-use coinking_core::catalog::Catalog;
-use coinking_core::market::MarketCode;
-use coinking_core::ticker::{NormalizedTicker, UpbitData};
 use lambda_http::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
     ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderValue, ORIGIN,
@@ -23,9 +20,10 @@ use lambda_http::http::{Method, Response, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
 
 use crate::catalog_cache::{CatalogCache, DEFAULT_CATALOG_TTL};
-use crate::config::{TickerConfig, parse_market_list};
-use crate::respond::{ApiError, add_cors, ok};
-use crate::views::{CandleList, CandleView, MarketList, MarketView, TickerList, TickerView};
+use crate::config::TickerConfig;
+use crate::query::Query;
+use crate::respond::{ApiError, add_cors};
+use crate::routes;
 
 /// Methods every read route answers.
 pub const ALLOWED_METHODS: &str = "GET, OPTIONS";
@@ -33,19 +31,6 @@ pub const ALLOWED_METHODS: &str = "GET, OPTIONS";
 pub const ALLOWED_WRITE_METHODS: &str = "POST, OPTIONS";
 /// How long a browser may reuse a preflight answer.
 pub const PREFLIGHT_MAX_AGE_SECS: u32 = 600;
-
-/// Candles: the window when `from` is not given (the last hour before `to`).
-pub const DEFAULT_CANDLE_WINDOW_MS: i64 = 60 * 60 * 1000;
-/// Candles returned when `limit` is not given: one hour of minutes.
-pub const DEFAULT_CANDLE_LIMIT: usize = 60;
-/// Most candles one request returns: one day of minutes (about 200 KB of JSON, one or two
-/// DynamoDB Query pages).
-pub const MAX_CANDLE_LIMIT: usize = 1440;
-/// Largest epoch ms accepted for `from` / `to` (13 digits: the candle key's width).
-pub const MAX_EPOCH_MS: i64 = 9_999_999_999_999;
-
-/// Query parameter cache-busters add (`?_=1732500000000`, jQuery's style); always ignored.
-const CACHE_BUSTER: &str = "_";
 
 /// Source of "now" in epoch ms; tests pin it.
 pub type Clock = fn() -> i64;
@@ -64,7 +49,7 @@ pub fn system_clock() -> i64 {
 pub struct Deps<S> {
     pub store: S,
     pub config: TickerConfig,
-    catalog: CatalogCache,
+    pub(crate) catalog: CatalogCache,
     pub(crate) clock: Clock,
 }
 
@@ -188,29 +173,29 @@ where
     }
     let query = Query::of(req);
     match route {
-        Route::UpbitData => upbit_data(deps).await,
+        Route::UpbitData => routes::upbit_data::upbit_data(deps).await,
         // Like /upbit_data, cache-busters and other parameters are ignored: the frontend's
         // screen must never fail on this call.
-        Route::GetDeeplearning => Ok(crate::hints::get_deeplearning(deps).await),
+        Route::GetDeeplearning => Ok(routes::hints::get_deeplearning(deps).await),
         Route::SetDeeplearning => {
             query.only(&[])?;
-            crate::hints::set_deeplearning(deps, req).await
+            routes::hints::set_deeplearning(deps, req).await
         }
         Route::Markets => {
             query.only(&[])?;
-            markets(deps).await
+            routes::markets::markets(deps).await
         }
         Route::Tickers => {
             query.only(&["markets"])?;
-            tickers(deps, &query).await
+            routes::tickers::tickers(deps, &query).await
         }
         Route::Ticker(market) => {
             query.only(&[])?;
-            ticker(deps, &parse_market("market", market)?).await
+            routes::tickers::ticker(deps, &routes::parse_market("market", market)?).await
         }
         Route::Candles(market) => {
             query.only(&["from", "to", "limit"])?;
-            candles(deps, &parse_market("market", market)?, &query).await
+            routes::candles::candles(deps, &routes::parse_market("market", market)?, &query).await
         }
     }
 }
@@ -267,189 +252,6 @@ fn preflight(
     Ok(response)
 }
 
-/// `GET /upbit_data`: the frontend's contract, one element per configured game market that
-/// has a ticker, in the configured order. Query parameters are ignored (cache-busters).
-async fn upbit_data<S>(deps: &Deps<S>) -> Result<Response<Body>, ApiError>
-where
-    S: TickerReader + CatalogReader,
-{
-    let markets = &deps.config.game_markets;
-    let (tickers, catalog) =
-        tokio::join!(deps.store.latest(markets), deps.catalog.get(&deps.store));
-    let tickers = tickers.map_err(store_error)?;
-    let mut data = Vec::with_capacity(tickers.len());
-    for market in markets {
-        let Some(ticker) = tickers.iter().find(|t| &t.market == market) else {
-            continue;
-        };
-        data.push(UpbitData::from_normalized(
-            ticker,
-            &coin_name(&catalog, market),
-        ));
-    }
-    let age = newest_age(deps, &tickers);
-    Ok(ok(&data, age))
-}
-
-/// The Korean name; a market missing from every catalog shows its symbol rather than nothing.
-fn coin_name(catalog: &Catalog, market: &MarketCode) -> String {
-    match catalog.korean_name(market) {
-        Some(name) => name.to_owned(),
-        None => {
-            tracing::warn!(market = %market, "market has no catalog entry, showing its symbol");
-            market.base().to_owned()
-        }
-    }
-}
-
-async fn markets<S>(deps: &Deps<S>) -> Result<Response<Body>, ApiError>
-where
-    S: CatalogReader,
-{
-    let catalog = deps.catalog.get(&deps.store).await;
-    let markets = catalog
-        .iter()
-        .map(|info| MarketView::new(info, deps.config.game_markets.contains(&info.market)))
-        .collect();
-    Ok(ok(&MarketList { markets }, None))
-}
-
-async fn tickers<S>(deps: &Deps<S>, query: &Query<'_>) -> Result<Response<Body>, ApiError>
-where
-    S: TickerReader + CatalogReader,
-{
-    let requested = match query.single("markets")? {
-        Some(text) => {
-            parse_market_list(text).map_err(|rule| ApiError::bad_parameter("markets", rule))?
-        }
-        None => deps.config.game_markets.clone(),
-    };
-    let (tickers, catalog) =
-        tokio::join!(deps.store.latest(&requested), deps.catalog.get(&deps.store));
-    let tickers = tickers.map_err(store_error)?;
-    let now = (deps.clock)();
-    let mut views = Vec::with_capacity(tickers.len());
-    for market in &requested {
-        if let Some(ticker) = tickers.iter().find(|t| &t.market == market) {
-            views.push(ticker_view(ticker, &catalog, now));
-        }
-    }
-    let age = newest_age(deps, &tickers);
-    Ok(ok(
-        &TickerList {
-            tickers: views,
-            age_ms: age,
-        },
-        age,
-    ))
-}
-
-async fn ticker<S>(deps: &Deps<S>, market: &MarketCode) -> Result<Response<Body>, ApiError>
-where
-    S: TickerReader + CatalogReader,
-{
-    let (stored, catalog) =
-        tokio::join!(deps.store.latest_one(market), deps.catalog.get(&deps.store));
-    // A ticker is served even when the catalog does not list the market yet (a new listing).
-    let Some(ticker) = stored.map_err(store_error)? else {
-        return Err(missing_market(&catalog, market));
-    };
-    let view = ticker_view(&ticker, &catalog, (deps.clock)());
-    let age = view.age_ms;
-    Ok(ok(&view, Some(age)))
-}
-
-async fn candles<S>(
-    deps: &Deps<S>,
-    market: &MarketCode,
-    query: &Query<'_>,
-) -> Result<Response<Body>, ApiError>
-where
-    S: CandleReader + CatalogReader,
-{
-    let now = (deps.clock)();
-    let to = query.epoch_ms("to")?.unwrap_or(now.min(MAX_EPOCH_MS));
-    let from = match query.epoch_ms("from")? {
-        Some(from) => from,
-        None => (to - DEFAULT_CANDLE_WINDOW_MS).max(0),
-    };
-    if from > to {
-        return Err(ApiError::bad_parameter("from", "must not be after to"));
-    }
-    let limit = match query.single("limit")? {
-        None => DEFAULT_CANDLE_LIMIT,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_CANDLE_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_parameter(
-                    "limit",
-                    format!("must be an integer from 1 to {MAX_CANDLE_LIMIT}"),
-                )
-            })?,
-    };
-    let (found, catalog) = tokio::join!(
-        deps.store.candles(market, from, to, limit),
-        deps.catalog.get(&deps.store)
-    );
-    let found = found.map_err(store_error)?;
-    if found.is_empty() && catalog.get(market).is_none() {
-        return Err(missing_market(&catalog, market));
-    }
-    let age = found
-        .iter()
-        .map(|c| c.close_key.0)
-        .max()
-        .map(|newest| (now - newest).max(0));
-    let body = CandleList {
-        market,
-        interval: "1m",
-        from,
-        to,
-        limit,
-        candles: found.iter().map(CandleView::from).collect(),
-        age_ms: age,
-    };
-    Ok(ok(&body, age))
-}
-
-fn ticker_view<'a>(ticker: &'a NormalizedTicker, catalog: &'a Catalog, now: i64) -> TickerView<'a> {
-    let info = catalog.get(&ticker.market);
-    TickerView {
-        ticker,
-        korean_name: info.map(|i| i.korean_name.as_str()),
-        english_name: info.map(|i| i.english_name.as_str()),
-        age_ms: (now - ticker.timestamp).max(0),
-    }
-}
-
-fn newest_age<S>(deps: &Deps<S>, tickers: &[NormalizedTicker]) -> Option<i64> {
-    let newest = tickers.iter().map(|t| t.timestamp).max()?;
-    Some(((deps.clock)() - newest).max(0))
-}
-
-/// 404 for a market without data: unknown to the catalog, or listed but without a ticker yet.
-fn missing_market(catalog: &Catalog, market: &MarketCode) -> ApiError {
-    if catalog.get(market).is_some() {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "ticker_not_found",
-            format!("market: {market} has no ticker yet"),
-        )
-    } else {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_market",
-            format!("market: {market} is not a listed market"),
-        )
-    }
-}
-
-fn parse_market(parameter: &str, text: &str) -> Result<MarketCode, ApiError> {
-    MarketCode::parse(text).map_err(|rule| ApiError::bad_parameter(parameter, rule))
-}
-
 /// A store failure: 503 when retrying can help (throttling, timeouts), 500 otherwise. The
 /// caller sees no internals; the log has the details.
 pub(crate) fn store_error(error: AdapterError) -> ApiError {
@@ -466,69 +268,6 @@ pub(crate) fn store_error(error: AdapterError) -> ApiError {
             "internal",
             "market store: read failed",
         )
-    }
-}
-
-/// The query string, as API Gateway passed it.
-struct Query<'a> {
-    params: Option<&'a lambda_http::aws_lambda_events::query_map::QueryMap>,
-}
-
-impl<'a> Query<'a> {
-    fn of(req: &'a Request) -> Self {
-        Self {
-            params: req.query_string_parameters_ref(),
-        }
-    }
-
-    /// Rejects parameters the route does not know (a typo such as `limt` should not be ignored).
-    fn only(&self, known: &[&str]) -> Result<(), ApiError> {
-        let Some(params) = self.params else {
-            return Ok(());
-        };
-        let mut unknown: Vec<&str> = params
-            .iter()
-            .map(|(key, _)| key)
-            .filter(|key| *key != CACHE_BUSTER && !known.contains(key))
-            .collect();
-        unknown.sort_unstable();
-        match unknown.first() {
-            None => Ok(()),
-            Some(first) if known.is_empty() => Err(ApiError::bad_parameter(
-                first,
-                "unknown parameter (this route takes none)",
-            )),
-            Some(first) => Err(ApiError::bad_parameter(
-                first,
-                format!("unknown parameter (expected one of {})", known.join(", ")),
-            )),
-        }
-    }
-
-    fn single(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
-        let Some(values) = self.params.and_then(|p| p.all(name)) else {
-            return Ok(None);
-        };
-        match values.as_slice() {
-            [value] => Ok(Some(*value)),
-            _ => Err(ApiError::bad_parameter(name, "must be given at most once")),
-        }
-    }
-
-    fn epoch_ms(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        let Some(text) = self.single(name)? else {
-            return Ok(None);
-        };
-        text.parse::<i64>()
-            .ok()
-            .filter(|ms| (0..=MAX_EPOCH_MS).contains(ms))
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::bad_parameter(
-                    name,
-                    format!("must be an integer epoch ms from 0 to {MAX_EPOCH_MS}"),
-                )
-            })
     }
 }
 

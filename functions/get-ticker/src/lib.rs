@@ -11,8 +11,8 @@
 //! | `GET /tickers[?markets=KRW-BTC,KRW-ETH]` | `{"tickers":[…], "age_ms"}`; default the game markets, at most 100; markets without a ticker are left out |
 //! | `GET /tickers/{market}` | one ticker (exact decimals as strings) with `korean_name`, `english_name`, `age_ms` |
 //! | `GET /tickers/{market}/candles?from&to&limit` | 1-minute candles, oldest first: `to` defaults to now, `from` to one hour before `to`, `limit` to 60 (max 1440); all epoch ms |
-//! | `GET /get_deeplearning` | the AI hints: always 200, one entry per game market in `/upbit_data` order ([`hints`]) |
-//! | `POST /set_deeplearning` | stores hints from an external predictor; IAM auth on AWS, a bearer token (`COINKING_HINTS_TOKEN`) elsewhere ([`hints`]) |
+//! | `GET /get_deeplearning` | the AI hints: always 200, one entry per game market in `/upbit_data` order ([`routes::hints`]) |
+//! | `POST /set_deeplearning` | stores hints from an external predictor; IAM auth on AWS, a bearer token (`COINKING_HINTS_TOKEN`) elsewhere ([`routes::hints`]) |
 //!
 //! Every success has `Cache-Control: max-age=1`; ticker and candle routes (and `/upbit_data`)
 //! carry `X-Data-Age-Ms`, how old the newest tick is. Errors are
@@ -43,19 +43,20 @@
 //!
 //! Module map:
 //! - [`config`]: [`TickerConfig`], parsed once from the environment.
-//! - [`handler`]: [`handle`] and [`Deps`]: routing, CORS, validation, the routes.
+//! - [`handler`]: [`handle`] and [`Deps`]: the HTTP edge (routing, methods, preflight, store errors).
 //! - [`respond`]: the error type, cache and data-age headers, CORS headers of this API; the JSON
 //!   error shape, `Vary` and origin rules are `coinking_http`'s.
 //! - [`views`]: the JSON shapes of the modern routes.
-//! - [`hints`]: `GET /get_deeplearning` and `POST /set_deeplearning`.
+//! - [`routes`]: one file per route ([`routes::hints`]: `GET /get_deeplearning` and `POST /set_deeplearning`).
 //! - [`catalog_cache`]: the store's catalog over the bundled one, cached per process.
 //! - `main.rs`: the bootstrap: logging, config, SDK client, `lambda_http::run`.
 
 pub mod catalog_cache;
 pub mod config;
 pub mod handler;
-pub mod hints;
+mod query;
 pub mod respond;
+pub mod routes;
 pub mod views;
 
 pub use coinking_http::CorsOrigins;
