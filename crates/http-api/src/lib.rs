@@ -8,6 +8,7 @@
 //!   [`add_allow_methods_and_headers`]).
 //! - [`error`]: JSON responses and the error body `{"error":{"code","message"}}`
 //!   ([`json_response`], [`error_body`], [`error_response`]).
+//! - [`query`]: [`unknown_parameter`], the query-string rule of every route.
 //! - [`logging`]: [`init_logging`], the one logging set-up of every Lambda (the archiver's too).
 //!
 //! Routing, preflights and cache headers stay in each function: they differ by route.
@@ -15,6 +16,7 @@
 pub mod cors;
 pub mod error;
 pub mod logging;
+pub mod query;
 
 pub use cors::{
     CorsOrigins, CorsParseError, add_allow_methods_and_headers, add_allow_origin, add_vary_origin,
@@ -22,3 +24,4 @@ pub use cors::{
 };
 pub use error::{error_body, error_response, json_response};
 pub use logging::init_logging;
+pub use query::unknown_parameter;

@@ -1,5 +1,5 @@
-//! The query string of a request, and the one rule every route applies to it: unknown
-//! parameters are refused (400), the cache-buster `_` is always ignored.
+//! The query string of a request: unknown parameters refused by the platform's one rule
+//! (`coinking_http::unknown_parameter`), single values and epoch-ms parameters read.
 
 use lambda_http::{Request, RequestExt};
 
@@ -7,9 +7,6 @@ use crate::respond::ApiError;
 
 /// Largest epoch ms accepted for `from` / `to` (13 digits: the candle key's width).
 pub const MAX_EPOCH_MS: i64 = 9_999_999_999_999;
-
-/// Query parameter cache-busters add (`?_=1732500000000`, jQuery's style); always ignored.
-const CACHE_BUSTER: &str = "_";
 
 /// The query string, as API Gateway passed it.
 pub(crate) struct Query<'a> {
@@ -25,25 +22,9 @@ impl<'a> Query<'a> {
 
     /// Rejects parameters the route does not know (a typo such as `limt` should not be ignored).
     pub(crate) fn only(&self, known: &[&str]) -> Result<(), ApiError> {
-        let Some(params) = self.params else {
-            return Ok(());
-        };
-        let mut unknown: Vec<&str> = params
-            .iter()
-            .map(|(key, _)| key)
-            .filter(|key| *key != CACHE_BUSTER && !known.contains(key))
-            .collect();
-        unknown.sort_unstable();
-        match unknown.first() {
+        match coinking_http::unknown_parameter(self.params, known) {
             None => Ok(()),
-            Some(first) if known.is_empty() => Err(ApiError::bad_parameter(
-                first,
-                "unknown parameter (this route takes none)",
-            )),
-            Some(first) => Err(ApiError::bad_parameter(
-                first,
-                format!("unknown parameter (expected one of {})", known.join(", ")),
-            )),
+            Some((name, rule)) => Err(ApiError::bad_parameter(name, rule)),
         }
     }
 

@@ -9,8 +9,6 @@ use serde::Serialize;
 
 /// Rankings change with every game and a player expects their row at once: never cached.
 pub const NO_STORE: &str = "no-store";
-/// Query parameter cache-busters add (`?_=1732500000000`); always ignored.
-const CACHE_BUSTER: &str = "_";
 
 /// An error answer: status, machine-readable code, `<field>: <rule>` message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,25 +116,9 @@ impl<'a> Query<'a> {
 
     /// Rejects parameters the route does not know (a typo should not be ignored).
     pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
-        let Some(params) = self.params else {
-            return Ok(());
-        };
-        let mut unknown: Vec<&str> = params
-            .iter()
-            .map(|(key, _)| key)
-            .filter(|key| *key != CACHE_BUSTER && !known.contains(key))
-            .collect();
-        unknown.sort_unstable();
-        match unknown.first() {
+        match coinking_http::unknown_parameter(self.params, known) {
             None => Ok(()),
-            Some(first) if known.is_empty() => Err(ApiError::bad_parameter(
-                first,
-                "unknown parameter (this route takes none)",
-            )),
-            Some(first) => Err(ApiError::bad_parameter(
-                first,
-                format!("unknown parameter (expected {})", known.join(", ")),
-            )),
+            Some((name, rule)) => Err(ApiError::bad_parameter(name, rule)),
         }
     }
 
