@@ -15,6 +15,8 @@
 //!   and the game P&L.
 //! - [`card`]: the model card.
 //! - [`registry`]: saving models to and loading the newest from `models/<market>/<version>/`.
+//! - [`serving`]: the hints stage's [`serving::LearnedForecaster`]: the newest card per market,
+//!   served only when its backtest beat the baseline.
 //! - [`pipeline`]: the train and backtest runs behind `coinking train` / `coinking backtest`.
 //! - [`error`]: the error type, [`ForecastError`].
 
@@ -29,6 +31,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod scaler;
 pub mod series;
+pub mod serving;
 pub mod train;
 
 pub use error::ForecastError;

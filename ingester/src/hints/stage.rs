@@ -103,7 +103,7 @@ where
         tokio::pin!(shutdown);
         info!(
             markets = self.markets.len(),
-            model = self.forecaster.model(),
+            model = %self.forecaster.model(),
             delay_ms = u64::try_from(self.delay.as_millis()).unwrap_or(u64::MAX),
             "hints stage started"
         );

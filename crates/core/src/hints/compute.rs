@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
 use super::forecast::Forecaster;
-use super::window::{WindowStats, closed_window};
-use super::{Flag, Hint, HintSet, MAX_ABS_PERCENTAGE};
+use super::window::{WindowStats, closed_history, closed_window};
+use super::{Flag, Hint, HintSet, MAX_ABS_PERCENTAGE, WINDOW_MINUTES};
 use crate::candle::{CANDLE_INTERVAL_MS, Candle};
 use crate::market::MarketCode;
 use crate::tick_size::krw_tick_size;
@@ -42,12 +42,20 @@ pub fn compute_hints(
     forecaster: &dyn Forecaster,
     as_of_ms: i64,
 ) -> HintSet {
+    // The forecaster may look further back than the flags' window; the flags and the sell
+    // band always use the last WINDOW_MINUTES.
+    let history_minutes = forecaster.history_minutes().max(WINDOW_MINUTES);
+    let histories: Vec<Vec<&Candle>> = inputs
+        .iter()
+        .map(|input| closed_history(input.candles, as_of_ms, history_minutes))
+        .collect();
     let windows: Vec<Vec<&Candle>> = inputs
         .iter()
         .map(|input| closed_window(input.candles, as_of_ms))
         .collect();
     let stats: Vec<WindowStats> = windows.iter().map(|w| WindowStats::of(w)).collect();
-    let forecasts = forecaster.forecast_all(&windows);
+    let markets: Vec<&MarketCode> = inputs.iter().map(|input| input.market).collect();
+    let forecasts = forecaster.forecast_markets(&markets, &histories);
     let warming_up = inputs.is_empty() || forecasts.iter().any(Option::is_none);
 
     let mut data_time_ms = None::<i64>;
@@ -87,7 +95,7 @@ pub fn compute_hints(
     HintSet {
         generated_at_ms: as_of_ms,
         data_time_ms: data_time_ms.unwrap_or(as_of_ms),
-        model: forecaster.model().to_owned(),
+        model: forecaster.model(),
         warming_up,
         entries,
     }

@@ -31,7 +31,7 @@ pub mod submit;
 pub mod window;
 
 pub use compute::{MarketInput, compute_hints};
-pub use forecast::{BaselineForecaster, Forecaster};
+pub use forecast::{BaselineForecaster, Forecaster, SharedForecaster};
 pub use submit::{HintProblem, fit_to_markets, parse_submission};
 
 /// How many closed 1-minute candles the hints look back over.

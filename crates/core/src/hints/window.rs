@@ -13,8 +13,14 @@ use crate::candle::{CANDLE_INTERVAL_MS, Candle, minute_start};
 /// A candle is closed once its minute has ended; later or older candles are ignored, so the
 /// caller may pass more than the window.
 pub fn closed_window(candles: &[Candle], as_of_ms: i64) -> Vec<&Candle> {
+    closed_history(candles, as_of_ms, WINDOW_MINUTES)
+}
+
+/// The closed candles of the last `minutes` minutes before `as_of_ms`'s minute, oldest first,
+/// one per minute: what a forecaster that looks further back than the flags gets.
+pub fn closed_history(candles: &[Candle], as_of_ms: i64, minutes: usize) -> Vec<&Candle> {
     let current_minute = minute_start(as_of_ms);
-    let earliest = current_minute - WINDOW_MINUTES as i64 * CANDLE_INTERVAL_MS;
+    let earliest = current_minute - minutes as i64 * CANDLE_INTERVAL_MS;
     let mut window: Vec<&Candle> = candles
         .iter()
         .filter(|c| c.minute_start_ms >= earliest && c.minute_start_ms < current_minute)
