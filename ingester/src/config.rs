@@ -24,6 +24,8 @@
 //! | `catalog.refresh_secs` | `COINKING_CATALOG_REFRESH_SECS` | `600` | refetch the catalog this often, resubscribe and rewrite the catalog items on a change; `0` turns it off (so does `catalog.fetch = false`) |
 //! | `hints.enabled` | `COINKING_HINTS_ENABLED` (`true`/`false`) | `true` | run the hints stage (AI hints of `/get_deeplearning`) beside the stream stage (`stream` and `both`) |
 //! | `hints.delay_ms` | | `2000` | run this long after each minute boundary (at most 50000) |
+//! | `hints.models_url` | `COINKING_MODELS_URL` | unset | the lake whose `models/` the hints stage serves learned models from (local directory or `s3://bucket/prefix`); unset: the baseline only |
+//! | `hints.models_refresh_secs` | `COINKING_MODELS_REFRESH_SECS` | `300` | how often it looks for newer model versions (at least 10) |
 //! | `http.listen` | `COINKING_HTTP_LISTEN` | `127.0.0.1:9400` | `/healthz` `/readyz` `/metrics` (use `0.0.0.0:9400` in a container) |
 //! | `drain_timeout_ms` | | `25000` | graceful drain budget after SIGTERM/SIGINT |
 //!
@@ -255,6 +257,17 @@ impl IngesterConfig {
                 _ => return Err(invalid("COINKING_HINTS_ENABLED", "must be true or false")),
             };
         }
+        if let Some(url) = var("COINKING_MODELS_URL") {
+            config.hints.models_url = Some(url.trim().to_owned()).filter(|url| !url.is_empty());
+        }
+        if let Some(value) = var("COINKING_MODELS_REFRESH_SECS") {
+            config.hints.models_refresh_secs = value.trim().parse::<u64>().map_err(|_| {
+                invalid(
+                    "COINKING_MODELS_REFRESH_SECS",
+                    "must be a whole number of seconds",
+                )
+            })?;
+        }
         if let Some(listen) = var("COINKING_HTTP_LISTEN") {
             config.http.listen = listen.trim().parse().map_err(|_| {
                 invalid(
@@ -297,8 +310,8 @@ impl IngesterConfig {
                 return Err(invalid(field, "must be greater than zero"));
             }
         }
-        if let Some(rule) = self.hints.problem() {
-            return Err(invalid("hints.delay_ms", rule));
+        if let Some((field, rule)) = self.hints.problem() {
+            return Err(invalid(field, rule));
         }
         if self.stream.max_pending == 0 {
             return Err(invalid("stream.max_pending", "must be greater than zero"));
@@ -435,6 +448,35 @@ mod tests {
         assert_eq!(
             bad.to_string(),
             "config COINKING_HINTS_ENABLED: must be true or false"
+        );
+    }
+
+    #[test]
+    fn the_models_lake_is_off_by_default_and_checked_when_set() {
+        let config = IngesterConfig::from_parts(None, no_env).unwrap();
+        assert_eq!(config.hints.models_url, None);
+        assert_eq!(config.hints.models_refresh(), Duration::from_secs(300));
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().to_str().unwrap().to_owned();
+        let env = |name: &str| match name {
+            "COINKING_MODELS_URL" => Some(url.clone()),
+            "COINKING_MODELS_REFRESH_SECS" => Some("60".to_owned()),
+            _ => None,
+        };
+        let on = IngesterConfig::from_parts(None, env).unwrap();
+        assert_eq!(on.hints.models_url.as_deref(), Some(url.as_str()));
+        assert_eq!(on.hints.models_refresh_secs, 60);
+        let often = IngesterConfig::from_parts(Some("[hints]\nmodels_refresh_secs = 5\n"), no_env)
+            .unwrap_err();
+        assert_eq!(
+            often.to_string(),
+            "config hints.models_refresh_secs: must be at least 10"
+        );
+        let env = |name: &str| (name == "COINKING_MODELS_URL").then(|| "ftp://x".to_owned());
+        let bad = IngesterConfig::from_parts(None, env).unwrap_err();
+        assert!(
+            bad.to_string().starts_with("config hints.models_url: "),
+            "{bad}"
         );
     }
 

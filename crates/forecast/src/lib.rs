@@ -18,6 +18,7 @@
 //! - [`serving`]: the hints stage's [`serving::LearnedForecaster`]: the newest card per market,
 //!   served only when its backtest beat the baseline.
 //! - [`pipeline`]: the train and backtest runs behind `coinking train` / `coinking backtest`.
+//! - [`testing`]: small fixtures (a sine, a tiny model, a card) for tests here and in the ingester.
 //! - [`error`]: the error type, [`ForecastError`].
 
 pub mod backfill;
@@ -32,6 +33,7 @@ pub mod registry;
 pub mod scaler;
 pub mod series;
 pub mod serving;
+pub mod testing;
 pub mod train;
 
 pub use error::ForecastError;

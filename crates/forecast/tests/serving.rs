@@ -3,86 +3,29 @@
 //! read, gets the baseline; the label says which.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-
 use coinking_core::candle::Candle;
 use coinking_core::hints::{BaselineForecaster, Forecaster, WINDOW_MINUTES};
 use coinking_core::market::MarketCode;
 use coinking_forecast::Bar;
 use coinking_forecast::backtest::bar_to_candle;
-use coinking_forecast::card::{CARD_SCHEMA, CardBacktest, DataRange, ModelCard};
-use coinking_forecast::features::{FEATURE_NAMES, WARMUP, examples};
+use coinking_forecast::card::ModelCard;
+use coinking_forecast::features::{WARMUP, examples};
 use coinking_forecast::lake::Lake;
-use coinking_forecast::model::HyperParams;
 use coinking_forecast::registry::{CARD_FILE, WEIGHTS_FILE, save_model};
 use coinking_forecast::serving::{NotServed, load_learned};
-use coinking_forecast::train::{TrainedModel, train};
+use coinking_forecast::testing::{card_for, tiny_hyper, tiny_model};
+use coinking_forecast::train::TrainedModel;
 
 fn code(text: &str) -> MarketCode {
     MarketCode::parse(text).unwrap()
 }
 
-/// A 16-minute cycle of ±1 %, no noise: enough for a tiny model to learn something.
-fn sine(minutes: usize) -> Vec<Bar> {
-    (0..minutes)
-        .map(|t| {
-            let close =
-                10_000.0 * (1.0 + 0.01 * (2.0 * std::f64::consts::PI * t as f64 / 16.0).sin());
-            Bar {
-                minute_start_ms: 1_732_500_000_000 + t as i64 * 60_000,
-                open: close,
-                high: close * 1.0002,
-                low: close * 0.9998,
-                close,
-                volume: 1.0,
-            }
-        })
-        .collect()
-}
-
-fn tiny_hyper() -> HyperParams {
-    HyperParams {
-        hidden: 8,
-        dense: 4,
-        epochs: 3,
-        batch_size: 32,
-        learning_rate: 5e-3,
-        ..HyperParams::default()
-    }
-}
-
-fn card(market: &str, version: &str, model: &TrainedModel, beats_baseline: bool) -> ModelCard {
-    ModelCard {
-        schema: CARD_SCHEMA,
-        market: market.to_owned(),
-        version: version.to_owned(),
-        created_at_ms: 1_732_600_000_000,
-        data: DataRange {
-            from_ms: 1_732_500_000_000,
-            to_ms: 1_732_512_000_000,
-            minutes: 200,
-            candles: 200,
-        },
-        features: FEATURE_NAMES.iter().map(|f| (*f).to_owned()).collect(),
-        target: "next-minute close change, %".into(),
-        architecture: "test".into(),
-        hyper: model.hyper.clone(),
-        scaler: model.scaler.clone(),
-        backtest: CardBacktest {
-            folds: Vec::new(),
-            metrics: BTreeMap::new(),
-            games: BTreeMap::new(),
-            beats_baseline,
-        },
-        epoch_losses: model.epoch_losses.clone(),
-    }
-}
-
 fn trained() -> (TrainedModel, Vec<Bar>) {
-    let bars = sine(200);
-    let hyper = tiny_hyper();
-    let set = examples(&bars, 0..bars.len(), hyper.window);
-    (train(&set, &hyper, "serving-test").unwrap(), bars)
+    tiny_model().unwrap()
+}
+
+fn card(market: &str, version: &str, model: &TrainedModel, beats: bool) -> ModelCard {
+    card_for(market, version, model, beats)
 }
 
 fn candles_of(market: &MarketCode, bars: &[Bar]) -> Vec<Candle> {

@@ -15,6 +15,12 @@ pub struct HintsMetrics {
     pub last_duration_ms: AtomicU64,
     /// 1 while the last written set was a warm-up set (some market without a forecast).
     pub warming_up: AtomicU64,
+    /// Markets served by a learned model (the rest by the baseline).
+    pub models_served: AtomicU64,
+    /// Looks at the lake's `models/` (at start and every refresh period).
+    pub model_refreshes: AtomicU64,
+    /// Markets whose newest model could not be read at a refresh (served by the baseline).
+    pub model_load_failures: AtomicU64,
 }
 
 impl HintsMetrics {

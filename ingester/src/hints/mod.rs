@@ -8,12 +8,15 @@
 //! minute tries again; the stored set stays the previous one meanwhile.
 //!
 //! Module map: [`settings`] ([`HintsSettings`]), [`stage`] ([`HintsStage`]: `run_once`, `run`),
+//! [`models`] ([`ModelSource`]: learned models from the lake, reloaded without restart),
 //! [`metrics`] ([`HintsMetrics`]).
 
 pub mod metrics;
+pub mod models;
 pub mod settings;
 pub mod stage;
 
 pub use metrics::HintsMetrics;
+pub use models::ModelSource;
 pub use settings::HintsSettings;
 pub use stage::HintsStage;

@@ -12,11 +12,13 @@ use coinking_core::hints::{
     BaselineForecaster, Forecaster, HintSet, MarketInput, WINDOW_MINUTES, compute_hints,
 };
 use coinking_core::market::MarketCode;
+use coinking_forecast::lake::Lake;
 use futures_util::StreamExt;
 use futures_util::stream;
 use tracing::{info, warn};
 
 use super::metrics::HintsMetrics;
+use super::models::ModelSource;
 use super::settings::HintsSettings;
 use crate::sources::now_ms;
 
@@ -29,6 +31,7 @@ pub struct HintsStage<S> {
     store: S,
     markets: Vec<MarketCode>,
     forecaster: Arc<dyn Forecaster>,
+    models: Option<ModelSource>,
     delay: Duration,
     metrics: Arc<HintsMetrics>,
 }
@@ -37,12 +40,33 @@ impl<S> HintsStage<S>
 where
     S: CandleReader + TickerReader + HintWriter,
 {
-    /// The stage for `markets` (the game markets, in display order) with the baseline forecaster.
+    /// The stage for `markets` (the game markets, in display order): the baseline forecaster,
+    /// or the learned models of `settings.models_url` where their cards beat it.
     pub fn new(store: S, markets: Vec<MarketCode>, settings: &HintsSettings) -> Self {
+        let models = settings
+            .models_url
+            .as_deref()
+            .and_then(|url| match Lake::open(url) {
+                Ok(lake) => Some(ModelSource::new(
+                    lake,
+                    markets.clone(),
+                    settings.models_refresh(),
+                )),
+                Err(error) => {
+                    // Config validation refuses such a URL; a caller that skipped it gets the baseline.
+                    warn!(%error, "hints models lake unusable, serving the baseline");
+                    None
+                }
+            });
+        let forecaster: Arc<dyn Forecaster> = match &models {
+            Some(models) => models.forecaster(),
+            None => Arc::new(BaselineForecaster::default()),
+        };
         Self {
             store,
             markets,
-            forecaster: Arc::new(BaselineForecaster::default()),
+            forecaster,
+            models,
             delay: settings.delay(),
             metrics: Arc::new(HintsMetrics::default()),
         }
@@ -58,17 +82,21 @@ where
         Arc::clone(&self.metrics)
     }
 
-    /// One run as of `now_ms`: reads the last [`WINDOW_MINUTES`] closed minutes of every market
-    /// and the latest tickers, computes the set and writes it.
+    /// One run as of `now_ms`: reads the closed minutes the forecaster wants (at least
+    /// [`WINDOW_MINUTES`]) of every market and the latest tickers, computes the set and writes it.
     pub async fn run_once(&self, now_ms: i64) -> Result<HintSet, AdapterError> {
+        if let Some(models) = &self.models {
+            models.refresh_if_due(&self.metrics).await;
+        }
+        let minutes = self.forecaster.history_minutes().max(WINDOW_MINUTES);
         let current_minute = minute_start(now_ms);
-        let from = (current_minute - WINDOW_MINUTES as i64 * CANDLE_INTERVAL_MS).max(0);
+        let from = (current_minute - minutes as i64 * CANDLE_INTERVAL_MS).max(0);
         let to = (current_minute - CANDLE_INTERVAL_MS).max(0);
         // Collected first: a lazy `map` over borrowed markets makes the future not provably
         // `Send` to the compiler (rust-lang/rust#102211).
         let mut reads = Vec::with_capacity(self.markets.len());
         for market in &self.markets {
-            reads.push(self.store.candles(market, from, to, WINDOW_MINUTES));
+            reads.push(self.store.candles(market, from, to, minutes));
         }
         let candles_read = stream::iter(reads)
             .buffered(CANDLE_READ_CONCURRENCY)

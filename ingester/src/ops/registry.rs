@@ -27,6 +27,7 @@
 //! | `hints_runs_total`, `hints_failures_total` | counter | | hints stage runs that wrote a set, and those that failed (the previous set stays served) |
 //! | `hints_duration_ms_total`, `hints_last_duration_ms` | counter, gauge | | time spent in hints runs |
 //! | `hints_warming_up` | gauge | | 1 while the last set lacked a forecast for some market |
+//! | `hints_models_served`, `hints_model_refreshes_total`, `hints_model_load_failures_total` | gauge, counter, counter | | learned models in use, looks at the lake's `models/`, models that could not be read |
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -368,6 +369,24 @@ impl Registry {
                     "gauge",
                     "1 while the last hint set lacked a forecast for some market.",
                     read(&hints.warming_up),
+                ),
+                (
+                    "hints_models_served",
+                    "gauge",
+                    "Markets served by a learned model; the rest get the baseline.",
+                    read(&hints.models_served),
+                ),
+                (
+                    "hints_model_refreshes_total",
+                    "counter",
+                    "Looks at the lake's models/ for newer versions.",
+                    read(&hints.model_refreshes),
+                ),
+                (
+                    "hints_model_load_failures_total",
+                    "counter",
+                    "Markets whose newest model could not be read (served by the baseline).",
+                    read(&hints.model_load_failures),
                 ),
             ];
             for (name, kind, help, value) in families {

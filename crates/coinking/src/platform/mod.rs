@@ -53,6 +53,7 @@ use coinking_clickstream::Archiver;
 use coinking_core::catalog::Catalog;
 use coinking_core::synth::{self, SynthConfig};
 use coinking_ingester::embedded::{self, EmbeddedConfig};
+use coinking_ingester::hints::HintsSettings;
 use coinking_ingester::sources::config::{DEFAULT_REST_BASE_URL, DEFAULT_URL};
 use coinking_ingester::sources::{DataType, SourceConfig, fetch_catalog};
 use coinking_upbit_sim::{CaptureSource, SimConfig, UpbitSimulator};
@@ -238,6 +239,12 @@ impl Platform<'_> {
                 ..SourceConfig::default()
             },
             catalog: self.source.catalog.iter().cloned().collect(),
+            // `coinking train --lake <lake dir>` writes models/ here; the hints stage serves
+            // the ones whose backtest beat the baseline, and picks up new versions by itself.
+            hints: HintsSettings {
+                models_url: Some(self.args.lake_dir.display().to_string()),
+                ..HintsSettings::default()
+            },
             ..EmbeddedConfig::default()
         };
         let ingest = tokio::spawn(embedded::run(
