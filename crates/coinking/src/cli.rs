@@ -201,6 +201,9 @@ pub struct ModelArgs {
     /// Also write the backtest as JSON here.
     #[arg(long)]
     pub json_out: Option<PathBuf>,
+    /// Also draw the backtest (MAE ÷ naive per market and model) as an SVG chart here.
+    #[arg(long)]
+    pub svg_out: Option<PathBuf>,
     #[arg(long, default_value_t = 2)]
     pub folds: usize,
     /// Share of the range held out over all folds.

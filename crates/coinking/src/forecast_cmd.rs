@@ -41,11 +41,15 @@ fn request(args: &ModelArgs) -> anyhow::Result<RunRequest> {
     })
 }
 
-fn print_report(report: &BacktestReport, json_out: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn print_report(report: &BacktestReport, args: &ModelArgs) -> anyhow::Result<()> {
     println!("{}", report.to_table());
-    if let Some(path) = json_out {
+    if let Some(path) = &args.json_out {
         let text = serde_json::to_string_pretty(report)?;
         std::fs::write(path, text).with_context(|| format!("--json-out {}", path.display()))?;
+    }
+    if let Some(path) = &args.svg_out {
+        std::fs::write(path, coinking_forecast::chart::mae_ratio_svg(report))
+            .with_context(|| format!("--svg-out {}", path.display()))?;
     }
     Ok(())
 }
@@ -53,7 +57,7 @@ fn print_report(report: &BacktestReport, json_out: Option<&std::path::Path>) -> 
 pub async fn backtest(args: ModelArgs) -> anyhow::Result<()> {
     let lake = Lake::open(&args.lake).with_context(|| format!("--lake {}", args.lake))?;
     let report = run_backtest(&lake, request(&args)?).await?;
-    print_report(&report, args.json_out.as_deref())
+    print_report(&report, &args)
 }
 
 pub async fn train(args: ModelArgs) -> anyhow::Result<()> {
@@ -63,7 +67,7 @@ pub async fn train(args: ModelArgs) -> anyhow::Result<()> {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
     let (cards, report) = run_train(&lake, request(&args)?, now_ms).await?;
-    print_report(&report, args.json_out.as_deref())?;
+    print_report(&report, &args)?;
     for card in &cards {
         println!(
             "{} {}: served = {}",

@@ -14,6 +14,7 @@
 //! - [`backtest`]: walk-forward metrics for the LSTM, the baseline and the naive forecast,
 //!   and the game P&L.
 //! - [`card`]: the model card.
+//! - [`chart`]: the backtest as an SVG bar chart (`--svg-out`).
 //! - [`registry`]: saving models to and loading the newest from `models/<market>/<version>/`.
 //! - [`serving`]: the hints stage's [`serving::LearnedForecaster`]: the newest card per market,
 //!   served only when its backtest beat the baseline.
@@ -24,6 +25,7 @@
 pub mod backfill;
 pub mod backtest;
 pub mod card;
+pub mod chart;
 pub mod error;
 pub mod features;
 pub mod lake;
