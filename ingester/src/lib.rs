@@ -10,9 +10,13 @@
 //! - [`transforms`]: [`transforms::Normalizer`], frames → keyed records (normalised v1 JSON).
 //! - [`sinks`]: the [`sinks::RecordSink`] port: [`sinks::KafkaBus`] and [`sinks::InProcessBus`].
 //! - [`pipeline`]: [`pipeline::run_ingest`], source → transform → sink with a drain.
+//! - [`consumer`]: the [`consumer::ConsumerStage`] port and its drivers: a Kafka consumer group
+//!   that commits after write ([`consumer::run_consumer`]) and the in-process bus
+//!   ([`consumer::run_in_process`]).
 //! - [`stream`]: the stream stage: [`stream::StreamProcessor`] (coalesce, newer-wins tickers,
-//!   candles, catalog, dead letters) and its drivers [`stream::run_kafka`] (consumer group,
-//!   commit after write) and [`stream::run_in_process`].
+//!   candles, catalog, dead letters), run by [`stream::run_kafka`] / [`stream::run_in_process`].
+//! - [`lake`]: the lake stage: closed minutes of ticks and 1-minute candles to Parquet in the
+//!   market-data lake (its own consumer group).
 //! - [`hints`]: the hints stage: [`hints::HintsStage`] turns the stored candles and tickers
 //!   into the `/get_deeplearning` hint set every minute (after the stream stage, same process).
 //! - [`embedded`]: [`embedded::run`], the whole chain in process for the local platform.
@@ -22,9 +26,11 @@
 //! - [`error`]: [`SourceError`], [`CatalogFetchError`], [`IngesterError`].
 
 pub mod config;
+pub mod consumer;
 pub mod embedded;
 pub mod error;
 pub mod hints;
+pub mod lake;
 pub mod logging;
 pub mod ops;
 pub mod pipeline;
@@ -32,5 +38,8 @@ pub mod sinks;
 pub mod sources;
 pub mod stream;
 pub mod transforms;
+
+#[cfg(test)]
+mod test_support;
 
 pub use error::{CatalogFetchError, IngesterError, SourceError};

@@ -245,6 +245,7 @@ async fn a_dynamodb_outage_commits_nothing_and_writes_resume_after_it() {
     let flowing = eventually(Duration::from_secs(30), || async {
         pipeline
             .stream_metrics
+            .consumer
             .commits
             .load(std::sync::atomic::Ordering::Relaxed)
             > 0
@@ -260,7 +261,8 @@ async fn a_dynamodb_outage_commits_nothing_and_writes_resume_after_it() {
     let committed_at_end = pipeline.committed().await;
     let retries = pipeline
         .stream_metrics
-        .store_retries
+        .consumer
+        .flush_retries
         .load(std::sync::atomic::Ordering::Relaxed);
     tokio::task::block_in_place(|| dynamodb.restart());
 

@@ -2,7 +2,6 @@
 //! `cargo lambda invoke --data-file` takes) against the in-memory market store.
 #![allow(clippy::unwrap_used)]
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use coinking_adapters::market_store::{
@@ -16,30 +15,13 @@ use coinking_core::upbit::Change;
 use get_ticker::{CorsOrigins, Deps, TickerConfig, handle};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use rust_decimal::Decimal;
 use serde_json::Value;
 
 /// The pinned "now" of every test: 2024-11-25T02:01:00Z, as in the fixtures.
 const NOW_MS: i64 = 1_732_500_060_000;
 
-macro_rules! event {
-    ($name:literal) => {
-        lambda_http::request::from_str(include_str!(concat!(
-            "../../../events/get-ticker/",
-            $name,
-            ".json"
-        )))
-        .expect(concat!("events/get-ticker/", $name, ".json parses"))
-    };
-}
-
-fn code(text: &str) -> MarketCode {
-    MarketCode::parse(text).unwrap()
-}
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).unwrap()
-}
+mod common;
+use common::{code, dec, event};
 
 fn ticker(market: &str, price: &str, timestamp: i64) -> NormalizedTicker {
     NormalizedTicker {

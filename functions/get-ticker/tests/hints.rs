@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
-use std::str::FromStr;
 
 use coinking_adapters::market_store::{
     CandleWriter, HintReader, HintWriter, InMemoryMarketStore, TickerWriter,
@@ -24,24 +23,8 @@ const NOW_MS: i64 = 1_732_500_060_000;
 /// The token of the `set_deeplearning*` fixtures.
 const TOKEN: &str = "local-hints-token-0123456789";
 
-macro_rules! event {
-    ($name:literal) => {
-        lambda_http::request::from_str(include_str!(concat!(
-            "../../../events/get-ticker/",
-            $name,
-            ".json"
-        )))
-        .expect(concat!("events/get-ticker/", $name, ".json parses"))
-    };
-}
-
-fn code(text: &str) -> MarketCode {
-    MarketCode::parse(text).unwrap()
-}
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).unwrap()
-}
+mod common;
+use common::{code, dec, event};
 
 fn ticker(market: &str, price: &str, timestamp: i64) -> NormalizedTicker {
     NormalizedTicker {

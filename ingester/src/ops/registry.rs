@@ -24,16 +24,21 @@
 //! | `commits_total`, `commit_failures_total` | counter | | offset commits |
 //! | `consumer_lag` | gauge | | Σ(high watermark − committed offset) over assigned partitions |
 //! | `assigned_partitions` | gauge | | partitions held by the consumer |
+//! | `lake_records_in_total`, `lake_records_rejected_total` | counter | | records consumed by the lake stage, and those skipped (not a valid ticker) |
+//! | `lake_minutes_written_total`, `lake_ticks_written_total`, `lake_ticks_duplicate_total`, `lake_ticks_late_total` | counter | | market-minutes and tick rows written to the market-data lake; re-delivered ticks dropped; stragglers merged into a written minute |
+//! | `lake_flush_retries_total`, `lake_commits_total`, `lake_commit_failures_total`, `lake_consumer_lag`, `lake_assigned_partitions` | counter, gauge | | the lake stage's consumer, as above |
 //! | `hints_runs_total`, `hints_failures_total` | counter | | hints stage runs that wrote a set, and those that failed (the previous set stays served) |
 //! | `hints_duration_ms_total`, `hints_last_duration_ms` | counter, gauge | | time spent in hints runs |
 //! | `hints_warming_up` | gauge | | 1 while the last set lacked a forecast for some market |
 //! | `hints_models_served`, `hints_model_refreshes_total`, `hints_model_load_failures_total` | gauge, counter, counter | | learned models in use, looks at the lake's `models/`, models that could not be read |
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::consumer::{ConsumerMetrics, is_assigned};
 use crate::hints::HintsMetrics;
+use crate::lake::LakeMetrics;
 use crate::sinks::{KafkaBus, RecordSink};
 use crate::sources::{CatalogMetrics, SourceMetrics};
 use crate::stream::StreamMetrics;
@@ -49,6 +54,7 @@ pub struct Registry {
     stream: OnceLock<Arc<StreamMetrics>>,
     catalog: OnceLock<Arc<CatalogMetrics>>,
     hints: OnceLock<Arc<HintsMetrics>>,
+    lake: OnceLock<Arc<LakeMetrics>>,
 }
 
 const PREFIX: &str = "coinking_ingester_";
@@ -79,6 +85,10 @@ impl Registry {
         let _ = self.hints.set(metrics);
     }
 
+    pub fn register_lake(&self, metrics: Arc<LakeMetrics>) {
+        let _ = self.lake.set(metrics);
+    }
+
     /// Ready when every registered stage works: the source has a live connection, the stream
     /// stage holds partitions. Returns the reasons it is not.
     pub fn readiness(&self) -> Result<(), Vec<&'static str>> {
@@ -92,9 +102,16 @@ impl Registry {
         let unassigned = self
             .stream
             .get()
-            .is_some_and(|stream| stream.assigned_partitions.load(Ordering::Relaxed) <= 0);
+            .is_some_and(|stream| !is_assigned(&stream.consumer));
         if unassigned {
             problems.push("stream: no partition assigned");
+        }
+        if self
+            .lake
+            .get()
+            .is_some_and(|lake| !is_assigned(&lake.consumer))
+        {
+            problems.push("lake: no partition assigned");
         }
         if self.source.get().is_none() && self.stream.get().is_none() {
             problems.push("starting: no stage registered yet");
@@ -297,44 +314,58 @@ impl Registry {
                     read(&stream.store_writes),
                 ),
                 (
-                    "dynamodb_retries_total",
-                    "Failed stream flushes retried with backoff.",
-                    read(&stream.store_retries),
-                ),
-                (
                     "dead_letters_total",
                     "Poison records sent to the dead-letter queue.",
                     read(&stream.dead_letters),
-                ),
-                (
-                    "commits_total",
-                    "Offset commits that succeeded.",
-                    read(&stream.commits),
-                ),
-                (
-                    "commit_failures_total",
-                    "Offset commits that failed.",
-                    read(&stream.commit_failures),
                 ),
             ];
             for (name, help, value) in counters {
                 simple(&mut out, name, "counter", help, value);
             }
-            let lag = stream.consumer_lag.load(Ordering::Relaxed).max(0) as u64;
-            simple(
+            render_consumer(&mut out, "", "dynamodb_retries_total", &stream.consumer);
+        }
+        if let Some(lake) = self.lake.get() {
+            let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+            let counters = [
+                (
+                    "lake_records_in_total",
+                    "Records consumed by the lake stage.",
+                    read(&lake.records_in),
+                ),
+                (
+                    "lake_records_rejected_total",
+                    "Records the lake stage skipped: not a valid ticker, or not storable.",
+                    read(&lake.records_rejected),
+                ),
+                (
+                    "lake_minutes_written_total",
+                    "Market-minutes written to the lake (ticks and candle).",
+                    read(&lake.minutes_written),
+                ),
+                (
+                    "lake_ticks_written_total",
+                    "Tick rows added to the lake.",
+                    read(&lake.ticks_written),
+                ),
+                (
+                    "lake_ticks_duplicate_total",
+                    "Ticks already in the lake when their minute was written.",
+                    read(&lake.ticks_duplicate),
+                ),
+                (
+                    "lake_ticks_late_total",
+                    "Ticks that arrived after their minute was written (merged in).",
+                    read(&lake.ticks_late),
+                ),
+            ];
+            for (name, help, value) in counters {
+                simple(&mut out, name, "counter", help, value);
+            }
+            render_consumer(
                 &mut out,
-                "consumer_lag",
-                "gauge",
-                "Sum of high watermark minus committed offset.",
-                lag,
-            );
-            let assigned = stream.assigned_partitions.load(Ordering::Relaxed).max(0) as u64;
-            simple(
-                &mut out,
-                "assigned_partitions",
-                "gauge",
-                "Partitions held by the consumer.",
-                assigned,
+                "lake_",
+                "lake_flush_retries_total",
+                &lake.consumer,
             );
         }
         if let Some(hints) = self.hints.get() {
@@ -397,6 +428,49 @@ impl Registry {
     }
 }
 
+/// A consumer stage's driver metrics, names prefixed with `prefix` (the stream stage keeps
+/// the unprefixed names it has always had); `retries` names the flush-retry counter.
+fn render_consumer(out: &mut String, prefix: &str, retries: &str, consumer: &ConsumerMetrics) {
+    let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+    let gauge = |value: &AtomicI64| value.load(Ordering::Relaxed).max(0) as u64;
+    simple(
+        out,
+        retries,
+        "counter",
+        "Failed flushes retried with backoff.",
+        read(&consumer.flush_retries),
+    );
+    let families = [
+        (
+            "commits_total",
+            "counter",
+            "Offset commits that succeeded.",
+            read(&consumer.commits),
+        ),
+        (
+            "commit_failures_total",
+            "counter",
+            "Offset commits that failed.",
+            read(&consumer.commit_failures),
+        ),
+        (
+            "consumer_lag",
+            "gauge",
+            "Sum of high watermark minus committed offset.",
+            gauge(&consumer.consumer_lag),
+        ),
+        (
+            "assigned_partitions",
+            "gauge",
+            "Partitions held by the consumer.",
+            gauge(&consumer.assigned_partitions),
+        ),
+    ];
+    for (name, kind, help, value) in families {
+        simple(out, &format!("{prefix}{name}"), kind, help, value);
+    }
+}
+
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {PREFIX}{name} {help}");
     let _ = writeln!(out, "# TYPE {PREFIX}{name} {kind}");
@@ -426,7 +500,10 @@ mod tests {
     fn renders_registered_stages_in_prometheus_text() {
         let registry = Registry::new();
         let stream = Arc::new(StreamMetrics::default());
-        stream.store_retries.fetch_add(3, Ordering::Relaxed);
+        stream
+            .consumer
+            .flush_retries
+            .fetch_add(3, Ordering::Relaxed);
         registry.register_stream(Arc::clone(&stream));
         let text = registry.render();
         assert!(
@@ -492,7 +569,20 @@ mod tests {
             registry.readiness(),
             Err(vec!["stream: no partition assigned"])
         );
-        stream.assigned_partitions.store(3, Ordering::Relaxed);
+        stream
+            .consumer
+            .assigned_partitions
+            .store(3, Ordering::Relaxed);
+        assert_eq!(registry.readiness(), Ok(()));
+        let lake = Arc::new(LakeMetrics::default());
+        registry.register_lake(Arc::clone(&lake));
+        assert_eq!(
+            registry.readiness(),
+            Err(vec!["lake: no partition assigned"])
+        );
+        lake.consumer
+            .assigned_partitions
+            .store(1, Ordering::Relaxed);
         assert_eq!(registry.readiness(), Ok(()));
     }
 }

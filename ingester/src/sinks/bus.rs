@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::{RecordSink, SinkError};
-use crate::stream::Record;
+use crate::consumer::Record;
 use crate::transforms::{KeyedRecord, Topic};
 
 /// The partition number in-process records carry (there is one ordered stream).

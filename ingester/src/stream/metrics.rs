@@ -1,6 +1,9 @@
 //! The stream stage's counters and gauges (plain atomics; the Prometheus export reads them).
 
-use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use crate::consumer::ConsumerMetrics;
 
 /// Live counters of one stream stage.
 #[derive(Debug, Default)]
@@ -17,15 +20,8 @@ pub struct StreamMetrics {
     pub store_writes: AtomicU64,
     /// Stored candles read (first touch of a minute).
     pub store_reads: AtomicU64,
-    /// Failed flushes that were retried.
-    pub store_retries: AtomicU64,
     pub dead_letters: AtomicU64,
     pub flushes: AtomicU64,
-    /// Offset commits that succeeded / failed.
-    pub commits: AtomicU64,
-    pub commit_failures: AtomicU64,
-    /// Gauge: partitions currently assigned (Kafka driver); 1 for the in-process driver.
-    pub assigned_partitions: AtomicI64,
-    /// Gauge: sum over assigned partitions of (high watermark − committed offset).
-    pub consumer_lag: AtomicI64,
+    /// Retries, commits, lag and partitions: what the drivers count.
+    pub consumer: Arc<ConsumerMetrics>,
 }

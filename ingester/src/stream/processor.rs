@@ -36,21 +36,12 @@ use tokio::sync::watch;
 
 use super::dead_letter::{DeadLetter, DeadLetterSink};
 use super::metrics::StreamMetrics;
+pub use crate::consumer::Record;
 use crate::sinks::SinkError;
 use crate::sources::CatalogSnapshot;
 
 /// How long a flush waits for the dead-letter producer.
 pub const DLQ_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One record off the bus: a Kafka message or an in-process record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    pub key: Vec<u8>,
-    pub payload: Vec<u8>,
-    pub partition: i32,
-    /// The Kafka offset (or in-process position): the candles' replay guard.
-    pub offset: i64,
-}
 
 /// Why a flush did not complete; the pending work is kept for the next attempt.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +146,7 @@ impl<S: MarketStore> StreamProcessor<S> {
             .entry(record.partition)
             .or_insert(record.offset);
         *entry = (*entry).max(record.offset);
-        match validate(&record) {
+        match ticker_of(&record) {
             Ok(ticker) => {
                 self.ticks.push(Tick::from_ticker(&ticker, record.offset));
                 match self.latest.get(&ticker.market) {
@@ -336,7 +327,8 @@ fn markets_of(snapshot: &CatalogSnapshot) -> Vec<MarketInfo> {
 }
 
 /// The record's ticker, or the dead-letter reason (`<field>: <rule>`).
-fn validate(record: &Record) -> Result<NormalizedTicker, String> {
+/// The ticker a record carries, or why it is not a valid one (the reason a dead letter names).
+pub(crate) fn ticker_of(record: &Record) -> Result<NormalizedTicker, String> {
     let key = std::str::from_utf8(&record.key).map_err(|_| "key: must be UTF-8".to_owned())?;
     let market =
         MarketCode::parse(key).map_err(|error| format!("key: not a market code: {error}"))?;

@@ -13,50 +13,11 @@ use coinking_core::candle::{Candle, Tick, build_candles};
 use coinking_core::catalog::{Catalog, MarketInfo};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
-use coinking_core::upbit::{Change, StreamType};
 use rust_decimal::Decimal;
 
 use super::*;
 use crate::stream::dead_letter::MemoryDeadLetters;
-
-fn market(code: &str) -> MarketCode {
-    MarketCode::parse(code).unwrap()
-}
-
-fn ticker(code: &str, trade_timestamp: i64, price: i64) -> NormalizedTicker {
-    let price = Decimal::from(price);
-    NormalizedTicker {
-        v: 1,
-        market: market(code),
-        trade_price: price,
-        opening_price: price,
-        high_price: price,
-        low_price: price,
-        prev_closing_price: price,
-        change: Change::Even,
-        change_price: Decimal::ZERO,
-        change_rate: Decimal::ZERO,
-        signed_change_price: Decimal::ZERO,
-        signed_change_rate: Decimal::ZERO,
-        trade_volume: Some(Decimal::ONE),
-        acc_trade_volume_24h: None,
-        acc_trade_price_24h: None,
-        ask_bid: None,
-        trade_timestamp,
-        timestamp: trade_timestamp + 5,
-        stream_type: Some(StreamType::Realtime),
-        market_warning: None,
-    }
-}
-
-fn record(ticker: &NormalizedTicker, offset: i64) -> Record {
-    Record {
-        key: ticker.market.as_str().as_bytes().to_vec(),
-        payload: ticker.to_json(),
-        partition: 0,
-        offset,
-    }
-}
+use crate::test_support::{market, record, ticker};
 
 fn processor<S: MarketStore>(store: S) -> StreamProcessor<S> {
     StreamProcessor::new(store, "upbit.ticker", Arc::new(StreamMetrics::default()))

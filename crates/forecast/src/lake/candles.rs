@@ -5,31 +5,25 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    Decimal128Builder, StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
-};
+use arrow_array::builder::{StringBuilder, TimestampMillisecondBuilder, UInt64Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, TimestampMillisecondType, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
 use coinking_core::candle::Candle;
-use coinking_core::time::{MS_PER_DAY, UtcDateTime};
-use parquet::arrow::ArrowWriter;
+use coinking_core::time::MS_PER_DAY;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::CANDLES_PREFIX;
+use super::encoding::{
+    self, DECIMAL_PRECISION, DECIMAL_SCALE, decimal_builder, from_mantissa, mantissa, write_parquet,
+};
 use super::location::Lake;
 use crate::error::ForecastError;
 use crate::series::{Bar, fill_gaps};
-
-/// Decimal columns: 38 digits, 12 after the point (Upbit volumes carry 8, prices fewer).
-pub const DECIMAL_PRECISION: u8 = 38;
-pub const DECIMAL_SCALE: i8 = 12;
 
 /// Where a row came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -129,27 +123,9 @@ pub fn candle_schema() -> SchemaRef {
     ]))
 }
 
-fn mantissa(value: Decimal) -> Result<i128, ForecastError> {
-    let mut scaled = value;
-    scaled.rescale(DECIMAL_SCALE as u32);
-    if scaled.scale() != DECIMAL_SCALE as u32 {
-        return Err(ForecastError::Config(format!(
-            "decimal {value}: does not fit {DECIMAL_SCALE} decimal places"
-        )));
-    }
-    Ok(scaled.mantissa())
-}
-
-fn from_mantissa(value: i128) -> Decimal {
-    Decimal::from_i128_with_scale(value, DECIMAL_SCALE as u32).normalize()
-}
-
 /// Encodes rows as one Parquet file (zstd level 1, in memory: uploaded in one PUT).
 pub fn to_parquet(rows: &[CandleRow]) -> Result<Vec<u8>, ForecastError> {
-    let decimal_builder = || {
-        Decimal128Builder::with_capacity(rows.len())
-            .with_precision_and_scale(DECIMAL_PRECISION, DECIMAL_SCALE)
-    };
+    let decimal_builder = || decimal_builder(rows.len());
     let mut market = StringBuilder::new();
     let mut minute = TimestampMillisecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
     let mut open = decimal_builder()?;
@@ -185,15 +161,7 @@ pub fn to_parquet(rows: &[CandleRow]) -> Result<Vec<u8>, ForecastError> {
         Arc::new(source.finish()),
     ];
     let batch = RecordBatch::try_new(candle_schema(), columns)?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
-        .set_created_by(concat!("coinking-forecast ", env!("CARGO_PKG_VERSION")).to_owned())
-        .build();
-    let mut file = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut file, candle_schema(), Some(properties))?;
-    writer.write(&batch)?;
-    writer.close()?;
-    Ok(file)
+    write_parquet(candle_schema(), &batch)
 }
 
 /// Decodes a file written by [`to_parquet`].
@@ -244,19 +212,12 @@ pub fn from_parquet(file: Bytes) -> Result<Vec<CandleRow>, ForecastError> {
 
 /// `market-data/candles_1m/dt=YYYY-MM-DD/market=<market>`.
 pub fn partition(market: &str, epoch_ms: i64) -> String {
-    let date = UtcDateTime::from_epoch_ms(epoch_ms).dashed_date();
-    format!("{CANDLES_PREFIX}/dt={date}/market={market}")
+    encoding::partition(CANDLES_PREFIX, market, epoch_ms)
 }
 
 /// The stream sink's file of one market's minute: `…/HHMM.parquet`.
 pub fn minute_key(market: &str, minute_start_ms: i64) -> String {
-    let at = UtcDateTime::from_epoch_ms(minute_start_ms);
-    format!(
-        "{}/{:02}{:02}.parquet",
-        partition(market, minute_start_ms),
-        at.hour,
-        at.minute
-    )
+    encoding::minute_key(CANDLES_PREFIX, market, minute_start_ms)
 }
 
 /// Writes one market's closed minute (one row) to its deterministic key: a retry or a

@@ -1,6 +1,6 @@
-//! The Kafka driver: a consumer group on `upbit.ticker` feeding a [`StreamProcessor`].
+//! The Kafka driver: a consumer group on `upbit.ticker` feeding a [`ConsumerStage`].
 //!
-//! Every window (and whenever [`KafkaStreamConfig::max_pending`] records are waiting) it flushes
+//! Every window (and whenever [`ConsumerConfig::max_pending`] records are waiting) it flushes
 //! and then commits, synchronously, exactly the offsets that flush returned. So:
 //! - **Store down or throttling**: the flush is retried with backoff; no offset is committed and
 //!   no further record is read meanwhile (the partition does not advance). librdkafka keeps the
@@ -8,8 +8,9 @@
 //! - **Poison record**: it goes to the DLQ (flushed before the commit), never stops the partition.
 //! - **Commit fails** (a rebalance in progress, the broker away): counted and logged; the records
 //!   are delivered again to whoever owns the partition next and rewritten idempotently.
-//! - **Rebalance**: after the next successful flush the candle cache is dropped (another member
-//!   may have advanced those candles) and reloaded from the store on demand.
+//! - **Rebalance**: after the next successful flush the stage is told
+//!   ([`ConsumerStage::after_rebalance`]): the stream stage drops its candle cache (another
+//!   member may have advanced those candles).
 //! - **Shutdown**: stop reading, flush with retries until the drain deadline, commit, leave.
 
 use std::future::Future;
@@ -19,17 +20,15 @@ use std::time::Duration;
 
 use coinking_adapters::KafkaSettings;
 use coinking_adapters::kafka::consumer_config;
-use coinking_adapters::market_store::MarketStore;
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
 };
 use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::dead_letter::DeadLetterSink;
-use super::metrics::StreamMetrics;
-use super::processor::{FlushOutcome, Record, StreamProcessor};
+use super::metrics::ConsumerMetrics;
 use super::retry::flush_with_retry;
+use super::{Commit, ConsumerStage, Record};
 use crate::error::IngesterError;
 
 /// How often consumer lag is measured.
@@ -39,10 +38,11 @@ const BROKER_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the Kafka driver consumes and how often it writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KafkaStreamConfig {
+pub struct ConsumerConfig {
     pub topic: String,
     pub group_id: String,
-    /// Coalescing window. Default [`super::DEFAULT_WINDOW`].
+    /// Flush interval (the stream stage's coalescing window). Default
+    /// [`crate::stream::DEFAULT_WINDOW`].
     pub window: Duration,
     /// Flush early once this many records wait. Default 10 000.
     pub max_pending: usize,
@@ -50,12 +50,12 @@ pub struct KafkaStreamConfig {
     pub drain_timeout: Duration,
 }
 
-impl Default for KafkaStreamConfig {
+impl Default for ConsumerConfig {
     fn default() -> Self {
         Self {
             topic: crate::transforms::Topic::Ticker.default_name().to_owned(),
             group_id: "coinking-stream".to_owned(),
-            window: super::DEFAULT_WINDOW,
+            window: crate::stream::DEFAULT_WINDOW,
             max_pending: 10_000,
             drain_timeout: Duration::from_secs(20),
         }
@@ -65,7 +65,7 @@ impl Default for KafkaStreamConfig {
 /// Notes rebalances for the driver and the readiness gauge.
 struct StageContext {
     generation: AtomicU64,
-    metrics: Arc<StreamMetrics>,
+    metrics: Arc<ConsumerMetrics>,
 }
 
 impl ClientContext for StageContext {}
@@ -92,17 +92,18 @@ impl ConsumerContext for StageContext {
 
 type StageConsumer = StreamConsumer<StageContext>;
 
-/// Runs the consumer-group stream stage until `shutdown` resolves, then drains (see the module
-/// doc). Errors only when the consumer cannot be created or subscribed, or the drain's last
-/// flush did not succeed in time (its offsets stay uncommitted: nothing is lost, it is replayed).
-pub async fn run_kafka<S: MarketStore>(
+/// Runs `stage` in consumer group `config.group_id` until `shutdown` resolves, then drains (see
+/// the module doc). Errors only when the consumer cannot be created or subscribed, or the
+/// drain's last flush did not succeed in time (its offsets stay uncommitted: nothing is lost,
+/// it is replayed).
+pub async fn run_consumer<T: ConsumerStage>(
     settings: &KafkaSettings,
-    config: &KafkaStreamConfig,
-    mut processor: StreamProcessor<S>,
-    dead_letters: &impl DeadLetterSink,
+    config: &ConsumerConfig,
+    mut stage: T,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), IngesterError> {
-    let metrics = Arc::clone(processor.metrics());
+    let metrics = Arc::clone(stage.consumer_metrics());
+    let stage_name = T::NAME;
     let context = StageContext {
         generation: AtomicU64::new(0),
         metrics: Arc::clone(&metrics),
@@ -115,7 +116,7 @@ pub async fn run_kafka<S: MarketStore>(
     consumer
         .subscribe(&[config.topic.as_str()])
         .map_err(coinking_adapters::AdapterError::from)?;
-    tracing::info!(topic = %config.topic, group = %config.group_id, window_ms = config.window.as_millis() as u64, "stream stage started");
+    tracing::info!(stage = stage_name, topic = %config.topic, group = %config.group_id, window_ms = config.window.as_millis() as u64, "consumer stage started");
 
     let mut window = tokio::time::interval(config.window);
     window.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -132,7 +133,7 @@ pub async fn run_kafka<S: MarketStore>(
             () = &mut shutdown => stopping = true,
             received = consumer.recv() => match received {
                 Ok(message) => {
-                    processor.ingest(Record {
+                    stage.ingest(Record {
                         key: message.key().unwrap_or_default().to_vec(),
                         payload: message.payload().unwrap_or_default().to_vec(),
                         partition: message.partition(),
@@ -142,7 +143,7 @@ pub async fn run_kafka<S: MarketStore>(
                     flush_now = pending_records >= config.max_pending;
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "kafka consume error");
+                    tracing::warn!(stage = stage_name, %error, "kafka consume error");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
@@ -153,45 +154,45 @@ pub async fn run_kafka<S: MarketStore>(
             continue;
         }
         let generation = consumer.context().generation.load(Ordering::Relaxed);
-        if processor.has_pending() {
+        if stage.has_pending() {
             // Shutdown may arrive while a flush keeps failing: stop retrying without a
             // deadline and let the drain below retry with one.
             let flushed = tokio::select! {
-                result = flush_with_retry(&mut processor, dead_letters, None) => Some(result),
+                result = flush_with_retry(&mut stage, None) => Some(result),
                 () = &mut shutdown => None,
             };
             match flushed {
-                Some(Ok(outcome)) => {
-                    commit(&consumer, &config.topic, &outcome, &metrics).await;
+                Some(Ok(offsets)) => {
+                    commit(&consumer, &config.topic, &offsets, &metrics).await;
                     pending_records = 0;
                 }
-                Some(Err(error)) => tracing::error!(%error, "stream flush gave up"),
+                Some(Err(error)) => tracing::error!(stage = stage_name, %error, "flush gave up"),
                 None => stopping = true,
             }
         }
-        if generation != seen_generation && !processor.has_pending() {
-            processor.forget_candles();
+        if generation != seen_generation && !stage.has_pending() {
+            stage.after_rebalance();
             seen_generation = generation;
         }
     }
 
-    tracing::info!("stream stage draining");
+    tracing::info!(stage = stage_name, "consumer stage draining");
     let deadline = Instant::now() + config.drain_timeout;
-    let result = if processor.has_pending() {
-        match flush_with_retry(&mut processor, dead_letters, Some(deadline)).await {
-            Ok(outcome) => {
-                commit(&consumer, &config.topic, &outcome, &metrics).await;
+    let result = if stage.has_pending() {
+        match flush_with_retry(&mut stage, Some(deadline)).await {
+            Ok(offsets) => {
+                commit(&consumer, &config.topic, &offsets, &metrics).await;
                 Ok(())
             }
             Err(error) => Err(IngesterError::Drain(format!(
-                "last stream flush failed, offsets left uncommitted: {error}"
+                "last {stage_name} flush failed, offsets left uncommitted: {error}"
             ))),
         }
     } else {
         Ok(())
     };
     consumer.unsubscribe();
-    tracing::info!("stream stage stopped");
+    tracing::info!(stage = stage_name, "consumer stage stopped");
     result
 }
 
@@ -199,14 +200,14 @@ pub async fn run_kafka<S: MarketStore>(
 async fn commit(
     consumer: &Arc<StageConsumer>,
     topic: &str,
-    outcome: &FlushOutcome,
-    metrics: &StreamMetrics,
+    offsets: &Commit,
+    metrics: &ConsumerMetrics,
 ) {
-    if outcome.commit.is_empty() {
+    if offsets.is_empty() {
         return;
     }
     let mut list = TopicPartitionList::new();
-    for (partition, next) in &outcome.commit {
+    for (partition, next) in offsets {
         if let Err(error) = list.add_partition_offset(topic, *partition, Offset::Offset(*next)) {
             tracing::warn!(%error, partition, "cannot build the offset commit");
         }
@@ -230,7 +231,7 @@ async fn commit(
 }
 
 /// Sum over assigned partitions of (high watermark − committed offset).
-async fn update_lag(consumer: &Arc<StageConsumer>, topic: &str, metrics: &StreamMetrics) {
+async fn update_lag(consumer: &Arc<StageConsumer>, topic: &str, metrics: &ConsumerMetrics) {
     let consumer = Arc::clone(consumer);
     let topic = topic.to_owned();
     let lag = tokio::task::spawn_blocking(move || -> Option<i64> {
@@ -255,6 +256,6 @@ async fn update_lag(consumer: &Arc<StageConsumer>, topic: &str, metrics: &Stream
 }
 
 /// Whether the consumer holds partitions (readiness).
-pub fn is_assigned(metrics: &StreamMetrics) -> bool {
+pub fn is_assigned(metrics: &ConsumerMetrics) -> bool {
     metrics.assigned_partitions.load(Ordering::Relaxed) > 0
 }

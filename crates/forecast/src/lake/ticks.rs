@@ -1,0 +1,293 @@
+//! The normalised-tick table, `market-data/ticks`, one file per market and minute, and the
+//! write of a closed minute: ticks and candle together, merged with what is already stored so
+//! that a re-delivered or replayed minute lands once.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use arrow_array::builder::{StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use bytes::Bytes;
+use coinking_core::candle::{Candle, Tick, build_candles, minute_start};
+use coinking_core::market::MarketCode;
+use coinking_core::ticker::NormalizedTicker;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rust_decimal::Decimal;
+
+use super::encoding::{
+    DECIMAL_PRECISION, DECIMAL_SCALE, decimal_builder, from_mantissa, mantissa, minute_key,
+    write_parquet,
+};
+use super::location::Lake;
+use super::{TICKS_PREFIX, candles};
+use crate::error::ForecastError;
+
+/// One normalised ticker as stored. Field order is the sort order (time first), and equality
+/// is the de-duplication rule: a re-delivered message is the same row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TickRow {
+    pub trade_timestamp_ms: i64,
+    pub timestamp_ms: i64,
+    pub market: String,
+    pub trade_price: Decimal,
+    pub trade_volume: Option<Decimal>,
+    pub opening_price: Decimal,
+    pub high_price: Decimal,
+    pub low_price: Decimal,
+    pub prev_closing_price: Decimal,
+    pub change: String,
+    pub signed_change_rate: Decimal,
+    pub acc_trade_volume_24h: Option<Decimal>,
+    pub acc_trade_price_24h: Option<Decimal>,
+    pub ask_bid: Option<String>,
+    pub stream_type: Option<String>,
+}
+
+/// Rounded to the table's scale, so that a row in memory equals the same row read back.
+fn exact(value: Decimal) -> Result<Decimal, ForecastError> {
+    Ok(from_mantissa(mantissa(value)?))
+}
+
+impl TickRow {
+    /// The stored form of `ticker`; an error when a value does not fit the decimal columns.
+    pub fn from_ticker(ticker: &NormalizedTicker) -> Result<Self, ForecastError> {
+        let optional = |value: Option<Decimal>| value.map(exact).transpose();
+        Ok(Self {
+            trade_timestamp_ms: ticker.trade_timestamp,
+            timestamp_ms: ticker.timestamp,
+            market: ticker.market.to_string(),
+            trade_price: exact(ticker.trade_price)?,
+            trade_volume: optional(ticker.trade_volume)?,
+            opening_price: exact(ticker.opening_price)?,
+            high_price: exact(ticker.high_price)?,
+            low_price: exact(ticker.low_price)?,
+            prev_closing_price: exact(ticker.prev_closing_price)?,
+            change: ticker.change.as_str().to_owned(),
+            signed_change_rate: exact(ticker.signed_change_rate)?,
+            acc_trade_volume_24h: optional(ticker.acc_trade_volume_24h)?,
+            acc_trade_price_24h: optional(ticker.acc_trade_price_24h)?,
+            ask_bid: ticker.ask_bid.map(|side| side.as_str().to_owned()),
+            stream_type: ticker.stream_type.map(|kind| kind.as_str().to_owned()),
+        })
+    }
+}
+
+const DECIMAL_COLUMNS: [(&str, bool); 9] = [
+    ("trade_price", false),
+    ("trade_volume", true),
+    ("opening_price", false),
+    ("high_price", false),
+    ("low_price", false),
+    ("prev_closing_price", false),
+    ("signed_change_rate", false),
+    ("acc_trade_volume_24h", true),
+    ("acc_trade_price_24h", true),
+];
+
+fn decimals(row: &TickRow) -> [Option<Decimal>; 9] {
+    [
+        Some(row.trade_price),
+        row.trade_volume,
+        Some(row.opening_price),
+        Some(row.high_price),
+        Some(row.low_price),
+        Some(row.prev_closing_price),
+        Some(row.signed_change_rate),
+        row.acc_trade_volume_24h,
+        row.acc_trade_price_24h,
+    ]
+}
+
+/// The table's schema (market data only: nothing about players).
+pub fn tick_schema() -> SchemaRef {
+    let timestamp = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+    let decimal = DataType::Decimal128(DECIMAL_PRECISION, DECIMAL_SCALE);
+    let mut fields = vec![
+        Field::new("market", DataType::Utf8, false),
+        Field::new("trade_time", timestamp.clone(), false),
+        Field::new("time", timestamp, false),
+    ];
+    for (name, nullable) in DECIMAL_COLUMNS {
+        fields.push(Field::new(name, decimal.clone(), nullable));
+    }
+    fields.push(Field::new("change", DataType::Utf8, false));
+    fields.push(Field::new("ask_bid", DataType::Utf8, true));
+    fields.push(Field::new("stream_type", DataType::Utf8, true));
+    Arc::new(Schema::new(fields))
+}
+
+/// Encodes rows as one zstd Parquet file.
+pub fn to_parquet<'a>(
+    rows: impl ExactSizeIterator<Item = &'a TickRow> + Clone,
+) -> Result<Vec<u8>, ForecastError> {
+    let count = rows.len();
+    let mut market = StringBuilder::new();
+    let mut trade_time = TimestampMillisecondBuilder::with_capacity(count).with_timezone("UTC");
+    let mut time = TimestampMillisecondBuilder::with_capacity(count).with_timezone("UTC");
+    let mut decimal_columns = (0..DECIMAL_COLUMNS.len())
+        .map(|_| decimal_builder(count))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut change = StringBuilder::new();
+    let mut ask_bid = StringBuilder::new();
+    let mut stream_type = StringBuilder::new();
+    for row in rows {
+        market.append_value(&row.market);
+        trade_time.append_value(row.trade_timestamp_ms);
+        time.append_value(row.timestamp_ms);
+        for (builder, value) in decimal_columns.iter_mut().zip(decimals(row)) {
+            builder.append_option(value.map(mantissa).transpose()?);
+        }
+        change.append_value(&row.change);
+        ask_bid.append_option(row.ask_bid.as_deref());
+        stream_type.append_option(row.stream_type.as_deref());
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(market.finish()),
+        Arc::new(trade_time.finish()),
+        Arc::new(time.finish()),
+    ];
+    for mut builder in decimal_columns {
+        columns.push(Arc::new(builder.finish()));
+    }
+    columns.push(Arc::new(change.finish()));
+    columns.push(Arc::new(ask_bid.finish()));
+    columns.push(Arc::new(stream_type.finish()));
+    let batch = RecordBatch::try_new(tick_schema(), columns)?;
+    write_parquet(tick_schema(), &batch)
+}
+
+/// Decodes a file written by [`to_parquet`].
+pub fn from_parquet(file: Bytes) -> Result<Vec<TickRow>, ForecastError> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch?;
+        let column = |name: &str| {
+            batch.column_by_name(name).ok_or_else(|| {
+                ForecastError::Config(format!("tick file: column {name} is missing"))
+            })
+        };
+        let market = column("market")?.as_string::<i32>().clone();
+        let trade_time = column("trade_time")?
+            .as_primitive::<TimestampMillisecondType>()
+            .clone();
+        let time = column("time")?
+            .as_primitive::<TimestampMillisecondType>()
+            .clone();
+        let decimal_arrays = DECIMAL_COLUMNS
+            .iter()
+            .map(|(name, _)| Ok(column(name)?.as_primitive::<Decimal128Type>().clone()))
+            .collect::<Result<Vec<_>, ForecastError>>()?;
+        let change = column("change")?.as_string::<i32>().clone();
+        let ask_bid = column("ask_bid")?.as_string::<i32>().clone();
+        let stream_type = column("stream_type")?.as_string::<i32>().clone();
+        for index in 0..batch.num_rows() {
+            let decimal = |column: usize| {
+                let array = &decimal_arrays[column];
+                (!array.is_null(index)).then(|| from_mantissa(array.value(index)))
+            };
+            let required = |column: usize| {
+                decimal(column).ok_or_else(|| {
+                    ForecastError::Config(format!(
+                        "tick file: {} is null",
+                        DECIMAL_COLUMNS[column].0
+                    ))
+                })
+            };
+            let text = |array: &arrow_array::StringArray| {
+                (!array.is_null(index)).then(|| array.value(index).to_owned())
+            };
+            rows.push(TickRow {
+                trade_timestamp_ms: trade_time.value(index),
+                timestamp_ms: time.value(index),
+                market: market.value(index).to_owned(),
+                trade_price: required(0)?,
+                trade_volume: decimal(1),
+                opening_price: required(2)?,
+                high_price: required(3)?,
+                low_price: required(4)?,
+                prev_closing_price: required(5)?,
+                signed_change_rate: required(6)?,
+                acc_trade_volume_24h: decimal(7),
+                acc_trade_price_24h: decimal(8),
+                change: change.value(index).to_owned(),
+                ask_bid: text(&ask_bid),
+                stream_type: text(&stream_type),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The tick file of one market's minute: `market-data/ticks/dt=…/market=…/HHMM.parquet`.
+pub fn minute_key_of(market: &str, minute_start_ms: i64) -> String {
+    minute_key(TICKS_PREFIX, market, minute_start_ms)
+}
+
+/// What [`write_closed_minute`] stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MinuteWritten {
+    /// Rows in the tick file (stored before + new, without duplicates).
+    pub ticks: usize,
+    /// Of those, rows this call added.
+    pub added: usize,
+    pub candle: Candle,
+}
+
+/// Writes one market's closed minute: the union of `rows` and the minute's stored ticks
+/// (duplicates dropped: a replay or a re-delivery adds nothing), then the candle folded from
+/// that union, both to their deterministic keys. Ticks first: if the candle's PUT fails, a
+/// retry writes the same ticks again and then the candle. `rows` must all belong to `market`
+/// and the minute starting at `minute_start_ms`.
+pub async fn write_closed_minute(
+    lake: &Lake,
+    market: &MarketCode,
+    minute_start_ms: i64,
+    rows: &BTreeSet<TickRow>,
+) -> Result<MinuteWritten, ForecastError> {
+    if let Some(stray) = rows.iter().find(|row| {
+        row.market != market.as_str() || minute_start(row.trade_timestamp_ms) != minute_start_ms
+    }) {
+        return Err(ForecastError::Config(format!(
+            "tick of {} at {} is not in {market}'s minute {minute_start_ms}",
+            stray.market, stray.trade_timestamp_ms
+        )));
+    }
+    let key = minute_key_of(market.as_str(), minute_start_ms);
+    let mut all: BTreeSet<TickRow> = match lake.get(&key).await {
+        Ok(file) => from_parquet(file)?.into_iter().collect(),
+        Err(ForecastError::Store(object_store::Error::NotFound { .. })) => BTreeSet::new(),
+        Err(error) => return Err(error),
+    };
+    let before = all.len();
+    all.extend(rows.iter().cloned());
+    let added = all.len() - before;
+    if added > 0 || before == 0 {
+        lake.put(&key, to_parquet(all.iter())?).await?;
+    }
+    // Positions follow the table's order, so the fold is the same whatever order the rows
+    // arrived in.
+    let ticks: Vec<Tick> = all
+        .iter()
+        .zip(0_i64..)
+        .map(|(row, position)| Tick {
+            market: market.clone(),
+            trade_timestamp: row.trade_timestamp_ms,
+            price: row.trade_price,
+            volume: row.trade_volume.unwrap_or(Decimal::ZERO),
+            position,
+        })
+        .collect();
+    let candle = build_candles(&ticks).into_iter().next().ok_or_else(|| {
+        ForecastError::NotEnoughData(format!("{market} {minute_start_ms}: no ticks"))
+    })?;
+    candles::write_minute(lake, &candle).await?;
+    Ok(MinuteWritten {
+        ticks: all.len(),
+        added,
+        candle,
+    })
+}

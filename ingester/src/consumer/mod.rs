@@ -1,0 +1,66 @@
+//! What runs behind a consumer: the [`ConsumerStage`] port and the drivers that feed one.
+//!
+//! Two stages consume the bus, each in its own consumer group: the stream stage
+//! ([`crate::stream`], the hot stores) and the lake stage ([`crate::lake`], Parquet history).
+//! Both take records one at a time, write on `flush`, and say which offsets are then safe to
+//! commit; the drivers own everything else:
+//! - [`kafka`]: [`run_consumer`], a consumer group that commits exactly what a successful flush
+//!   returned, measures lag, and drains on shutdown;
+//! - [`in_process`]: [`run_in_process`], the same stage fed by the in-process bus;
+//! - [`retry`]: [`flush_with_retry`], capped jittered backoff, nothing committed meanwhile;
+//! - [`metrics`]: [`ConsumerMetrics`], the counters every consumer has.
+
+pub mod in_process;
+pub mod kafka;
+pub mod metrics;
+pub mod retry;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use in_process::{FINAL_FLUSH_TIMEOUT, run_in_process};
+pub use kafka::{ConsumerConfig, LAG_INTERVAL, is_assigned, run_consumer};
+pub use metrics::ConsumerMetrics;
+pub use retry::flush_with_retry;
+
+/// One record off the bus: a Kafka message or an in-process record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub key: Vec<u8>,
+    pub payload: Vec<u8>,
+    pub partition: i32,
+    /// The Kafka offset (or in-process position): the candles' replay guard.
+    pub offset: i64,
+}
+
+/// `(partition, next offset)` pairs: what a successful flush made safe to commit (the next
+/// offset to read, as Kafka expects).
+pub type Commit = Vec<(i32, i64)>;
+
+/// A stage the drivers can run. `ingest` is pure and never fails (bad records are the stage's
+/// business: dead-lettered or counted); `flush` is one attempt and must be safe to call again
+/// after an error, with nothing lost.
+pub trait ConsumerStage: Send {
+    type Error: std::fmt::Display + Send;
+
+    /// Short name for logs ("stream", "lake").
+    const NAME: &'static str;
+
+    fn ingest(&mut self, record: Record);
+
+    /// Whether a flush has anything to write or commit.
+    fn has_pending(&self) -> bool;
+
+    /// Writes what is due; on success, the offsets now safe to commit.
+    fn flush(&mut self) -> impl Future<Output = Result<Commit, Self::Error>> + Send;
+
+    /// Whether a failed flush may succeed when simply tried again (it is retried anyway; this
+    /// only decides how loudly it is logged).
+    fn is_retryable(error: &Self::Error) -> bool;
+
+    /// Called after the first successful flush that follows a rebalance: drop caches another
+    /// member may have made stale.
+    fn after_rebalance(&mut self) {}
+
+    fn consumer_metrics(&self) -> &Arc<ConsumerMetrics>;
+}

@@ -1,0 +1,18 @@
+//! The lake stage: the market-data lake's writer (issue 16, item 1). Its own consumer group on
+//! `upbit.ticker` (in process under `coinking up`), so the hot stores and the history never
+//! hold each other up.
+//!
+//! - [`stage`]: [`LakeStage`], which gathers each market's minute of tickers and, once the
+//!   minute is closed, writes its ticks and its 1-minute candle to Parquet
+//!   (`coinking_forecast::lake::write_closed_minute`), then commits only offsets whose records
+//!   are all written.
+//! - [`metrics`]: the [`LakeMetrics`] counters.
+
+pub mod metrics;
+pub mod stage;
+
+pub use metrics::LakeMetrics;
+pub use stage::{DEFAULT_CLOSE_GRACE, LakeStage};
+
+/// The lake stage's default consumer group.
+pub const DEFAULT_LAKE_GROUP: &str = "coinking-lake";
