@@ -25,6 +25,8 @@
 //! | `hints.enabled` | `COINKING_HINTS_ENABLED` (`true`/`false`) | `true` | run the hints stage (AI hints of `/get_deeplearning`) beside the stream stage (`stream` and `both`) |
 //! | `hints.delay_ms` | | `2000` | run this long after each minute boundary (at most 50000) |
 //! | `hints.models_url` | `COINKING_MODELS_URL` | unset | the lake whose `models/` the hints stage serves learned models from (local directory or `s3://bucket/prefix`); unset: the baseline only |
+//! | `lake.url` | `COINKING_LAKE_URL` | unset | the market-data lake the lake stage writes closed minutes of ticks and candles to (local directory or `s3://bucket/prefix`), beside the stream stage (`stream` and `both`); unset: no lake stage |
+//! | `lake.group_id` | | `coinking-lake` | the lake stage's consumer group (must differ from `kafka.group_id`) |
 //! | `hints.models_refresh_secs` | `COINKING_MODELS_REFRESH_SECS` | `300` | how often it looks for newer model versions (at least 10) |
 //! | `http.listen` | `COINKING_HTTP_LISTEN` | `127.0.0.1:9400` | `/healthz` `/readyz` `/metrics` (use `0.0.0.0:9400` in a container) |
 //! | `drain_timeout_ms` | | `25000` | graceful drain budget after SIGTERM/SIGINT |
@@ -55,8 +57,29 @@ pub struct IngesterConfig {
     pub stream: StreamSection,
     pub catalog: CatalogSection,
     pub hints: HintsSettings,
+    pub lake: LakeSection,
     pub http: HttpSection,
     pub drain_timeout_ms: u64,
+}
+
+/// The lake stage (`crate::lake`): on when `url` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LakeSection {
+    /// The market-data lake: a local directory or `s3://bucket/prefix`; unset: no lake stage.
+    pub url: Option<String>,
+    /// Its own consumer group (sharing the stream stage's would split the partitions between
+    /// two different stages).
+    pub group_id: String,
+}
+
+impl Default for LakeSection {
+    fn default() -> Self {
+        Self {
+            url: None,
+            group_id: crate::lake::DEFAULT_LAKE_GROUP.to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -109,6 +132,7 @@ impl Default for IngesterConfig {
             stream: StreamSection::default(),
             catalog: CatalogSection::default(),
             hints: HintsSettings::default(),
+            lake: LakeSection::default(),
             http: HttpSection::default(),
             drain_timeout_ms: 25_000,
         }
@@ -260,6 +284,9 @@ impl IngesterConfig {
         if let Some(url) = var("COINKING_MODELS_URL") {
             config.hints.models_url = Some(url.trim().to_owned()).filter(|url| !url.is_empty());
         }
+        if let Some(url) = var("COINKING_LAKE_URL") {
+            config.lake.url = Some(url.trim().to_owned()).filter(|url| !url.is_empty());
+        }
         if let Some(value) = var("COINKING_MODELS_REFRESH_SECS") {
             config.hints.models_refresh_secs = value.trim().parse::<u64>().map_err(|_| {
                 invalid(
@@ -312,6 +339,20 @@ impl IngesterConfig {
         }
         if let Some((field, rule)) = self.hints.problem() {
             return Err(invalid(field, rule));
+        }
+        if let Some(url) = &self.lake.url {
+            if let Err(error) = coinking_forecast::lake::Lake::open(url) {
+                return Err(invalid("lake.url", error.to_string()));
+            }
+        }
+        if self.lake.group_id.trim().is_empty() {
+            return Err(invalid("lake.group_id", "must not be empty"));
+        }
+        if self.lake.group_id == self.kafka.group_id {
+            return Err(invalid(
+                "lake.group_id",
+                "must differ from kafka.group_id (the stream stage's group)",
+            ));
         }
         if self.stream.max_pending == 0 {
             return Err(invalid("stream.max_pending", "must be greater than zero"));
@@ -520,5 +561,30 @@ mod tests {
                 .starts_with("config COINKING_MARKETS: `BTC`"),
             "{market}"
         );
+    }
+    #[test]
+    fn the_lake_stage_is_off_by_default_and_needs_its_own_group() {
+        let config = IngesterConfig::from_parts(None, no_env).unwrap();
+        assert_eq!(config.lake.url, None);
+        assert_eq!(config.lake.group_id, "coinking-lake");
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().to_str().unwrap().to_owned();
+        let env = |name: &str| (name == "COINKING_LAKE_URL").then(|| url.clone());
+        let on = IngesterConfig::from_parts(None, env).unwrap();
+        assert_eq!(on.lake.url.as_deref(), Some(url.as_str()));
+        let shared = IngesterConfig::from_parts(
+            Some("[kafka]\ngroup_id = \"g\"\n[lake]\ngroup_id = \"g\"\n"),
+            no_env,
+        )
+        .unwrap_err();
+        assert!(
+            shared
+                .to_string()
+                .starts_with("config lake.group_id: must differ from kafka.group_id"),
+            "{shared}"
+        );
+        let bad = |name: &str| (name == "COINKING_LAKE_URL").then(|| "ftp://x".to_owned());
+        let bad = IngesterConfig::from_parts(None, bad).unwrap_err();
+        assert!(bad.to_string().starts_with("config lake.url: "), "{bad}");
     }
 }

@@ -1,7 +1,8 @@
 //! The `coinking-ingester` binary as an orchestrator runs it: `both` with a replayed capture,
 //! against the shared tansu and dynalite; ops endpoints answer; SIGTERM mid-stream drains cleanly
 //! (exit 0 within 25 s, every produced record consumed and committed) and a restart completes
-//! the state with nothing lost.
+//! the state with nothing lost, in the stores and in the market-data lake (the lake stage runs
+//! beside the stream stage in its own group).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -13,10 +14,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coinking_core::market::MarketCode;
+use coinking_forecast::lake::{Lake, read_candles};
 use coinking_upbit_sim::SHIPPED_CAPTURE;
 use common::pipeline::{committed, end_offsets};
 use common::services::{dynamodb_store_on, shared_dynamodb_url, shared_kafka, unique};
-use common::{candles_cover, eventually, expected, latest_matches, stored_candles};
+use common::{CandleValues, candles_cover, eventually, expected, latest_matches, stored_candles};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -105,9 +107,11 @@ async fn sigterm_mid_stream_drains_cleanly_and_a_restart_loses_nothing() {
         unique("market"),
     );
     std::fs::write(dir.path().join("capture.ndjson"), SHIPPED_CAPTURE).unwrap();
+    let lake_dir = dir.path().join("lake");
+    let lake_group = unique("lake");
     std::fs::write(
         dir.path().join("ingester.toml"),
-        format!("drain_timeout_ms = 25000\n[kafka]\nticker_topic = \"{topic}\"\ndlq_topic = \"{dlq}\"\ngroup_id = \"{group}\"\nsession_timeout_ms = 6000\n[stream]\ntable = \"{table}\"\nwindow_ms = 100\n[catalog]\nfetch = false\n[source]\nbackoff_base_ms = 20\nbackoff_cap_ms = 200\n"),
+        format!("drain_timeout_ms = 25000\n[kafka]\nticker_topic = \"{topic}\"\ndlq_topic = \"{dlq}\"\ngroup_id = \"{group}\"\nsession_timeout_ms = 6000\n[stream]\ntable = \"{table}\"\nwindow_ms = 100\n[catalog]\nfetch = false\n[source]\nbackoff_base_ms = 20\nbackoff_cap_ms = 200\n[lake]\nurl = \"{}\"\ngroup_id = \"{lake_group}\"\n", lake_dir.display()),
     )
     .unwrap();
     let port = free_port();
@@ -159,14 +163,65 @@ async fn sigterm_mid_stream_drains_cleanly_and_a_restart_loses_nothing() {
     let mut second = spawn(dir.path(), port, &settings.brokers, &dynamodb);
     let store = dynamodb_store_on(&dynamodb, &table).await;
     let markets: Vec<MarketCode> = expected.latest.keys().cloned().collect();
+    let lake = Lake::open(lake_dir.to_str().unwrap()).unwrap();
+    let minutes = expected.candles.iter().map(|c| c.minute_start_ms);
+    let range = (
+        minutes.clone().min().unwrap(),
+        minutes.max().unwrap() + 60_000,
+    );
     let complete = eventually(Duration::from_secs(90), || async {
         latest_matches(&store, &expected).await
             && candles_cover(&stored_candles(&store, &markets).await, &expected.candles)
+            && lake_minutes(&lake, &markets, range).await == expected_minutes(&expected.candles)
     })
     .await;
     let status = tokio::task::block_in_place(|| terminate(&mut second, Duration::from_secs(25)));
-    assert!(complete, "the state was incomplete after the restart");
+    assert!(
+        complete,
+        "the state was incomplete after the restart (lake: {:?})",
+        lake_minutes(&lake, &markets, range).await.len()
+    );
     assert!(status.success(), "second drain failed: {status}");
     let end = end_offsets(&settings, &topic).await;
     assert_eq!(committed(&settings, &group, &topic).await, end);
+}
+
+/// Every market-minute in the lake's candle table, with its high and low.
+async fn lake_minutes(
+    lake: &Lake,
+    markets: &[MarketCode],
+    (from_ms, to_ms): (i64, i64),
+) -> Vec<(String, i64, String, String)> {
+    let mut minutes = Vec::new();
+    for market in markets {
+        for row in read_candles(lake, market.as_str(), from_ms, to_ms)
+            .await
+            .unwrap_or_default()
+        {
+            minutes.push((
+                row.market,
+                row.minute_start_ms,
+                row.high.normalize().to_string(),
+                row.low.normalize().to_string(),
+            ));
+        }
+    }
+    minutes.sort();
+    minutes
+}
+
+fn expected_minutes(candles: &[CandleValues]) -> Vec<(String, i64, String, String)> {
+    let mut minutes: Vec<_> = candles
+        .iter()
+        .map(|c| {
+            (
+                c.market.clone(),
+                c.minute_start_ms,
+                c.ohlc[1].clone(),
+                c.ohlc[2].clone(),
+            )
+        })
+        .collect();
+    minutes.sort();
+    minutes
 }

@@ -23,8 +23,11 @@ use anyhow::{Context, anyhow};
 use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig, ensure_table};
 use coinking_adapters::{AwsSettings, aws};
+use coinking_forecast::lake::Lake;
 use coinking_ingester::config::IngesterConfig;
+use coinking_ingester::consumer::{ConsumerConfig, run_consumer};
 use coinking_ingester::hints::HintsStage;
+use coinking_ingester::lake::{LakeMetrics, LakeStage};
 use coinking_ingester::ops::{Registry, http};
 use coinking_ingester::pipeline::run_ingest;
 use coinking_ingester::sinks::KafkaBus;
@@ -84,6 +87,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ));
         }
         Command::Stream => {
+            if config.lake.url.is_some() {
+                stages.spawn(lake(
+                    config.clone(),
+                    Arc::clone(&registry),
+                    shutdown_signal(&stop),
+                ));
+            }
             stages.spawn(stream(
                 config.clone(),
                 catalog,
@@ -99,6 +109,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Both(args) => {
+            if config.lake.url.is_some() {
+                stages.spawn(lake(
+                    config.clone(),
+                    Arc::clone(&registry),
+                    shutdown_signal(&stop),
+                ));
+            }
             if config.hints.enabled {
                 stages.spawn(hints(
                     config.clone(),
@@ -344,6 +361,44 @@ async fn stream(
         &stream_config,
         processor,
         &dead_letters,
+        shutdown,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The lake stage: its own consumer group on the ticker topic, closed minutes to the lake.
+async fn lake(
+    config: IngesterConfig,
+    registry: Arc<Registry>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let Some(url) = config.lake.url.as_deref() else {
+        return Ok(());
+    };
+    let settings = config.kafka_settings();
+    ensure_topics(
+        &config,
+        &[(config.kafka.ticker_topic.as_str(), config.kafka.partitions)],
+    )
+    .await?;
+    let lake = Lake::open(url).with_context(|| format!("opening the lake {url}"))?;
+    let metrics = Arc::new(LakeMetrics::default());
+    registry.register_lake(Arc::clone(&metrics));
+    let consumer_config = ConsumerConfig {
+        topic: config.kafka.ticker_topic.clone(),
+        group_id: config.lake.group_id.clone(),
+        window: config.window(),
+        max_pending: config.stream.max_pending,
+        drain_timeout: config
+            .drain_timeout()
+            .saturating_sub(Duration::from_secs(5)),
+    };
+    info!(lake = %lake.describe(), "lake stage writing closed minutes");
+    run_consumer(
+        &settings,
+        &consumer_config,
+        LakeStage::new(lake, metrics),
         shutdown,
     )
     .await?;
