@@ -5,7 +5,8 @@
 //! - **Store down or throttling**: the flush is retried with backoff; no offset is committed and
 //!   no further record is read meanwhile (the partition does not advance). librdkafka keeps the
 //!   group membership alive in the background as long as `max.poll.interval.ms` (5 min) allows.
-//! - **Poison record**: it goes to the DLQ (flushed before the commit), never stops the partition.
+//! - **Poison record**: the stage's business, never a stop: the stream stage sends it to the DLQ
+//!   (flushed before the commit), the lake stage counts it; its offset passes.
 //! - **Commit fails** (a rebalance in progress, the broker away): counted and logged; the records
 //!   are delivered again to whoever owns the partition next and rewritten idempotently.
 //! - **Rebalance**: after the next successful flush the stage is told
