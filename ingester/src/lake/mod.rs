@@ -1,6 +1,6 @@
-//! The lake stage: the market-data lake's writer (issue 16, item 1). Its own consumer group on
-//! `upbit.ticker` (in process under `coinking up`), so the hot stores and the history never
-//! hold each other up.
+//! The lake stage: the market-data lake's writer. Its own consumer group on `upbit.ticker`, so
+//! the hot stores and the history never hold each other up; the ingester binary runs it when
+//! `lake.url` is set (the in-process platform, `coinking up`, does not run it yet).
 //!
 //! - [`stage`]: [`LakeStage`], which gathers each market's minute of tickers and, once the
 //!   minute is closed, writes its ticks and its 1-minute candle to Parquet
