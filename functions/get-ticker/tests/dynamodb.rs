@@ -5,7 +5,6 @@
 //! (`scripts/services.sh up`); without it these tests fail.
 #![allow(clippy::unwrap_used)]
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use coinking_adapters::AwsSettings;
@@ -20,27 +19,14 @@ use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::Change;
 use get_ticker::{Deps, TickerConfig, handle};
 use lambda_http::{Body, Request};
-use rust_decimal::Decimal;
+
+mod common;
+use common::{dec, event};
 
 const NOW_MS: i64 = 1_732_500_060_000;
 
 /// Requests are not `Clone`: each store gets a fresh one from the fixture.
 type MakeRequest = fn() -> Request;
-
-macro_rules! event {
-    ($name:literal) => {
-        lambda_http::request::from_str(include_str!(concat!(
-            "../../../events/get-ticker/",
-            $name,
-            ".json"
-        )))
-        .unwrap()
-    };
-}
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).unwrap()
-}
 
 fn ticker(market: &str, price: &str, timestamp: i64) -> NormalizedTicker {
     NormalizedTicker {
