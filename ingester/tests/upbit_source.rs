@@ -177,6 +177,12 @@ async fn reconnects_and_resubscribes_after_each_drop_and_frames_keep_flowing() {
         .until(|metrics| load(&metrics.reconnects) >= 4 && load(&metrics.connects) >= 5)
         .await;
 
+    // The client counts a connection when its subscribe is sent; the simulator counts the
+    // subscription once it has read it: give the last one a moment to arrive.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while sim.stats().subscriptions < 5 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let stats = sim.stats();
     assert!(stats.connections_dropped >= 4, "{stats:?}");
     assert!(stats.subscriptions >= 5, "{stats:?}");
