@@ -26,6 +26,11 @@
 //! stage for the source's codes, so the local platform serves `/get_deeplearning` from the
 //! first second (a warm-up set) and fresh hints every minute.
 //!
+//! With [`EmbeddedConfig::lake_url`] set, the lake stage reads the same bus as the stream
+//! stage (its own channel, like its own consumer group) and writes each closed market-minute
+//! of ticks and its candle to the market-data lake, where `coinking backtest`/`train` read
+//! them; minutes still open at shutdown are written as they stand.
+//!
 //! `run` returns after `shutdown` resolves and everything received has been written (or the
 //! final write gave up after `in_process::FINAL_FLUSH_TIMEOUT`, returned as an error). Poison
 //! records (none are expected in process) are kept in memory and logged.
@@ -36,10 +41,13 @@ use std::time::Duration;
 
 use coinking_adapters::market_store::{HintWriter, MarketStore};
 use coinking_core::catalog::{Catalog, MarketInfo};
+use coinking_forecast::lake::Lake;
 use tokio::sync::watch;
 
+use crate::consumer;
 use crate::error::IngesterError;
 use crate::hints::{HintsSettings, HintsStage};
+use crate::lake::{LakeMetrics, LakeStage};
 use crate::pipeline::run_ingest;
 use crate::sinks::InProcessBus;
 use crate::sources::{CatalogSnapshot, DataType, SourceConfig, UpbitSource};
@@ -65,6 +73,9 @@ pub struct EmbeddedConfig {
     pub catalog_updates: Option<watch::Receiver<CatalogSnapshot>>,
     /// The hints stage over `source.codes`. Default: enabled, 2 s after each minute.
     pub hints: HintsSettings,
+    /// The market-data lake the lake stage writes to (a directory or `s3://bucket/prefix`).
+    /// Default: none, no lake stage.
+    pub lake_url: Option<String>,
 }
 
 impl Default for EmbeddedConfig {
@@ -79,6 +90,7 @@ impl Default for EmbeddedConfig {
             catalog: Catalog::bundled().iter().cloned().collect(),
             catalog_updates: None,
             hints: HintsSettings::default(),
+            lake_url: None,
         }
     }
 }
@@ -106,7 +118,24 @@ where
         }
     };
     let mut source = UpbitSource::new(config.source)?;
-    let (bus, records) = InProcessBus::new(config.bus_capacity);
+    let (mut bus, records) = InProcessBus::new(config.bus_capacity);
+    let window = config.window;
+    let lake_task = match config.lake_url.as_deref() {
+        Some(url) => {
+            let lake = Lake::open(url).map_err(|error| IngesterError::Config {
+                field: "lake_url",
+                reason: error.to_string(),
+            })?;
+            tracing::info!(lake = %lake.describe(), "lake stage writing closed minutes");
+            let stage = LakeStage::new(lake, Arc::new(LakeMetrics::default()));
+            Some(tokio::spawn(consumer::run_in_process(
+                stage,
+                bus.add_reader(),
+                window,
+            )))
+        }
+        None => None,
+    };
     let metrics = Arc::new(StreamMetrics::default());
     let mut processor = StreamProcessor::new(store, Topic::Ticker.default_name(), metrics);
     match config.catalog_updates {
@@ -116,7 +145,6 @@ where
         }
         None => processor.set_catalog(config.catalog),
     }
-    let window = config.window;
     let stream_task = tokio::spawn(async move {
         let dead_letters = MemoryDeadLetters::new();
         run_in_process(processor, &dead_letters, records, window).await
@@ -139,6 +167,10 @@ where
     let stream = stream_task
         .await
         .map_err(|error| IngesterError::Task(format!("stream stage: {error}")))?;
+    if let Some(task) = lake_task {
+        task.await
+            .map_err(|error| IngesterError::Task(format!("lake stage: {error}")))??;
+    }
     ingest?;
     stream?;
     Ok(())

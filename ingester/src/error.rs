@@ -49,6 +49,8 @@ pub enum IngesterError {
     Sink(#[from] crate::sinks::SinkError),
     #[error("stream stage: {0}")]
     Flush(#[from] crate::stream::FlushError),
+    #[error("lake stage: {0}")]
+    Lake(#[from] coinking_forecast::ForecastError),
     #[error("simulator: {0}")]
     Simulator(#[from] coinking_upbit_sim::SimError),
     /// A drain on shutdown did not finish; the message says what was left.

@@ -14,11 +14,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coinking_core::market::MarketCode;
-use coinking_forecast::lake::{Lake, read_candles};
+use coinking_forecast::lake::Lake;
 use coinking_upbit_sim::SHIPPED_CAPTURE;
+use common::lake::{capture_minutes, expected_minutes, lake_minutes};
 use common::pipeline::{committed, end_offsets};
 use common::services::{dynamodb_store_on, shared_dynamodb_url, shared_kafka, unique};
-use common::{CandleValues, candles_cover, eventually, expected, latest_matches, stored_candles};
+use common::{candles_cover, eventually, expected, latest_matches, stored_candles};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -164,11 +165,7 @@ async fn sigterm_mid_stream_drains_cleanly_and_a_restart_loses_nothing() {
     let store = dynamodb_store_on(&dynamodb, &table).await;
     let markets: Vec<MarketCode> = expected.latest.keys().cloned().collect();
     let lake = Lake::open(lake_dir.to_str().unwrap()).unwrap();
-    let minutes = expected.candles.iter().map(|c| c.minute_start_ms);
-    let range = (
-        minutes.clone().min().unwrap(),
-        minutes.max().unwrap() + 60_000,
-    );
+    let range = capture_minutes(&expected.candles);
     let complete = eventually(Duration::from_secs(90), || async {
         latest_matches(&store, &expected).await
             && candles_cover(&stored_candles(&store, &markets).await, &expected.candles)
@@ -184,44 +181,4 @@ async fn sigterm_mid_stream_drains_cleanly_and_a_restart_loses_nothing() {
     assert!(status.success(), "second drain failed: {status}");
     let end = end_offsets(&settings, &topic).await;
     assert_eq!(committed(&settings, &group, &topic).await, end);
-}
-
-/// Every market-minute in the lake's candle table, with its high and low.
-async fn lake_minutes(
-    lake: &Lake,
-    markets: &[MarketCode],
-    (from_ms, to_ms): (i64, i64),
-) -> Vec<(String, i64, String, String)> {
-    let mut minutes = Vec::new();
-    for market in markets {
-        for row in read_candles(lake, market.as_str(), from_ms, to_ms)
-            .await
-            .unwrap_or_default()
-        {
-            minutes.push((
-                row.market,
-                row.minute_start_ms,
-                row.high.normalize().to_string(),
-                row.low.normalize().to_string(),
-            ));
-        }
-    }
-    minutes.sort();
-    minutes
-}
-
-fn expected_minutes(candles: &[CandleValues]) -> Vec<(String, i64, String, String)> {
-    let mut minutes: Vec<_> = candles
-        .iter()
-        .map(|c| {
-            (
-                c.market.clone(),
-                c.minute_start_ms,
-                c.ohlc[1].clone(),
-                c.ohlc[2].clone(),
-            )
-        })
-        .collect();
-    minutes.sort();
-    minutes
 }

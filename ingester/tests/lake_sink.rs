@@ -17,8 +17,6 @@ use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{Change, StreamType};
-use coinking_forecast::lake::candles::from_parquet as candles_from_parquet;
-use coinking_forecast::lake::ticks::from_parquet as ticks_from_parquet;
 use coinking_forecast::lake::{CandleRow, Lake};
 use coinking_ingester::consumer::{ConsumerConfig, run_consumer};
 use coinking_ingester::lake::{LakeMetrics, LakeStage};
@@ -27,6 +25,7 @@ use rust_decimal::Decimal;
 use tokio::sync::oneshot;
 
 use common::eventually;
+use common::lake::{candle_rows, keys, tick_count};
 use common::services::{require, shared_kafka, unique};
 
 /// 2024-11-25T23:58:00Z: the minutes cross midnight, so two `dt=` partitions.
@@ -151,36 +150,6 @@ async fn run_lake(topic: &str, lake: &Lake, records: u64) -> Arc<LakeMetrics> {
         .unwrap()
         .unwrap();
     metrics
-}
-
-async fn keys(lake: &Lake, prefix: &str) -> Vec<String> {
-    let mut keys: Vec<String> = lake
-        .list(prefix)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|object| object.relative)
-        .collect();
-    keys.sort();
-    keys
-}
-
-async fn candle_rows(lake: &Lake) -> Vec<CandleRow> {
-    let mut rows = Vec::new();
-    for key in keys(lake, "market-data/candles_1m/").await {
-        rows.extend(candles_from_parquet(lake.get(&key).await.unwrap()).unwrap());
-    }
-    rows
-}
-
-async fn tick_count(lake: &Lake) -> usize {
-    let mut count = 0;
-    for key in keys(lake, "market-data/ticks/").await {
-        count += ticks_from_parquet(lake.get(&key).await.unwrap())
-            .unwrap()
-            .len();
-    }
-    count
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

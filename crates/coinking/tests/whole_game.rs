@@ -15,6 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use coinking_forecast::lake::{Lake, read_candles};
 use serde_json::{Value, json};
 
 /// The body the frontend POSTs at the end of a game, as it sends it (no `userNickname`).
@@ -404,6 +405,59 @@ fn the_frontend_plays_a_whole_game_in_its_order() {
     );
     assert_eq!(mine.status, 200, "{}", mine.body);
     assert_eq!(mine.body["games"], 1);
+
+    // Stopped, the platform leaves the game's market data in the lake for `coinking train`:
+    // every game market's minutes of the session (the last one written as it stood).
+    let mut platform = platform;
+    let stopped = stop(&mut platform.child, Duration::from_secs(25));
+    assert!(
+        stopped.success(),
+        "coinking up did not stop cleanly: {stopped}"
+    );
+    let recorded = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let market_lake = Lake::open(lake.path().to_str().unwrap()).unwrap();
+        let now_ms = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis(),
+        )
+        .unwrap();
+        let mut recorded = Vec::new();
+        for market in &markets {
+            let candles = read_candles(&market_lake, market, now_ms - 3_600_000, now_ms + 60_000)
+                .await
+                .unwrap();
+            recorded.push((market.clone(), candles));
+        }
+        recorded
+    });
+    for (market, candles) in recorded {
+        assert!(!candles.is_empty(), "{market}: no minute in the lake");
+        assert!(
+            candles.iter().all(|c| c.low <= c.open && c.open <= c.high),
+            "{market}: {candles:?}"
+        );
+    }
+}
+
+/// SIGTERM, then the exit status (the platform drains within its limits).
+fn stop(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no exit within {limit:?} of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]

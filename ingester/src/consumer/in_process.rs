@@ -1,6 +1,7 @@
 //! The in-process driver: records from an in-process bus into a [`ConsumerStage`], flushed once
 //! per window. It runs until the bus closes (every sender dropped, i.e. the ingest side has
-//! stopped), then flushes what is left and returns.
+//! stopped), then flushes what is left, everything the stage holds (nothing is replayed in
+//! process: [`ConsumerStage::input_ended`]), and returns.
 //!
 //! A failed flush is retried with backoff ([`flush_with_retry`]) while records wait in the
 //! bounded bus, which pushes back on the source; the final flush gives up after
@@ -42,6 +43,7 @@ pub async fn run_in_process<T: ConsumerStage>(
             }
         }
     }
+    stage.input_ended();
     if stage.has_pending() {
         let deadline = Instant::now() + FINAL_FLUSH_TIMEOUT;
         flush_with_retry(&mut stage, Some(deadline)).await?;

@@ -58,6 +58,11 @@ pub trait ConsumerStage: Send {
     /// only decides how loudly it is logged).
     fn is_retryable(error: &Self::Error) -> bool;
 
+    /// The input has ended for good and nothing will be replayed (the in-process bus closed):
+    /// make everything held due, so the final flush writes it. Kafka consumers never call it:
+    /// what is held there is read again from the committed offset.
+    fn input_ended(&mut self) {}
+
     /// Called after the first successful flush that follows a rebalance: drop caches another
     /// member may have made stale.
     fn after_rebalance(&mut self) {}

@@ -1,6 +1,7 @@
 //! The lake stage: the market-data lake's writer. Its own consumer group on `upbit.ticker`, so
 //! the hot stores and the history never hold each other up; the ingester binary runs it when
-//! `lake.url` is set (the in-process platform, `coinking up`, does not run it yet).
+//! `lake.url` is set, and the in-process platform (`crate::embedded`, `coinking up`) on its own
+//! channel of the in-process bus.
 //!
 //! - [`stage`]: [`LakeStage`], which gathers each market's minute of tickers and, once the
 //!   minute is closed, writes its ticks and its 1-minute candle to Parquet

@@ -11,6 +11,8 @@
 //! - **Re-delivery and replay**: a minute is written as the union of its stored ticks and its
 //!   batch, equal rows once, so a replayed, re-delivered or re-produced message adds nothing,
 //!   and a tick arriving after its minute was written is merged into it (counted as late).
+//! - **End of input** (in process, where nothing is replayed): open minutes are written as
+//!   they stand; later ticks of the same minute merge into them.
 //! - **Failure**: a failed write keeps the batch and its offsets; the driver retries the flush
 //!   with backoff and commits nothing meanwhile. Writing a minute twice is harmless (above).
 //! - **Bad records**: not valid tickers (the stream stage dead-letters them) or not storable:
@@ -57,6 +59,8 @@ pub struct LakeStage {
     /// Per partition, what is committed: the first offset read, then what the last
     /// successful flush returned.
     committed: BTreeMap<i32, i64>,
+    /// The input has ended (in process): every open minute is written as it stands.
+    input_ended: bool,
     metrics: Arc<LakeMetrics>,
 }
 
@@ -70,6 +74,7 @@ impl LakeStage {
             newest_minute: HashMap::new(),
             read_to: BTreeMap::new(),
             committed: BTreeMap::new(),
+            input_ended: false,
             metrics,
         }
     }
@@ -101,7 +106,7 @@ impl LakeStage {
             .newest_minute
             .get(market)
             .is_some_and(|newest| *newest > minute);
-        newer_seen || now_ms >= minute + CANDLE_INTERVAL_MS + self.grace_ms
+        self.input_ended || newer_seen || now_ms >= minute + CANDLE_INTERVAL_MS + self.grace_ms
     }
 
     fn closed_minutes(&self) -> Vec<(MarketCode, i64)> {
@@ -206,6 +211,12 @@ impl ConsumerStage for LakeStage {
 
     fn is_retryable(error: &ForecastError) -> bool {
         error.is_retryable()
+    }
+
+    /// In process nothing is replayed, so an open minute is written as it stands: a tick of
+    /// it arriving after a restart is merged into it (see the module doc).
+    fn input_ended(&mut self) {
+        self.input_ended = true;
     }
 
     fn consumer_metrics(&self) -> &Arc<ConsumerMetrics> {

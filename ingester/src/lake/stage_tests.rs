@@ -183,3 +183,30 @@ async fn markets_and_partitions_commit_behind_their_own_open_minutes() {
     assert_eq!(commit, vec![(0, 11)]);
     assert_eq!(lake.open_minutes(), 2);
 }
+
+#[tokio::test]
+async fn at_the_end_of_input_open_minutes_are_written_as_they_stand_and_merge_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lake = stage(&dir, early);
+    lake.ingest(record(&ticker("KRW-BTC", T0 + MINUTE + 100, 50), 0));
+    assert!(!lake.has_pending(), "minute 1 is open");
+    lake.input_ended();
+    assert!(lake.has_pending());
+    assert_eq!(lake.flush().await.unwrap(), vec![(0, 1)]);
+    assert_eq!(lake.open_minutes(), 0);
+    assert_eq!(
+        stored_candle(&dir, "KRW-BTC", T0 + MINUTE).await.high,
+        Decimal::from(50)
+    );
+
+    // A restarted run reads the rest of that minute: merged into the stored one.
+    let mut restarted = stage(&dir, late);
+    restarted.ingest(record(&ticker("KRW-BTC", T0 + MINUTE + 30_000, 70), 0));
+    restarted.flush().await.unwrap();
+    assert_eq!(stored_ticks(&dir, "KRW-BTC", T0 + MINUTE).await.len(), 2);
+    let candle = stored_candle(&dir, "KRW-BTC", T0 + MINUTE).await;
+    assert_eq!(
+        (candle.open, candle.high),
+        (Decimal::from(50), Decimal::from(70))
+    );
+}

@@ -2,6 +2,7 @@
 //! capture (latest ticker per market, `build_candles`), candle comparison, bounded polling.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod lake;
 pub mod pipeline;
 pub mod services;
 

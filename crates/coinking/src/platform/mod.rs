@@ -7,8 +7,10 @@
 //!   now and replayed, looping, by the built-in Upbit simulator on a loopback port;
 //!   `--source upbit|simulator` forces one;
 //! - ingest: `coinking_ingester::embedded` (source → transform → in-process bus → stream
-//!   stage → hints stage), the production stages without Kafka; `/get_deeplearning` serves a
-//!   warm-up hint set from the first second and fresh hints every minute;
+//!   stage → hints stage, and the lake stage writing each closed market-minute of ticks and
+//!   its candle to `<lake-dir>/market-data/`), the production stages without Kafka;
+//!   `/get_deeplearning` serves a warm-up hint set from the first second and fresh hints every
+//!   minute, and learned models once `coinking train --lake <lake-dir>` has written some;
 //! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
 //!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`.
 //! - leaderboard: [`InMemoryLeaderboard`]; with the DynamoDB store also the players table
@@ -245,6 +247,8 @@ impl Platform<'_> {
                 models_url: Some(self.args.lake_dir.display().to_string()),
                 ..HintsSettings::default()
             },
+            // The market-data lake `coinking backtest`/`train --lake <lake dir>` learn from.
+            lake_url: Some(self.args.lake_dir.display().to_string()),
             ..EmbeddedConfig::default()
         };
         let ingest = tokio::spawn(embedded::run(
