@@ -368,6 +368,151 @@ fn every_answer_carries_the_one_cors_policy_errors_and_404_included() {
     );
 }
 
+/// Writes `request` as raw bytes (what a client may really send) and reads the answer.
+fn send_raw(address: SocketAddr, request: &[u8]) -> HttpResponse {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // The server may answer and close before reading everything (a 431): ignore that error.
+    let _ = stream.write_all(request);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    parse_answer(&raw)
+}
+
+fn parse_answer(raw: &[u8]) -> HttpResponse {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|status| status.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|line| line.split_once(": "))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+#[test]
+fn requests_refused_before_routing_get_the_json_error_and_cors_too() {
+    let game = "http://localhost:5173";
+    let platform = start_platform_with(&[("COINKING_CORS_ORIGINS", game)]);
+    wait_until_serving(&platform, Duration::from_secs(10));
+    let origin = format!("Origin: {game}\r\n");
+    let many_headers: String = (0..200).map(|i| format!("X-Header-{i}: a\r\n")).collect();
+    let cases: [(&str, Vec<u8>, u16, &str); 5] = [
+        (
+            "a path that is not UTF-8",
+            [
+                &b"GET /users/\xff\xfe/analysis HTTP/1.1\r\nHost: x\r\n"[..],
+                origin.as_bytes(),
+                b"Connection: close\r\n\r\n",
+            ]
+            .concat(),
+            400,
+            "bad_request",
+        ),
+        (
+            "a 70 KB URI",
+            format!(
+                "GET /upbit_data?x={} HTTP/1.1\r\nHost: x\r\n{origin}Connection: close\r\n\r\n",
+                "a".repeat(70_000)
+            )
+            .into_bytes(),
+            414,
+            "uri_too_long",
+        ),
+        (
+            "a 500 KB header",
+            format!(
+                "GET /upbit_data HTTP/1.1\r\nHost: x\r\n{origin}X-Big: {}\r\nConnection: close\r\n\r\n",
+                "a".repeat(500_000)
+            )
+            .into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "200 headers",
+            format!(
+                "GET /upbit_data HTTP/1.1\r\nHost: x\r\n{origin}{many_headers}Connection: close\r\n\r\n"
+            )
+            .into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "a 7 MB body (refused on its declared length)",
+            format!(
+                "POST /set_click_stream HTTP/1.1\r\nHost: x\r\n{origin}Content-Type: application/json\r\nContent-Length: 7000000\r\nConnection: close\r\n\r\n"
+            )
+            .into_bytes(),
+            413,
+            "body_too_large",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let answer = send_raw(platform.address, &request);
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+        assert_eq!(
+            answer.headers.get("content-type").map(String::as_str),
+            Some("application/json"),
+            "{what}"
+        );
+        assert_eq!(
+            answer
+                .headers
+                .get("access-control-allow-origin")
+                .map(String::as_str),
+            Some(game),
+            "{what}: {:?}",
+            answer.headers
+        );
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["error"]["code"], code, "{what}: {body}");
+    }
+
+    // Kept alive: a good request, then one hyper refuses, on the same connection.
+    let mut stream = TcpStream::connect_timeout(&platform.address, Duration::from_secs(1)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /upbit_data HTTP/1.1\r\nHost: x\r\n{origin}\r\n"
+    )
+    .unwrap();
+    stream
+        .write_all(
+            &[
+                &b"GET /upbit_data\xff HTTP/1.1\r\nHost: x\r\n"[..],
+                origin.as_bytes(),
+                b"\r\n",
+            ]
+            .concat(),
+        )
+        .unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    // The second answer starts right after the first one's body (a JSON array).
+    let second = 1 + text[1..].find("HTTP/1.1 ").unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 "), "{text:.200}");
+    let refused = parse_answer(&raw[second..]);
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.headers["access-control-allow-origin"], game);
+    let body: Value = serde_json::from_str(&refused.body).unwrap();
+    assert_eq!(body["error"]["code"], "bad_request");
+}
+
 #[test]
 fn every_route_that_takes_a_body_answers_its_preflight() {
     let game = "http://localhost:5173";

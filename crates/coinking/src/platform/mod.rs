@@ -28,7 +28,9 @@
 //! Module map:
 //! - [`routes`]: the route table, one entry per template.yaml route, bound to the handlers.
 //! - [`server`]: hyper on the loopback port; each request becomes the API Gateway v2 event.
+//! - [`json_errors`]: hyper's own refusals (400, 414, 431) answered as the API's JSON errors.
 
+pub mod json_errors;
 pub mod routes;
 pub mod server;
 

@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 
 use get_ticker::CorsOrigins;
 
+use super::json_errors::JsonErrors;
 use super::routes::{Matched, Route, find};
 
 /// API Gateway's payload limit for HTTP APIs is 10 MB; Lambda's synchronous invoke takes 6 MB.
@@ -61,6 +62,7 @@ pub async fn serve(
         let routes = Arc::clone(&routes);
         let counter = Arc::clone(&counter);
         let cors = Arc::clone(&cors);
+        let connection_cors = Arc::clone(&cors);
         connections.spawn(async move {
             let service = service_fn(move |request| {
                 let routes = Arc::clone(&routes);
@@ -75,7 +77,10 @@ pub async fn serve(
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT);
             if let Err(err) = builder
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(
+                    TokioIo::new(JsonErrors::new(stream, connection_cors)),
+                    service,
+                )
                 .await
             {
                 tracing::debug!(error = %err, %peer, "connection ended with an error");
@@ -93,7 +98,8 @@ pub async fn serve(
 }
 
 /// Answers one request and applies the API's one CORS policy to whatever the answer is (a
-/// handler's, a 404, a 413), as API Gateway's `CorsConfiguration` does on AWS.
+/// handler's, a 404, a 413), as API Gateway's `CorsConfiguration` does on AWS. Requests hyper
+/// refuses before this runs (400, 414, 431) get the same from [`JsonErrors`].
 async fn dispatch(
     routes: &[Route],
     cors: &CorsOrigins,
@@ -149,15 +155,26 @@ async fn route_request(
         };
     };
     let (parts, body) = request.into_parts();
+    // The code post-clickstream answers for its own, smaller limit. A declared length over the
+    // limit is refused before reading a byte of the body.
+    let too_large = |detail: &str| {
+        platform_error(
+            413,
+            "body_too_large",
+            &format!("body: must be at most {MAX_BODY_BYTES} bytes ({detail})"),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if let Some(declared) = declared.filter(|length| *length > MAX_BODY_BYTES as u64) {
+        return too_large(&format!("content-length is {declared}"));
+    }
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err) => {
-            return platform_error(
-                413,
-                "payload_too_large",
-                &format!("body: must be at most {MAX_BODY_BYTES} bytes ({err})"),
-            );
-        }
+        Err(err) => return too_large(&err.to_string()),
     };
     let event = api_gateway_event(&parts, &body, &matched, peer, request_id);
     let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
