@@ -116,7 +116,8 @@ fn corrupt(frame: &[u8], rng: &mut SplitMix64) -> Vec<u8> {
             } else {
                 "ty"
             };
-            object.insert(key.to_owned(), Value::from("orderbook"));
+            // A type Upbit does not send (`orderbook` is a real type, counted as not ingested).
+            object.insert(key.to_owned(), Value::from("ticker_v2"));
             serde_json::to_vec(&object).unwrap()
         }
         6 => {

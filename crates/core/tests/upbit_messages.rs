@@ -6,7 +6,8 @@ use std::str::FromStr;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::{NormalizedTicker, UpbitData};
 use coinking_core::upbit::{
-    AskBid, Change, FieldError, ParseError, StreamType, UpbitMessage, parse_frame, parse_message,
+    AskBid, Change, FieldError, NotIngested, ParseError, StreamType, UpbitMessage, parse_frame,
+    parse_message,
 };
 use rust_decimal::Decimal;
 
@@ -154,6 +155,27 @@ fn status_and_error_messages_are_recognised() {
 }
 
 #[test]
+fn upbit_types_the_platform_does_not_ingest_are_messages_not_errors() {
+    // An orderbook as Upbit sends it (SIMPLE keys), and a 1-minute candle (DEFAULT keys).
+    let orderbook = br#"{"ty":"orderbook","cd":"KRW-BTC","tms":1732492800000,"tas":1.5,"tbs":2.5,"obu":[{"ap":100.0,"bp":99.0,"as":0.5,"bs":1.0}],"st":"REALTIME","lv":0}"#;
+    assert_eq!(
+        parse_message(orderbook).unwrap(),
+        UpbitMessage::NotIngested(NotIngested::Orderbook)
+    );
+    let candle = br#"{"type":"candle.1m","code":"KRW-BTC","candle_date_time_utc":"2024-11-25T00:00:00","opening_price":1.0,"stream_type":"REALTIME"}"#;
+    assert_eq!(
+        parse_message(candle).unwrap(),
+        UpbitMessage::NotIngested(NotIngested::Candle)
+    );
+    let mut stats = coinking_core::upbit::DecodeStats::default();
+    let frame = [&orderbook[..], b"\n"].concat();
+    coinking_core::upbit::decode_counted(&frame, &mut stats, |_| {});
+    assert_eq!(stats.parse_error_total(), 0);
+    assert_eq!(stats.not_ingested.get("orderbook"), Some(&1));
+    assert_eq!(stats.messages_total(), 1);
+}
+
+#[test]
 fn unknown_fields_are_ignored() {
     let with_extra = DEFAULT_TICKER.replacen('{', r#"{"future_field":{"nested":[1,2]},"x":1,"#, 1);
     assert_eq!(ticker(&with_extra), ticker(DEFAULT_TICKER));
@@ -237,7 +259,7 @@ fn malformed_frames_are_errors_not_panics() {
         (b"{\"type\":\"ticker\"", "json"),
         (b"42", "not_an_object"),
         (b"\"ticker\"", "not_an_object"),
-        (b"{\"type\":\"orderbook\"}", "unknown_type"),
+        (b"{\"type\":\"orderbook_v2\"}", "unknown_type"),
         (b"{}", "field"),
         (b"\xff\xfe{}", "json"),
     ];

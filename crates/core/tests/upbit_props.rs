@@ -7,8 +7,8 @@ use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::encode::encode_list;
 use coinking_core::upbit::{
-    AskBid, Change, KeyStyle, StreamType, Ticker, Trade, UpbitMessage, encode_message, parse_frame,
-    parse_message,
+    AskBid, Change, KeyStyle, NotIngested, StreamType, Ticker, Trade, UpbitMessage, encode_message,
+    parse_frame, parse_message,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -116,6 +116,7 @@ fn message() -> impl Strategy<Value = UpbitMessage> {
         trade().prop_map(|t| UpbitMessage::Trade(Box::new(t))),
         text().prop_map(UpbitMessage::Status),
         (text(), text()).prop_map(|(name, message)| UpbitMessage::Error { name, message }),
+        prop::sample::select(NotIngested::ALL.to_vec()).prop_map(UpbitMessage::NotIngested),
     ]
 }
 

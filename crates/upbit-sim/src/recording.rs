@@ -89,7 +89,9 @@ impl Recording {
                         [trade.trade_timestamp, trade.timestamp],
                     )
                 }
-                UpbitMessage::Status(_) | UpbitMessage::Error { .. } => continue,
+                UpbitMessage::Status(_)
+                | UpbitMessage::Error { .. }
+                | UpbitMessage::NotIngested(_) => continue,
             };
             for timestamp in timestamps {
                 earliest_timestamp = earliest_timestamp.min(timestamp);
@@ -171,7 +173,7 @@ fn as_snapshot(message: &UpbitMessage) -> UpbitMessage {
     match &mut snapshot {
         UpbitMessage::Ticker(ticker) => ticker.stream_type = Some(StreamType::Snapshot),
         UpbitMessage::Trade(trade) => trade.stream_type = Some(StreamType::Snapshot),
-        UpbitMessage::Status(_) | UpbitMessage::Error { .. } => {}
+        UpbitMessage::Status(_) | UpbitMessage::Error { .. } | UpbitMessage::NotIngested(_) => {}
     }
     snapshot
 }

@@ -207,7 +207,7 @@ pub fn shifted(message: &UpbitMessage, pass: u64, recording: &Recording) -> Upbi
                 trade.trade_time = Some(traded_at.colon_time());
             }
         }
-        UpbitMessage::Status(_) | UpbitMessage::Error { .. } => {}
+        UpbitMessage::Status(_) | UpbitMessage::Error { .. } | UpbitMessage::NotIngested(_) => {}
     }
     out
 }

@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | `messages_in_total` | counter | `type` = ticker, trade, status, error | Upbit messages decoded |
 //! | `messages_out_total` | counter | `type` = ticker, trade | records accepted by the producer |
+//! | `messages_skipped_total` | counter | `type` = trade, orderbook, candle, myOrder, myAsset | well-formed Upbit messages not ingested (trades when not forwarded; types never ingested) |
 //! | `parse_errors_total` | counter | `kind` | malformed Upbit messages dropped, by reason |
 //! | `source_frames_total` | counter | `kind` = binary, text | WebSocket frames received |
 //! | `connects_total`, `reconnects_total`, `connect_failures_total`, `rate_limited_total` | counter | | WebSocket connection life |
@@ -44,6 +45,7 @@ use crate::sources::{CatalogMetrics, SourceMetrics};
 use crate::stream::StreamMetrics;
 use crate::transforms::TransformMetrics;
 use crate::transforms::normalize::PARSE_ERROR_KINDS;
+use coinking_core::upbit::NotIngested;
 
 /// The metric handles of the stages that run in this process.
 #[derive(Debug, Default)]
@@ -142,6 +144,26 @@ impl Registry {
                 ("error", t.upbit_errors),
             ] {
                 sample(&mut out, "messages_in_total", Some(("type", label)), value);
+            }
+            family(
+                &mut out,
+                "messages_skipped_total",
+                "counter",
+                "Well-formed Upbit messages not ingested, by type (trades when not forwarded).",
+            );
+            sample(
+                &mut out,
+                "messages_skipped_total",
+                Some(("type", "trade")),
+                t.trades_skipped,
+            );
+            for (kind, value) in NotIngested::ALL.iter().zip(t.not_ingested) {
+                sample(
+                    &mut out,
+                    "messages_skipped_total",
+                    Some(("type", kind.as_str())),
+                    value,
+                );
             }
             family(
                 &mut out,
@@ -518,6 +540,24 @@ mod tests {
             !text.contains("messages_in_total"),
             "no source registered: {text}"
         );
+    }
+
+    #[test]
+    fn renders_messages_skipped_by_type_apart_from_parse_errors() {
+        let registry = Registry::new();
+        let transform = Arc::new(TransformMetrics::default());
+        transform.not_ingested[0].fetch_add(2, Ordering::Relaxed);
+        transform.trades_skipped.fetch_add(5, Ordering::Relaxed);
+        registry.register_source(Arc::new(SourceMetrics::default()), transform);
+        let text = registry.render();
+        for line in [
+            "coinking_ingester_messages_skipped_total{type=\"orderbook\"} 2\n",
+            "coinking_ingester_messages_skipped_total{type=\"trade\"} 5\n",
+            "coinking_ingester_messages_skipped_total{type=\"candle\"} 0\n",
+            "coinking_ingester_parse_errors_total{kind=\"unknown_type\"} 0\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! [`Normalizer`]: one raw frame in, zero or more keyed records out.
 //!
 //! Every message is counted: tickers and trades become records, `{"status":"UP"}` answers and
-//! Upbit `{"error":…}` messages are counted and dropped (the source already acted on them), and a
+//! Upbit `{"error":…}` messages are counted and dropped (the source already acted on them), Upbit
+//! types the platform does not ingest (`orderbook`, …) are counted as skipped by type, and a
 //! malformed message is counted by reason ([`coinking_core::upbit::ParseError::kind`]), logged at
 //! debug level and never forwarded. Nothing here can fail or block.
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use coinking_core::ticker::NormalizedTicker;
-use coinking_core::upbit::{DecodeStats, UpbitMessage, decode_counted};
+use coinking_core::upbit::{DecodeStats, NotIngested, UpbitMessage, decode_counted};
 
 use super::trade::NormalizedTrade;
 use super::{KeyedRecord, Topic};
@@ -28,6 +29,8 @@ pub struct TransformMetrics {
     pub upbit_errors: AtomicU64,
     /// Trades received while trades are not forwarded.
     pub trades_skipped: AtomicU64,
+    /// Messages of types the platform does not ingest, indexed like [`NotIngested::ALL`].
+    pub not_ingested: [AtomicU64; 4],
     /// Indexed like [`PARSE_ERROR_KINDS`].
     pub parse_errors: [AtomicU64; 5],
 }
@@ -41,6 +44,7 @@ pub struct TransformMetricsSnapshot {
     pub statuses: u64,
     pub upbit_errors: u64,
     pub trades_skipped: u64,
+    pub not_ingested: [u64; 4],
     pub parse_errors: [u64; 5],
 }
 
@@ -60,6 +64,7 @@ impl TransformMetrics {
             statuses: read(&self.statuses),
             upbit_errors: read(&self.upbit_errors),
             trades_skipped: read(&self.trades_skipped),
+            not_ingested: std::array::from_fn(|index| read(&self.not_ingested[index])),
             parse_errors: std::array::from_fn(|index| read(&self.parse_errors[index])),
         }
     }
@@ -121,6 +126,13 @@ impl Normalizer {
             Ok(UpbitMessage::Error { .. }) => {
                 metrics.upbit_errors.fetch_add(1, Ordering::Relaxed);
             }
+            Ok(UpbitMessage::NotIngested(kind)) => {
+                let index = NotIngested::ALL
+                    .iter()
+                    .position(|known| *known == kind)
+                    .unwrap_or(0);
+                metrics.not_ingested[index].fetch_add(1, Ordering::Relaxed);
+            }
             Err(error) => {
                 let kind = error.kind();
                 let index = PARSE_ERROR_KINDS
@@ -180,9 +192,16 @@ mod tests {
         normalizer.apply(b"", &mut out);
         normalizer.apply(br#"{"ty":"ticker","cd":"KRW-BTC"}"#, &mut out);
         normalizer.apply(br#"{"status":"UP"}"#, &mut out);
+        normalizer.apply(br#"{"ty":"orderbook","cd":"KRW-BTC","obu":[]}"#, &mut out);
+        normalizer.apply(br#"{"type":"candle.1s","code":"KRW-BTC"}"#, &mut out);
         assert!(out.is_empty());
         let snapshot = normalizer.metrics().snapshot();
-        assert_eq!(snapshot.frames, 4);
+        assert_eq!(snapshot.frames, 6);
+        assert_eq!(
+            snapshot.not_ingested,
+            [1, 1, 0, 0],
+            "skipped by type, not errors"
+        );
         assert_eq!(snapshot.parse_errors, [1, 1, 0, 0, 1]);
         assert_eq!(snapshot.statuses, 1);
         assert_eq!(snapshot.parse_error_total(), 3);

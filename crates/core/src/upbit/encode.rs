@@ -22,6 +22,7 @@ pub fn encode_message(message: &UpbitMessage, style: KeyStyle) -> String {
         UpbitMessage::Ticker(ticker) => write_ticker(&mut object, ticker),
         UpbitMessage::Trade(trade) => write_trade(&mut object, trade),
         UpbitMessage::Status(status) => object.raw_key("status").string(status),
+        UpbitMessage::NotIngested(kind) => object.key(fields::TYPE).string(kind.wire_type()),
         UpbitMessage::Error { name, message } => {
             let mut body = ObjectWriter::new(style);
             body.raw_key("name").string(name);

@@ -15,6 +15,7 @@
 pub mod encode;
 pub mod error;
 pub mod fields;
+pub mod not_ingested;
 pub mod parse;
 mod raw;
 mod scan;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use encode::{KeyStyle, encode_message};
 pub use error::{FieldError, ParseError};
+pub use not_ingested::NotIngested;
 pub use parse::{parse_frame, parse_message};
 pub use stats::{DecodeStats, decode_counted};
 pub use ticker::Ticker;
@@ -38,6 +40,8 @@ pub enum UpbitMessage {
     Trade(Box<Trade>),
     /// `{"status":"UP"}`, Upbit's answer to a `PING`.
     Status(String),
+    /// A well-formed message of a type the platform does not ingest (`orderbook`, …).
+    NotIngested(NotIngested),
     /// `{"error":{"name":"WRONG_FORMAT","message":"…"}}`: the subscription was refused.
     Error {
         name: String,
@@ -152,7 +156,9 @@ impl DataType {
         match message {
             UpbitMessage::Ticker(_) => Some(DataType::Ticker),
             UpbitMessage::Trade(_) => Some(DataType::Trade),
-            UpbitMessage::Status(_) | UpbitMessage::Error { .. } => None,
+            UpbitMessage::Status(_) | UpbitMessage::Error { .. } | UpbitMessage::NotIngested(_) => {
+                None
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use super::error::{FieldError, ParseError};
 use super::raw::{self, RawMessage};
 use super::scan::scan_flat_object;
-use super::{Ticker, Trade, UpbitMessage};
+use super::{NotIngested, Ticker, Trade, UpbitMessage};
 
 /// Parses one message object (DEFAULT or SIMPLE keys) from a binary or text frame's bytes.
 pub fn parse_message(bytes: &[u8]) -> Result<UpbitMessage, ParseError> {
@@ -59,7 +59,10 @@ fn from_raw(message: &RawMessage<'_>) -> Result<UpbitMessage, ParseError> {
         return match message_type.as_str() {
             "ticker" => Ticker::from_raw(message).map(|t| UpbitMessage::Ticker(Box::new(t))),
             "trade" => Trade::from_raw(message).map(|t| UpbitMessage::Trade(Box::new(t))),
-            _ => Err(ParseError::UnknownType(message_type)),
+            other => match NotIngested::from_type(other) {
+                Some(kind) => Ok(UpbitMessage::NotIngested(kind)),
+                None => Err(ParseError::UnknownType(message_type)),
+            },
         };
     }
     if message.status.is_some() {

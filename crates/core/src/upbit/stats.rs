@@ -14,6 +14,8 @@ pub struct DecodeStats {
     pub statuses: u64,
     /// `{"error":…}` messages from Upbit (valid messages reporting a refused request).
     pub upbit_errors: u64,
+    /// Well-formed messages of types the platform does not ingest, by [`super::NotIngested::as_str`].
+    pub not_ingested: BTreeMap<&'static str, u64>,
     /// Malformed messages, by [`ParseError::kind`].
     pub parse_errors: BTreeMap<&'static str, u64>,
 }
@@ -24,7 +26,11 @@ impl DecodeStats {
     }
 
     pub fn messages_total(&self) -> u64 {
-        self.tickers + self.trades + self.statuses + self.upbit_errors
+        self.tickers
+            + self.trades
+            + self.statuses
+            + self.upbit_errors
+            + self.not_ingested.values().sum::<u64>()
     }
 
     fn record(&mut self, result: &Result<UpbitMessage, ParseError>) {
@@ -33,6 +39,9 @@ impl DecodeStats {
             Ok(UpbitMessage::Trade(_)) => self.trades += 1,
             Ok(UpbitMessage::Status(_)) => self.statuses += 1,
             Ok(UpbitMessage::Error { .. }) => self.upbit_errors += 1,
+            Ok(UpbitMessage::NotIngested(kind)) => {
+                *self.not_ingested.entry(kind.as_str()).or_default() += 1;
+            }
             Err(err) => *self.parse_errors.entry(err.kind()).or_default() += 1,
         }
     }
