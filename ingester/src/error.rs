@@ -28,9 +28,10 @@ pub enum CatalogFetchError {
     Request(String),
     #[error("catalog request answered HTTP {0}")]
     Status(u16),
-    /// A valid but empty listing: never taken for "Upbit lists no market".
-    #[error("catalog request answered an empty market list")]
-    Empty,
+    /// No valid entry (an empty list, or every entry malformed): never taken for "Upbit
+    /// lists no market".
+    #[error("catalog request answered no valid market ({rejected} malformed entries)")]
+    Empty { rejected: usize },
     #[error(transparent)]
     Parse(#[from] coinking_core::catalog::CatalogError),
     #[error("tls setup: {0}")]

@@ -272,6 +272,46 @@ async fn a_failing_upbit_keeps_the_previous_catalog_and_counts_each_failure() {
 }
 
 #[tokio::test]
+async fn malformed_entries_are_left_out_and_counted_and_the_valid_ones_are_used() {
+    let rest = RestStandIn::start(&["KRW-BTC"]).await;
+    let mut watcher = CatalogWatcher::load(rest.base_url(), FETCH_TIMEOUT).await;
+    let mut updates = watcher.subscribe();
+
+    // Two valid listings around three broken ones (no Korean name, a bad code, not an object).
+    let mut entries: Vec<serde_json::Value> =
+        serde_json::from_str(&market_all(&["KRW-BTC", "KRW-XRP"])).unwrap();
+    entries.insert(
+        1,
+        serde_json::json!({"market": "KRW-ETH", "english_name": "Ethereum"}),
+    );
+    entries.insert(
+        1,
+        serde_json::json!({"market": "btc", "korean_name": "a", "english_name": "b"}),
+    );
+    entries.push(serde_json::json!(42));
+    rest.answer_raw(&serde_json::Value::Array(entries).to_string());
+
+    assert_eq!(watcher.refresh().await, CatalogRefresh::Changed);
+    assert_eq!(listed(&updates.borrow_and_update()), ["KRW-BTC", "KRW-XRP"]);
+    let metrics = watcher.metrics();
+    assert_eq!(load(&metrics.entries_rejected), 3);
+    assert_eq!(load(&metrics.refresh_failures), 0);
+
+    // Every entry malformed: a failure, the catalog in use stays.
+    rest.answer_raw(r#"[{"market":"KRW-BTC"},7]"#);
+    assert_eq!(watcher.refresh().await, CatalogRefresh::Failed);
+    assert_eq!(listed(&watcher.current()), ["KRW-BTC", "KRW-XRP"]);
+
+    rest.list(&["KRW-BTC", "KRW-XRP"]);
+    assert_eq!(watcher.refresh().await, CatalogRefresh::Unchanged);
+    assert_eq!(
+        load(&metrics.entries_rejected),
+        0,
+        "the gauge follows the last fetch"
+    );
+}
+
+#[tokio::test]
 async fn the_bundled_fallback_is_replaced_by_the_first_catalog_upbit_answers() {
     let rest = RestStandIn::start(&["KRW-BTC"]).await;
     rest.fail_with(503);

@@ -51,7 +51,7 @@ pub enum CatalogError {
     Json(String),
     #[error("market catalog must be a JSON array")]
     NotAnArray,
-    #[error("market catalog [{index}].{field}: {reason}")]
+    #[error("market catalog [{index}]{}{field}: {reason}", if .field.is_empty() { "" } else { "." })]
     Entry {
         index: usize,
         field: &'static str,
@@ -59,18 +59,34 @@ pub enum CatalogError {
     },
 }
 
-/// Parses `/v1/market/all`. Unknown fields are ignored; every entry must be valid.
-pub fn parse_market_all(bytes: &[u8]) -> Result<Vec<MarketInfo>, CatalogError> {
+/// A parsed `/v1/market/all`: the valid entries, and why each other one was rejected.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedCatalog {
+    pub markets: Vec<MarketInfo>,
+    /// One [`CatalogError::Entry`] per malformed entry, in order.
+    pub rejected: Vec<CatalogError>,
+}
+
+/// Parses `/v1/market/all`. Unknown fields are ignored; a malformed entry is rejected on its
+/// own (one odd listing must not unlist every market), so only a body that is not a JSON
+/// array is an error. Whether the valid entries are enough is the caller's call.
+pub fn parse_market_all(bytes: &[u8]) -> Result<ParsedCatalog, CatalogError> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|err| CatalogError::Json(err.to_string()))?;
     let Value::Array(entries) = value else {
         return Err(CatalogError::NotAnArray);
     };
-    let mut markets = Vec::with_capacity(entries.len());
+    let mut parsed = ParsedCatalog {
+        markets: Vec::with_capacity(entries.len()),
+        rejected: Vec::new(),
+    };
     for (index, entry) in entries.iter().enumerate() {
-        markets.push(parse_entry(index, entry)?);
+        match parse_entry(index, entry) {
+            Ok(market) => parsed.markets.push(market),
+            Err(error) => parsed.rejected.push(error),
+        }
     }
-    Ok(markets)
+    Ok(parsed)
 }
 
 fn parse_entry(index: usize, entry: &Value) -> Result<MarketInfo, CatalogError> {
@@ -150,7 +166,11 @@ impl Catalog {
     /// The catalog bundled with the platform.
     pub fn bundled() -> Self {
         // The bundled file is tested below; an error here is a broken build, not bad input.
-        Self::new(parse_market_all(BUNDLED_CATALOG_JSON.as_bytes()).unwrap_or_default())
+        Self::new(
+            parse_market_all(BUNDLED_CATALOG_JSON.as_bytes())
+                .unwrap_or_default()
+                .markets,
+        )
     }
 
     pub fn get(&self, market: &MarketCode) -> Option<&MarketInfo> {
@@ -186,7 +206,7 @@ mod tests {
     #[test]
     fn parses_the_listing_without_details() {
         let body = r#"[{"market":"KRW-BTC","korean_name":"비트코인","english_name":"Bitcoin"}]"#;
-        let markets = parse_market_all(body.as_bytes()).unwrap();
+        let markets = parse_market_all(body.as_bytes()).unwrap().markets;
         assert_eq!(markets.len(), 1);
         assert_eq!(markets[0].market, code("KRW-BTC"));
         assert_eq!(markets[0].korean_name, "비트코인");
@@ -201,7 +221,7 @@ mod tests {
             "TRADING_VOLUME_SOARING":true,"DEPOSIT_AMOUNT_SOARING":false,
             "GLOBAL_PRICE_DIFFERENCES":false,"CONCENTRATION_OF_SMALL_ACCOUNTS":true}},
             "unknown_future_field":1}]"#;
-        let market = &parse_market_all(body.as_bytes()).unwrap()[0];
+        let market = &parse_market_all(body.as_bytes()).unwrap().markets[0];
         assert!(market.warning);
         assert!(market.caution.trading_volume_soaring);
         assert!(market.caution.concentration_of_small_accounts);
@@ -211,21 +231,32 @@ mod tests {
     #[test]
     fn parses_the_legacy_market_warning_field() {
         let body = r#"[{"market":"KRW-SXP","korean_name":"솔라","english_name":"Solar","market_warning":"CAUTION"}]"#;
-        assert!(parse_market_all(body.as_bytes()).unwrap()[0].warning);
+        assert!(parse_market_all(body.as_bytes()).unwrap().markets[0].warning);
     }
 
     #[test]
-    fn errors_name_the_entry_and_field() {
+    fn a_malformed_entry_is_rejected_alone_with_its_index_and_field() {
         let body = r#"[{"market":"KRW-BTC","korean_name":"비트코인","english_name":"Bitcoin"},
-                       {"market":"KRW-ETH","english_name":"Ethereum"}]"#;
-        let err = parse_market_all(body.as_bytes()).unwrap_err();
+                       {"market":"KRW-ETH","english_name":"Ethereum"},
+                       7,
+                       {"market":"KRW-XRP","korean_name":"리플","english_name":"Ripple"}]"#;
+        let parsed = parse_market_all(body.as_bytes()).unwrap();
+        let kept: Vec<&str> = parsed.markets.iter().map(|m| m.market.as_str()).collect();
+        assert_eq!(kept, ["KRW-BTC", "KRW-XRP"]);
+        let reasons: Vec<String> = parsed.rejected.iter().map(ToString::to_string).collect();
         assert_eq!(
-            err.to_string(),
-            "market catalog [1].korean_name: is required"
+            reasons,
+            [
+                "market catalog [1].korean_name: is required",
+                "market catalog [2]: must be an object"
+            ]
         );
 
-        let err = parse_market_all(br#"[{"market":"btc","korean_name":"a","english_name":"b"}]"#)
-            .unwrap_err();
+        let parsed =
+            parse_market_all(br#"[{"market":"btc","korean_name":"a","english_name":"b"}]"#)
+                .unwrap();
+        assert!(parsed.markets.is_empty());
+        let err = &parsed.rejected[0];
         assert!(
             err.to_string().starts_with("market catalog [0].market:"),
             "{err}"

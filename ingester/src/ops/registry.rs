@@ -14,6 +14,7 @@
 //! | `resubscribes_total` | counter | | catalog changes that changed the subscribed codes (the connections whose codes changed reconnect) |
 //! | `catalog_refreshes_total`, `catalog_refresh_failures_total` | counter | | market catalog refetches, and those that failed (the previous catalog is kept) |
 //! | `catalog_changes_total` | counter | | refetches that found a different catalog (published to the source and the stream stage) |
+//! | `catalog_entries_rejected` | gauge | | malformed entries left out of the last catalog fetched (each logged; the valid entries are used) |
 //! | `producer_queue_depth` | gauge | | records enqueued but not yet acknowledged by Kafka |
 //! | `delivery_failures_total` | counter | | failed Kafka delivery attempts (retried with backoff, or given up on) |
 //! | `delivery_failed_permanently_total` | counter | | records given up on: permanent broker error or attempts used up (logged, lost) |
@@ -257,6 +258,13 @@ impl Registry {
                 "counter",
                 "Market catalog refetches that found a different catalog.",
                 read(&catalog.changes),
+            );
+            simple(
+                &mut out,
+                "catalog_entries_rejected",
+                "gauge",
+                "Malformed entries left out of the last market catalog fetched.",
+                read(&catalog.entries_rejected),
             );
         }
         if let Some(bus) = self.bus.get() {
@@ -568,6 +576,7 @@ mod tests {
         catalog.refreshes.fetch_add(4, Ordering::Relaxed);
         catalog.refresh_failures.fetch_add(3, Ordering::Relaxed);
         catalog.changes.fetch_add(1, Ordering::Relaxed);
+        catalog.entries_rejected.store(2, Ordering::Relaxed);
         registry.register_catalog(Arc::clone(&catalog));
         let text = registry.render();
         for line in [
@@ -575,6 +584,8 @@ mod tests {
             "\ncoinking_ingester_catalog_refreshes_total 4\n",
             "\ncoinking_ingester_catalog_refresh_failures_total 3\n",
             "\ncoinking_ingester_catalog_changes_total 1\n",
+            "# TYPE coinking_ingester_catalog_entries_rejected gauge\n",
+            "\ncoinking_ingester_catalog_entries_rejected 2\n",
         ] {
             assert!(text.contains(line), "{line:?} in {text}");
         }

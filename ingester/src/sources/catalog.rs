@@ -11,13 +11,16 @@ use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::TokioExecutor;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::tls;
 use crate::error::CatalogFetchError;
 
 /// The catalog path, with Upbit's warning and caution details.
 pub const MARKET_ALL_PATH: &str = "/v1/market/all?is_details=true";
+
+/// Rejected entries logged at warn level per fetch (a broken listing can reject hundreds).
+const LOGGED_REJECTIONS: usize = 3;
 
 /// Largest catalog body accepted (the real one is a few hundred KB).
 const MAX_CATALOG_BYTES: usize = 16 * 1024 * 1024;
@@ -34,7 +37,7 @@ pub enum CatalogOrigin {
 pub async fn fetch_catalog(
     base_url: &str,
     timeout: Duration,
-) -> Result<Catalog, CatalogFetchError> {
+) -> Result<FetchedCatalog, CatalogFetchError> {
     let url = format!("{}{MARKET_ALL_PATH}", base_url.trim_end_matches('/'));
     let uri: http::Uri =
         url.parse()
@@ -63,20 +66,42 @@ pub async fn fetch_catalog(
     let body = tokio::time::timeout(timeout, request)
         .await
         .map_err(|_| CatalogFetchError::Timeout(timeout))??;
-    let markets = parse_market_all(&body)?;
-    if markets.is_empty() {
-        return Err(CatalogFetchError::Empty);
+    let parsed = parse_market_all(&body)?;
+    if !parsed.rejected.is_empty() {
+        // Counted by the caller; the first reasons here, the rest at debug level.
+        for (shown, error) in parsed.rejected.iter().enumerate() {
+            if shown < LOGGED_REJECTIONS {
+                warn!(%error, "market catalog entry rejected; the valid entries are used");
+            } else {
+                debug!(%error, "market catalog entry rejected");
+            }
+        }
     }
-    Ok(Catalog::new(markets))
+    if parsed.markets.is_empty() {
+        return Err(CatalogFetchError::Empty {
+            rejected: parsed.rejected.len(),
+        });
+    }
+    Ok(FetchedCatalog {
+        catalog: Catalog::new(parsed.markets),
+        rejected: parsed.rejected.len(),
+    })
+}
+
+/// A fetched catalog: its valid entries, and how many malformed ones were left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedCatalog {
+    pub catalog: Catalog,
+    pub rejected: usize,
 }
 
 /// The catalog from Upbit, or the bundled one (logged as a warning) when that fails.
 pub async fn load_catalog(base_url: &str, timeout: Duration) -> (Catalog, CatalogOrigin) {
     match fetch_catalog(base_url, timeout).await {
-        Ok(catalog) => {
+        Ok(FetchedCatalog { catalog, rejected }) => {
             info!(
                 markets = catalog.len(),
-                base_url, "market catalog fetched from upbit"
+                rejected, base_url, "market catalog fetched from upbit"
             );
             (catalog, CatalogOrigin::Upbit)
         }

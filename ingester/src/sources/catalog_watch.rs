@@ -78,6 +78,8 @@ pub struct CatalogMetrics {
     pub refresh_failures: AtomicU64,
     /// Refreshes that published a different catalog.
     pub changes: AtomicU64,
+    /// Malformed entries left out of the last catalog fetched (the valid ones are used).
+    pub entries_rejected: AtomicU64,
 }
 
 impl CatalogMetrics {
@@ -147,7 +149,12 @@ impl CatalogWatcher {
     pub async fn refresh(&mut self) -> CatalogRefresh {
         CatalogMetrics::bump(&self.metrics.refreshes);
         let catalog = match fetch_catalog(&self.base_url, self.timeout).await {
-            Ok(catalog) => catalog,
+            Ok(fetched) => {
+                self.metrics
+                    .entries_rejected
+                    .store(fetched.rejected as u64, Ordering::Relaxed);
+                fetched.catalog
+            }
             Err(error) => {
                 CatalogMetrics::bump(&self.metrics.refresh_failures);
                 self.failures_in_a_row += 1;

@@ -23,7 +23,7 @@ pub mod subscription;
 mod tls;
 pub mod upbit_ws;
 
-pub use catalog::{CatalogOrigin, fetch_catalog, load_catalog};
+pub use catalog::{CatalogOrigin, FetchedCatalog, fetch_catalog, load_catalog};
 pub use catalog_watch::{CatalogMetrics, CatalogRefresh, CatalogSnapshot, CatalogWatcher};
 pub use config::{DataType, SourceConfig, WireFormat};
 pub use metrics::{SourceMetrics, SourceMetricsSnapshot};

@@ -160,7 +160,10 @@ pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Re
 
 async fn choose_source(args: &UpArgs, config: &TickerConfig) -> anyhow::Result<MarketSource> {
     if args.source != SourceChoice::Simulator {
-        match fetch_catalog(DEFAULT_REST_BASE_URL, UPBIT_PROBE_TIMEOUT).await {
+        match fetch_catalog(DEFAULT_REST_BASE_URL, UPBIT_PROBE_TIMEOUT)
+            .await
+            .map(|fetched| fetched.catalog)
+        {
             Ok(catalog) => {
                 tracing::info!(
                     source = "upbit",
