@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 use coinking_clickstream::StreamRecord;
-use coinking_clickstream::archive::prepare;
+use coinking_clickstream::archive::{Prepared, prepare};
 use coinking_clickstream::testing::synthetic_envelope;
 
 /// 2024-11-25 00:00 UTC: every generated record falls in one `dt`/`hour` partition.
@@ -47,7 +47,9 @@ fn archive_once(input: &str, output: &str) -> Result<usize> {
             arrival_ms: FIRST_RECEIVED_MS,
         })
         .collect();
-    let (objects, failures) = prepare("shardId-000000000000", &records);
+    let Prepared {
+        objects, failures, ..
+    } = prepare("shardId-000000000000", &records);
     ensure!(failures.is_empty(), "objects failed: {failures:?}");
     let [object] = objects.as_slice() else {
         bail!("expected one object (one partition), got {}", objects.len());

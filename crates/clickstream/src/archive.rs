@@ -15,8 +15,12 @@
 //! Objects of later records that were written already may then be written again under another
 //! name if the retried batch splits differently; they carry the same `event_id`s, which is what
 //! the analysis deduplicates on (docs/DESIGN.md: exactly-once counting by event id).
+//!
+//! **Re-sent records** (the same `Idempotency-Key`, so the same `event_id`) within one batch are
+//! written once: the first by sequence number; the others are counted
+//! ([`ArchiveReport::duplicate_records`]) and dropped. Across batches the analysis deduplicates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -93,7 +97,19 @@ pub struct ArchiveReport {
     pub good_records: usize,
     /// Records that failed decoding and went (or were to go) to `clickstream-bad/`.
     pub bad_records: usize,
+    /// Records dropped because an earlier record of the batch has their `event_id`.
+    pub duplicate_records: usize,
     pub failures: Vec<ObjectFailure>,
+}
+
+/// What [`prepare`] made of one batch.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub objects: Vec<PreparedObject>,
+    /// Objects that could not be encoded (a schema mismatch, which would be a bug).
+    pub failures: Vec<ObjectFailure>,
+    /// Records dropped as re-sends of an earlier record of the batch (same `event_id`).
+    pub duplicates: usize,
 }
 
 impl ArchiveReport {
@@ -110,17 +126,23 @@ impl ArchiveReport {
 /// Decodes, groups and encodes one shard's batch. CPU only, no I/O: run it off the async
 /// threads ([`Archiver::archive`] uses `spawn_blocking`).
 ///
-/// Returns the objects to write and the failures found while encoding (a schema mismatch, which
-/// would be a bug: reported rather than panicking so that the batch is retried and visible).
-pub fn prepare(
-    shard_id: &str,
-    records: &[StreamRecord],
-) -> (Vec<PreparedObject>, Vec<ObjectFailure>) {
+/// Returns the objects to write, the failures found while encoding (a schema mismatch, which
+/// would be a bug: reported rather than panicking so that the batch is retried and visible),
+/// and how many re-sent records were dropped (see the module doc).
+pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
     // BTreeMap: objects come out in partition order, which makes logs and tests stable.
     let mut good: BTreeMap<Partition, Vec<(&StreamRecord, ClickEnvelope)>> = BTreeMap::new();
     let mut bad: BTreeMap<Partition, Vec<(&StreamRecord, String)>> = BTreeMap::new();
-    for record in records {
+    // Records in sequence order, so the one kept of a re-sent pair is the first the stream took.
+    let mut in_order: Vec<&StreamRecord> = records.iter().collect();
+    in_order.sort_by(|left, right| {
+        compare_sequence_numbers(&left.sequence_number, &right.sequence_number)
+    });
+    let mut seen = HashSet::with_capacity(records.len());
+    let mut duplicates = 0;
+    for record in in_order {
         match parse_envelope(&record.data) {
+            Ok(envelope) if !seen.insert(envelope.event_id) => duplicates += 1,
             Ok(envelope) => good
                 .entry(Partition::of_epoch_ms(envelope.received_at))
                 .or_default()
@@ -180,7 +202,11 @@ pub fn prepare(
             first_sequence_number: first,
         });
     }
-    (objects, failures)
+    Prepared {
+        objects,
+        failures,
+        duplicates,
+    }
 }
 
 fn lowest_sequence_number<'a>(records: impl Iterator<Item = &'a StreamRecord>) -> String {
@@ -216,7 +242,11 @@ impl Archiver {
         let lowest = lowest_sequence_number(records.iter());
         let shard = shard_id.to_owned();
         let prepared = tokio::task::spawn_blocking(move || prepare(&shard, &records)).await;
-        let (objects, mut failures) = match prepared {
+        let Prepared {
+            objects,
+            mut failures,
+            duplicates,
+        } = match prepared {
             Ok(prepared) => prepared,
             Err(error) => {
                 // A panic while encoding: nothing was written, so the whole batch is retried.
@@ -233,7 +263,16 @@ impl Archiver {
             }
         };
 
-        let mut report = ArchiveReport::default();
+        let mut report = ArchiveReport {
+            duplicate_records: duplicates,
+            ..ArchiveReport::default()
+        };
+        if duplicates > 0 {
+            info!(
+                shard_id,
+                duplicates, "re-sent records (same event_id) archived once"
+            );
+        }
         for object in &objects {
             match object.kind {
                 ObjectKind::Data => report.good_records += object.records,

@@ -217,3 +217,42 @@ async fn an_empty_batch_writes_nothing() {
     assert!(files(dir.path()).is_empty());
     assert_eq!(report.first_failed_sequence_number(), None);
 }
+
+#[tokio::test]
+async fn a_record_re_sent_with_the_same_event_id_in_one_batch_lands_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let envelopes: Vec<ClickEnvelope> = (0..3)
+        .map(|i| synthetic_envelope(i, HOUR_02 + i as i64))
+        .collect();
+    // The client retried game 1 with the same Idempotency-Key: the same event id, received
+    // a little later (possibly in the next hour), and it reached the stream before game 2.
+    let mut resent = envelopes[1].clone();
+    resent.received_at = HOUR_02 + HOUR + 1;
+    let records = vec![
+        record(30, &envelopes[2]),
+        record(10, &envelopes[0]),
+        record(20, &envelopes[1]),
+        record(25, &resent),
+    ];
+
+    let report = archiver(dir.path()).archive(SHARD, records).await;
+
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.good_records, 3);
+    assert_eq!(report.duplicate_records, 1);
+    let found = files(dir.path());
+    assert_eq!(
+        found.len(),
+        1,
+        "one partition: the re-send left none of its own"
+    );
+    let rows: Vec<ClickEnvelope> = found
+        .values()
+        .flat_map(|file| from_parquet(bytes::Bytes::from(file.clone())).unwrap())
+        .flat_map(|batch| decode_batch(&batch).unwrap())
+        .collect();
+    assert_eq!(
+        rows, envelopes,
+        "each game once, the first copy, in stream order"
+    );
+}

@@ -111,7 +111,8 @@ fn a_posted_game_is_archived_as_parquet_in_the_local_lake() {
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let files = loop {
-        let files = parquet_files(lake.path());
+        // The clickstream archive only (the market-data lake is beside it).
+        let files = parquet_files(&lake.path().join("clickstream"));
         if !files.is_empty() {
             break files;
         }

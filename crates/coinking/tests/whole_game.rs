@@ -514,6 +514,13 @@ fn a_players_e_mail_reaches_no_file_and_no_answer() {
             answer.body
         );
     }
+    // Stopped first: every file is complete (none being written or renamed while read).
+    let mut platform = platform;
+    let stopped = stop(&mut platform.child, Duration::from_secs(25));
+    assert!(
+        stopped.success(),
+        "coinking up did not stop cleanly: {stopped}"
+    );
     for file in files_under(lake.path()) {
         let bytes = std::fs::read(&file).unwrap();
         assert!(

@@ -47,6 +47,7 @@ pub async fn handle(archiver: &Archiver, event: KinesisEvent) -> KinesisEventRes
             shard_id = %shard,
             good_records = report.good_records,
             bad_records = report.bad_records,
+            duplicate_records = report.duplicate_records,
             objects = report.written.len(),
             failed_objects = report.failures.len(),
             "kinesis batch archived"
