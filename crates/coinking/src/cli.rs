@@ -188,13 +188,72 @@ pub struct BackfillArgs {
     pub max_per_sec: u32,
 }
 
+/// The training range: `--last-days N`, or `--from`/`--to` as in [`TimeRange`]; exactly one.
+#[derive(Debug, Clone, Args)]
+#[group(skip)]
+#[command(group(
+    clap::ArgGroup::new("model_range")
+        .required(true)
+        .args(["from", "last_days"])
+))]
+pub struct ModelRange {
+    /// Start, UTC `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm[:ss][Z]` (needs --to).
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// End (exclusive), same formats (needs --from).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// The last N days up to the current UTC minute (exclusive): for scheduled runs.
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with_all = ["from", "to"],
+        value_parser = clap::value_parser!(u32).range(1..=365)
+    )]
+    pub last_days: Option<u32>,
+}
+
+impl ModelRange {
+    /// (from, to) in epoch ms, `--last-days` counted back from the current UTC minute; an error
+    /// names the flag and the rule.
+    pub fn parse(&self) -> anyhow::Result<(i64, i64)> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        self.parse_at(now_ms)
+    }
+
+    /// [`Self::parse`] with the clock given: `--last-days N` is
+    /// `[minute(now) - N days, minute(now))`.
+    pub fn parse_at(&self, now_ms: i64) -> anyhow::Result<(i64, i64)> {
+        const MINUTE_MS: i64 = 60_000;
+        const DAY_MS: i64 = 86_400_000;
+        match (self.last_days, &self.from, &self.to) {
+            (Some(days), None, None) => {
+                let to = now_ms - now_ms.rem_euclid(MINUTE_MS);
+                Ok((to - i64::from(days) * DAY_MS, to))
+            }
+            (None, Some(from), Some(to)) => TimeRange {
+                from: from.clone(),
+                to: to.clone(),
+            }
+            .parse(),
+            (Some(_), _, _) => anyhow::bail!("--last-days: cannot be used with --from or --to"),
+            (None, _, _) => {
+                anyhow::bail!("the range: give either --last-days <N> or both --from and --to")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Markets, comma-separated.
     #[arg(long, value_delimiter = ',', required = true)]
     pub markets: Vec<String>,
     #[command(flatten)]
-    pub range: TimeRange,
+    pub range: ModelRange,
     /// Lake root: a directory or `s3://bucket/prefix` (models go to `<lake>/models/`).
     #[arg(long, env = "COINKING_MARKET_LAKE", default_value = ".coinking/lake")]
     pub lake: String,
@@ -223,4 +282,174 @@ pub struct ModelArgs {
     pub learning_rate: f64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command, ModelArgs};
+
+    fn train(args: &[&str]) -> Result<ModelArgs, clap::Error> {
+        let argv = ["coinking", "train", "--markets", "KRW-BTC"]
+            .into_iter()
+            .chain(args.iter().copied());
+        match Cli::try_parse_from(argv)?.command {
+            Command::Train(args) => Ok(args),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn last_days_is_n_days_ending_at_the_current_minute() {
+        // 2024-11-26T12:34:56.789Z.
+        let now_ms = 1_732_624_496_789;
+        let minute = 1_732_624_440_000;
+        let args = train(&["--last-days", "30"]).unwrap();
+        let (from, to) = args.range.parse_at(now_ms).unwrap();
+        assert_eq!(to, minute);
+        assert_eq!(to - from, 30 * 86_400_000);
+        assert_eq!(from, minute - 30 * 86_400_000);
+        assert_eq!(
+            coinking_core::time::parse_utc("2024-10-27T12:34").unwrap(),
+            from
+        );
+        // The wall-clock form: a 30-day range ending at a minute boundary.
+        let (from, to) = args.range.parse().unwrap();
+        assert_eq!(to % 60_000, 0);
+        assert_eq!(to - from, 30 * 86_400_000);
+    }
+
+    #[test]
+    fn from_and_to_still_work() {
+        let args = train(&["--from", "2024-11-25", "--to", "2024-11-26T12:00"]).unwrap();
+        assert_eq!(
+            args.range.parse_at(0).unwrap(),
+            (1_732_492_800_000, 1_732_622_400_000)
+        );
+    }
+
+    #[test]
+    fn last_days_with_from_or_to_is_refused() {
+        for extra in [
+            &["--from", "2024-11-25"][..],
+            &["--to", "2024-11-26"][..],
+            &["--from", "2024-11-25", "--to", "2024-11-26"][..],
+        ] {
+            let mut args = vec!["--last-days", "30"];
+            args.extend_from_slice(extra);
+            let err = train(&args).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ArgumentConflict,
+                "{args:?}"
+            );
+            let text = err.to_string();
+            assert!(text.contains("--last-days"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_range_is_required() {
+        let err = train(&[]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+        let text = err.to_string();
+        assert!(
+            text.contains("--from") && text.contains("--last-days"),
+            "{text}"
+        );
+        // Half a --from/--to pair is refused too.
+        for half in [&["--from", "2024-11-25"][..], &["--to", "2024-11-26"][..]] {
+            let err = train(half).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "{half:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_range_built_in_code_is_checked_too() {
+        let range = |last_days, from: Option<&str>, to: Option<&str>| super::ModelRange {
+            from: from.map(String::from),
+            to: to.map(String::from),
+            last_days,
+        };
+        let err = range(Some(30), Some("2024-11-25"), None)
+            .parse_at(0)
+            .unwrap_err();
+        assert!(err.to_string().contains("--last-days"), "{err}");
+        let err = range(None, Some("2024-11-25"), None)
+            .parse_at(0)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("--last-days") && text.contains("--to"),
+            "{text}"
+        );
+        let err = range(None, Some("2024-11-26"), Some("2024-11-25"))
+            .parse_at(0)
+            .unwrap_err();
+        assert!(err.to_string().contains("--from"), "{err}");
+    }
+
+    #[test]
+    fn last_days_is_bounded() {
+        for bad in ["0", "366", "-1", "x"] {
+            assert!(train(&["--last-days", bad]).is_err(), "{bad}");
+        }
+        assert!(train(&["--last-days", "365"]).is_ok());
+        assert!(train(&["--last-days", "1"]).is_ok());
+    }
+
+    #[test]
+    fn backtest_takes_last_days_too() {
+        let cli = Cli::try_parse_from([
+            "coinking",
+            "backtest",
+            "--markets",
+            "KRW-BTC",
+            "--last-days",
+            "7",
+        ])
+        .unwrap();
+        let Command::Backtest(args) = cli.command else {
+            panic!("not backtest");
+        };
+        assert_eq!(args.range.last_days, Some(7));
+    }
+
+    #[test]
+    fn the_scheduled_trainer_command_parses() {
+        // template.yaml's TrainerTaskDefinition command, with the default GameMarkets.
+        let cli = Cli::try_parse_from([
+            "coinking",
+            "train",
+            "--markets",
+            "KRW-BTC,KRW-ETH,KRW-DOGE,KRW-BIGTIME,KRW-SUI,KRW-UXLINK,KRW-SOL,KRW-XRP,KRW-SXP",
+            "--last-days",
+            "30",
+            "--lake",
+            "s3://bucket/lake",
+            "--folds",
+            "3",
+            "--epochs",
+            "20",
+        ])
+        .unwrap();
+        let Command::Train(args) = cli.command else {
+            panic!("not train");
+        };
+        assert_eq!(args.markets.len(), 9);
+        assert_eq!(args.range.last_days, Some(30));
+        assert_eq!((args.folds, args.epochs), (3, 20));
+        assert_eq!(args.lake, "s3://bucket/lake");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }
