@@ -21,7 +21,8 @@ pub enum Command {
     /// Run the platform locally with embedded defaults (no AWS, no Docker): every Lambda's
     /// routes on http://127.0.0.1:3000, fed by Upbit or, offline, the built-in simulator.
     Up(UpArgs),
-    /// Replay a raw capture file (NDJSON) and print normalised tickers.
+    /// Replay a raw capture file (NDJSON) and print normalised tickers (and trades with
+    /// `--types ticker,trade`).
     Replay(ReplayArgs),
     /// Write a deterministic synthetic Upbit capture for the default game markets.
     GenCapture(GenCaptureArgs),
@@ -95,8 +96,19 @@ pub enum StoreChoice {
 pub struct ReplayArgs {
     /// Capture file (NDJSON: `{"recv_ms":…,"kind":"binary","frame":"…"}` per line).
     pub capture: PathBuf,
+    /// What to print, comma-separated: the `upbit.ticker` and/or `upbit.trade` Kafka values, in
+    /// capture order (a trade line is told apart by its `sequential_id`).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "ticker")]
+    pub types: Vec<ReplayType>,
     #[command(flatten)]
     pub pacing: Pacing,
+}
+
+/// A normalised message type `coinking replay` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayType {
+    Ticker,
+    Trade,
 }
 
 #[derive(Debug, Clone, Args)]

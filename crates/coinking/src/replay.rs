@@ -1,5 +1,6 @@
 //! Replays a raw capture: frames are paced by their receive times, parsed, normalised, and the
-//! normalised tickers printed to stdout as NDJSON (the `upbit.ticker` Kafka values).
+//! normalised tickers (`--types ticker`, the default) and/or trades (`--types trade`) printed to
+//! stdout as NDJSON: the `upbit.ticker` and `upbit.trade` Kafka values, in capture order.
 
 use std::future::Future;
 use std::io::Write;
@@ -9,9 +10,10 @@ use anyhow::Context;
 use coinking_core::capture::{CaptureLine, parse_capture};
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{DecodeStats, UpbitMessage, decode_counted};
+use coinking_ingester::transforms::NormalizedTrade;
 use tokio::time::Instant;
 
-use crate::cli::{Pacing, ReplayArgs};
+use crate::cli::{Pacing, ReplayArgs, ReplayType};
 
 pub async fn run_replay(
     args: ReplayArgs,
@@ -22,7 +24,7 @@ pub async fn run_replay(
     let lines =
         load(&text).with_context(|| format!("parsing capture {}", args.capture.display()))?;
     tracing::info!(capture = %args.capture.display(), frames = lines.len(), "replaying capture");
-    replay(&lines, &args.pacing, shutdown).await
+    replay(&lines, &args.types, &args.pacing, shutdown).await
 }
 
 fn load(text: &str) -> anyhow::Result<Vec<CaptureLine>> {
@@ -33,6 +35,7 @@ fn load(text: &str) -> anyhow::Result<Vec<CaptureLine>> {
 
 async fn replay(
     lines: &[CaptureLine],
+    types: &[ReplayType],
     pacing: &Pacing,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
@@ -47,7 +50,7 @@ async fn replay(
     loop {
         pass += 1;
         let finished = tokio::select! {
-            result = replay_once(lines, pacing.speed, &mut stats) => { result?; true }
+            result = replay_once(lines, types, pacing.speed, &mut stats) => { result?; true }
             () = &mut shutdown => false,
         };
         tracing::info!(
@@ -66,6 +69,7 @@ async fn replay(
 
 async fn replay_once(
     lines: &[CaptureLine],
+    types: &[ReplayType],
     speed: f64,
     stats: &mut DecodeStats,
 ) -> anyhow::Result<()> {
@@ -79,13 +83,18 @@ async fn replay_once(
         }
         let mut out = stdout.lock();
         let mut write_result = Ok(());
+        let mut print = |mut json: Vec<u8>| {
+            json.push(b'\n');
+            if write_result.is_ok() {
+                write_result = out.write_all(&json);
+            }
+        };
         decode_counted(&line.frame, stats, |result| match result {
-            Ok(UpbitMessage::Ticker(ticker)) => {
-                let mut json = NormalizedTicker::from_ticker(&ticker).to_json();
-                json.push(b'\n');
-                if write_result.is_ok() {
-                    write_result = out.write_all(&json);
-                }
+            Ok(UpbitMessage::Ticker(ticker)) if types.contains(&ReplayType::Ticker) => {
+                print(NormalizedTicker::from_ticker(&ticker).to_json());
+            }
+            Ok(UpbitMessage::Trade(trade)) if types.contains(&ReplayType::Trade) => {
+                print(NormalizedTrade::from_trade(&trade).to_json());
             }
             Ok(UpbitMessage::Error { name, message }) => {
                 tracing::warn!(%name, %message, "upbit reported an error");
