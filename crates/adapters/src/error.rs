@@ -110,6 +110,18 @@ pub enum AdapterError {
         message: String,
     },
 
+    /// A Redis call failed after the connection manager's own reconnects; `retryable` comes from
+    /// the client's classification (see [`crate::redis_client::classify`]).
+    #[error("redis {operation}: {message}")]
+    Redis {
+        /// The command or script (`HMGET`, `put_latest`, …).
+        operation: &'static str,
+        /// Connection lost, timeout, server loading or failing over (true) versus a command the
+        /// server rejected (false).
+        retryable: bool,
+        message: String,
+    },
+
     /// The caller asked for something the store cannot represent. Permanent.
     #[error("invalid market store request: {0}")]
     InvalidRequest(String),
@@ -127,7 +139,9 @@ impl AdapterError {
             Self::Undelivered { .. } => true,
             Self::DeliveryFailed { .. } => false,
 
-            Self::DynamoDb { retryable, .. } | Self::Kinesis { retryable, .. } => *retryable,
+            Self::DynamoDb { retryable, .. }
+            | Self::Kinesis { retryable, .. }
+            | Self::Redis { retryable, .. } => *retryable,
             Self::Unprocessed { .. } => true,
             Self::InvalidItem { .. } | Self::InvalidRequest(_) => false,
         }

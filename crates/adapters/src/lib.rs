@@ -15,10 +15,12 @@
 //! - [`leaderboard`]: ports for the players table (best score per player, rankings through
 //!   sharded GSIs, the affiliation list), with DynamoDB and in-memory implementations.
 //! - [`market_store`]: ports for latest tickers, 1-minute candles and the market catalog, with
-//!   DynamoDB (single table) and in-memory implementations.
+//!   DynamoDB (single table), Redis (feature `redis`) and in-memory implementations.
+//! - `redis_client` (feature `redis`): the reconnecting Redis connection and its error
+//!   classification, shared by the Redis adapters.
 //!
 //! Locally every service is a stand-in on 127.0.0.1 started by `scripts/services.sh up`
-//! (dynalite, kinesalite, moto, tansu); see DESIGN.md "Local stand-ins".
+//! (dynalite, kinesalite, moto, tansu, redis-server); see DESIGN.md "Local stand-ins".
 
 // Lets the shared market-store contract suite name this crate the same way from unit tests
 // as from integration tests.
@@ -35,6 +37,8 @@ pub mod kafka;
 pub mod kafka_sink;
 pub mod leaderboard;
 pub mod market_store;
+#[cfg(feature = "redis")]
+pub mod redis_client;
 
 pub use config::{AwsSettings, KafkaSettings, ServiceEndpoints};
 pub use error::AdapterError;

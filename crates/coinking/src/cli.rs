@@ -90,6 +90,8 @@ pub enum SourceChoice {
 pub enum StoreChoice {
     Memory,
     Dynamodb,
+    /// The Redis hot store at `COINKING_REDIS_URL` (default `redis://127.0.0.1:6379/`).
+    Redis,
 }
 
 #[derive(Debug, Args)]

@@ -225,6 +225,54 @@ fn upbit_data_lists_the_nine_game_markets_with_korean_names_within_5_s_of_start(
 }
 
 #[test]
+fn with_the_redis_store_the_game_s_reads_are_served_from_redis() {
+    let url = std::env::var("COINKING_REDIS_URL").unwrap_or_else(|_| {
+        let port = std::env::var("COINKING_REDIS_PORT").unwrap_or_else(|_| "6390".to_owned());
+        format!("redis://127.0.0.1:{port}/")
+    });
+    // Nothing left from an earlier run: what is found below, this run wrote.
+    let cleared = Command::new("redis-cli")
+        .args([
+            "-u",
+            &url,
+            "DEL",
+            "{coinking}:tickers",
+            "{coinking}:ticker_ts",
+        ])
+        .status()
+        .unwrap();
+    assert!(
+        cleared.success(),
+        "redis-cli (scripts/services.sh up installs it)"
+    );
+    let platform = start_platform_with(&[
+        ("COINKING_MARKET_STORE", "redis"),
+        ("COINKING_REDIS_URL", &url),
+    ]);
+    wait_until_serving(&platform, Duration::from_secs(10));
+    let items = check_contract(&get(platform.address, "/upbit_data").unwrap());
+    assert_eq!(items.len(), DEFAULT_GAME_MARKETS.len());
+    let hints = get(platform.address, "/get_deeplearning").unwrap();
+    assert_eq!(hints.status, 200, "{}", hints.body);
+    let hints: Value = serde_json::from_str(&hints.body).unwrap();
+    assert_eq!(hints.as_array().unwrap().len(), DEFAULT_GAME_MARKETS.len());
+
+    // What the platform serves is what Redis holds.
+    let stored = Command::new("redis-cli")
+        .args(["-u", &url, "HLEN", "{coinking}:tickers"])
+        .output()
+        .unwrap();
+    let count: usize = String::from_utf8_lossy(&stored.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        count >= DEFAULT_GAME_MARKETS.len(),
+        "{count} tickers in Redis"
+    );
+}
+
+#[test]
 fn polling_every_second_for_10_s_like_the_game_sees_prices_move() {
     let platform = start_platform();
     wait_until_serving(&platform, Duration::from_secs(10));

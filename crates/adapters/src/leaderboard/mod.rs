@@ -20,10 +20,11 @@
 //! follows `LastEvaluatedKey`.
 //!
 //! Ports are per operation ([`ScoreWriter`], [`RankingReader`], [`AffiliationReader`],
-//! [`PlayerReader`], [`LeaderboardImport`]); [`DynamoDbLeaderboard`] and [`InMemoryLeaderboard`]
-//! are held to one contract suite (`tests/contract/leaderboard.rs`).
+//! [`PlayerReader`], [`LeaderboardImport`]); [`DynamoDbLeaderboard`], `RedisLeaderboard`
+//! (feature `redis`: sorted sets) and [`InMemoryLeaderboard`] are held to one contract suite
+//! (`tests/contract/leaderboard.rs`).
 //!
-//! Module map: [`items`] (item ↔ domain, the shard hash), [`dynamodb`], [`memory`].
+//! Module map: [`items`] (item ↔ domain, the shard hash), [`dynamodb`], `redis`, [`memory`].
 
 use std::future::Future;
 
@@ -39,7 +40,11 @@ mod contract;
 pub mod dynamodb;
 pub mod items;
 pub mod memory;
+#[cfg(feature = "redis")]
+pub mod redis;
 
+#[cfg(feature = "redis")]
+pub use self::redis::RedisLeaderboard;
 pub use dynamodb::{CallCounts, DynamoDbLeaderboard, LeaderboardConfig, ensure_leaderboard_table};
 pub use items::{GLOBAL_SHARDS, GSI_AFFILIATION, GSI_ALL};
 pub use memory::InMemoryLeaderboard;

@@ -10,11 +10,12 @@
 //! | hint set | `HINT` | `#SET` | `generated_at_ms`, `data_time_ms`, `model`, `warming_up`, `markets` (the set's codes, in order) |
 //!
 //! Ports are small, per-operation traits so a handler (and its IAM policy) takes only what it
-//! needs. Two implementations: [`DynamoDbMarketStore`] and [`InMemoryMarketStore`] (unit tests
-//! and the embedded local run), held to the same contract by one shared test suite
-//! (`tests/contract/market_store.rs`).
+//! needs. Three implementations: [`DynamoDbMarketStore`], `RedisMarketStore` (feature `redis`,
+//! the hot store) and [`InMemoryMarketStore`] (unit tests and the embedded local run), held to
+//! the same contract by one shared test suite (`tests/contract/market_store.rs`).
 //!
-//! Module map: [`items`] (item ↔ domain mapping, pure), [`dynamodb`], [`memory`], [`retry`].
+//! Module map: [`items`] (item ↔ domain mapping, pure), [`dynamodb`], `redis`, [`memory`],
+//! [`retry`].
 //!
 //! The traits return `impl Future + Send` rather than using `async fn` so that callers can
 //! spawn the futures; the price is that they are not object-safe: take `&impl TickerReader`.
@@ -39,8 +40,12 @@ mod contract;
 pub mod dynamodb;
 pub mod items;
 pub mod memory;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod retry;
 
+#[cfg(feature = "redis")]
+pub use self::redis::RedisMarketStore;
 pub use dynamodb::{DynamoDbMarketStore, DynamoDbStoreConfig, ensure_table};
 pub use memory::InMemoryMarketStore;
 pub use retry::RetryPolicy;

@@ -3,6 +3,9 @@
 //! when a stand-in is not running, and bounded waits.
 #![allow(dead_code)] // each test binary uses its own subset
 
+#[cfg(feature = "redis")]
+pub mod redis;
+
 use std::future::Future;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -36,6 +39,15 @@ pub fn aws_settings() -> AwsSettings {
         .s3
         .get_or_insert_with(|| local_url("COINKING_S3_PORT", 5055));
     settings
+}
+
+/// The Redis server: `COINKING_REDIS_URL`, else the stand-in's port (`COINKING_REDIS_PORT`,
+/// default 6390, as `scripts/services.sh` starts it).
+pub fn redis_url() -> String {
+    std::env::var("COINKING_REDIS_URL").unwrap_or_else(|_| {
+        let port = std::env::var("COINKING_REDIS_PORT").unwrap_or_else(|_| "6390".to_owned());
+        format!("redis://127.0.0.1:{port}/")
+    })
 }
 
 /// Kafka settings from the environment (default broker 127.0.0.1:9092) with a short session

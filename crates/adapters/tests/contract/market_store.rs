@@ -63,7 +63,7 @@ fn market(code: &str) -> MarketCode {
     MarketCode::parse(code).unwrap()
 }
 
-fn ticker(code: &str, trade_timestamp: i64, trade_price: &str) -> NormalizedTicker {
+pub fn ticker(code: &str, trade_timestamp: i64, trade_price: &str) -> NormalizedTicker {
     NormalizedTicker {
         v: 1,
         market: market(code),

@@ -12,7 +12,8 @@
 //!   `/get_deeplearning` serves a warm-up hint set from the first second and fresh hints every
 //!   minute, and learned models once `coinking train --lake <lake-dir>` has written some;
 //! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
-//!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`.
+//!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`; Redis ([`RedisMarketStore`],
+//!   `COINKING_REDIS_URL`) with `--store redis` (the leaderboard then stays in process).
 //! - leaderboard: [`InMemoryLeaderboard`]; with the DynamoDB store also the players table
 //!   ([`DynamoDbLeaderboard`], `COINKING_LEADERBOARD_TABLE`, created if missing); the score
 //!   bound reads the market store's candles.
@@ -50,8 +51,9 @@ use coinking_adapters::leaderboard::{
 };
 use coinking_adapters::market_store::{
     DynamoDbMarketStore, DynamoDbStoreConfig, HintReader, HintWriter, InMemoryMarketStore,
-    MarketStore, ensure_table,
+    MarketStore, RedisMarketStore, ensure_table,
 };
+use coinking_adapters::redis_client::REDIS_URL_VARIABLE;
 use coinking_analytics::{AnalyzeConfig, Location, run_every};
 use coinking_clickstream::Archiver;
 use coinking_core::catalog::Catalog;
@@ -73,6 +75,9 @@ use routes::{Functions, route_table};
 pub const CLICK_QUEUE_CAPACITY: usize = 10_000;
 /// How long shutdown waits for the archiver to write what is queued.
 pub const ARCHIVE_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The Redis server `--store redis` uses when `COINKING_REDIS_URL` is not set.
+pub const DEFAULT_LOCAL_REDIS_URL: &str = "redis://127.0.0.1:6379/";
 
 /// How long `up` waits for Upbit before falling back to the simulator.
 pub const UPBIT_PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -145,6 +150,15 @@ pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Re
                 platform
                     .run(DynamoDbMarketStore::new(client, config), leaderboard)
                     .await
+            }
+            StoreChoice::Redis => {
+                let url = std::env::var(REDIS_URL_VARIABLE)
+                    .unwrap_or_else(|_| DEFAULT_LOCAL_REDIS_URL.to_owned());
+                let store = RedisMarketStore::connect(&url).await.with_context(|| {
+                    format!("connecting to Redis at {url} ({REDIS_URL_VARIABLE})")
+                })?;
+                tracing::info!(store = "redis", %url, "market store: Redis; leaderboard: in process");
+                platform.run(store, InMemoryLeaderboard::new()).await
             }
         }
     };

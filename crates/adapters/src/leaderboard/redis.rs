@@ -1,0 +1,405 @@
+//! [`RedisLeaderboard`]: the leaderboard ports on Redis sorted sets, the textbook structure for
+//! a ranking: a submission is one script, a rank page is one `ZREVRANGE` plus one pipelined read.
+//!
+//! | key (prefix `p`) | type | content |
+//! |---|---|---|
+//! | `{p}:lb:player:<affiliation>\n<name>` | hash | `name`, `affiliation`, `coin_1..3`, `balance`, `games_played`, `first_seen_ms`, `best_at_ms`, `last_seen_ms`, `last_request` |
+//! | `{p}:lb:rank` | sorted set | score = best balance, member = `<affiliation>\n<name>`: the global ranking |
+//! | `{p}:lb:rank:<affiliation>` | sorted set | the same, one affiliation |
+//! | `{p}:lb:affiliations` | set | every affiliation with a player |
+//!
+//! Names and affiliations hold no control characters (`coinking_core::player`), so the newline
+//! separates them unambiguously. Balances are at most 2^53 − 1 (`MAX_BALANCE_KRW`), exact as a
+//! sorted-set score and as a Lua number.
+//!
+//! - **Best wins, atomically**: the submit script compares with the stored best, counts the
+//!   game, and applies a request id once, inside Redis (the same outcomes as the DynamoDB store's
+//!   conditional writes).
+//! - **Ties**: Redis orders equal scores by member, descending; the rank order ties by
+//!   affiliation then name ascending ([`rank_order`]), so a page reads every member tied with its
+//!   last row and sorts in Rust.
+
+use std::sync::LazyLock;
+
+use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, rank_order};
+use coinking_core::market::MarketCode;
+use redis::aio::ConnectionManager;
+use redis::{Script, cmd};
+
+use super::{
+    AffiliationReader, LeaderboardImport, PlayerReader, RankingReader, RankingScope, ScoreWriter,
+    SubmitOutcome,
+};
+use crate::error::AdapterError;
+use crate::redis_client::{DEFAULT_PREFIX, classify, connect, key};
+
+/// KEYS: player hash, global ranking, affiliation ranking, affiliations set.
+/// ARGV: member, name, affiliation, coin_1, coin_2, coin_3, balance, at_ms, request_id.
+/// Returns `{outcome, previous best}` with outcome `new`, `best`, `kept` or `duplicate`.
+static SUBMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+redis.call('SADD', KEYS[4], ARGV[3])
+local stored = redis.call('HGET', KEYS[1], 'balance')
+local balance = tonumber(ARGV[7])
+local function rank()
+  redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
+  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
+end
+if not stored then
+  redis.call('HSET', KEYS[1], 'name', ARGV[2], 'affiliation', ARGV[3], 'coin_1', ARGV[4],
+    'coin_2', ARGV[5], 'coin_3', ARGV[6], 'balance', ARGV[7], 'games_played', 1,
+    'first_seen_ms', ARGV[8], 'best_at_ms', ARGV[8], 'last_seen_ms', ARGV[8],
+    'last_request', ARGV[9])
+  rank()
+  return {'new', '0'}
+end
+local better = tonumber(stored) < balance
+if better then
+  redis.call('HSET', KEYS[1], 'coin_1', ARGV[4], 'coin_2', ARGV[5], 'coin_3', ARGV[6],
+    'balance', ARGV[7], 'best_at_ms', ARGV[8])
+  rank()
+elseif redis.call('HGET', KEYS[1], 'last_request') == ARGV[9] then
+  return {'duplicate', stored}
+end
+redis.call('HINCRBY', KEYS[1], 'games_played', 1)
+redis.call('HSET', KEYS[1], 'last_seen_ms', ARGV[8], 'last_request', ARGV[9])
+if better then return {'best', stored} end
+return {'kept', stored}
+",
+    )
+});
+
+/// The hash fields a ranking row reads, in this order.
+const ROW_FIELDS: [&str; 6] = [
+    "name",
+    "affiliation",
+    "coin_1",
+    "coin_2",
+    "coin_3",
+    "balance",
+];
+/// The hash fields a player record reads, in this order.
+const RECORD_FIELDS: [&str; 10] = [
+    "name",
+    "affiliation",
+    "coin_1",
+    "coin_2",
+    "coin_3",
+    "balance",
+    "games_played",
+    "first_seen_ms",
+    "best_at_ms",
+    "last_seen_ms",
+];
+
+/// See the module doc. Clones share the connection.
+#[derive(Clone)]
+pub struct RedisLeaderboard {
+    connection: ConnectionManager,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisLeaderboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisLeaderboard")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisLeaderboard {
+    /// Connects to `url` with the default key prefix (`coinking`).
+    pub async fn connect(url: &str) -> Result<Self, AdapterError> {
+        Ok(Self::new(connect(url).await?, DEFAULT_PREFIX))
+    }
+
+    /// A leaderboard on `connection` whose keys start with `{prefix}:`.
+    pub fn new(connection: ConnectionManager, prefix: &str) -> Self {
+        Self {
+            connection,
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    fn player_key(&self, member: &str) -> String {
+        key(&self.prefix, &format!("lb:player:{member}"))
+    }
+
+    fn rank_key(&self, scope: &RankingScope) -> String {
+        match scope {
+            RankingScope::All => key(&self.prefix, "lb:rank"),
+            RankingScope::Affiliation(affiliation) => {
+                key(&self.prefix, &format!("lb:rank:{affiliation}"))
+            }
+        }
+    }
+
+    fn affiliations_key(&self) -> String {
+        key(&self.prefix, "lb:affiliations")
+    }
+
+    async fn query<T: redis::FromRedisValue>(
+        &self,
+        operation: &'static str,
+        command: &redis::Cmd,
+    ) -> Result<T, AdapterError> {
+        let mut connection = self.connection.clone();
+        command
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| classify(operation, &error))
+    }
+
+    /// The rows of `members` (missing hashes left out).
+    async fn rows(&self, members: &[String]) -> Result<Vec<PlayerRow>, AdapterError> {
+        let mut pipeline = redis::pipe();
+        for member in members {
+            pipeline
+                .cmd("HMGET")
+                .arg(self.player_key(member))
+                .arg(&ROW_FIELDS[..]);
+        }
+        let mut connection = self.connection.clone();
+        let stored: Vec<Vec<Option<String>>> = pipeline
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| classify("HMGET", &error))?;
+        let mut rows = Vec::with_capacity(stored.len());
+        for (member, fields) in members.iter().zip(stored) {
+            if fields.iter().all(Option::is_none) {
+                continue;
+            }
+            rows.push(row_of(&self.player_key(member), &fields)?);
+        }
+        Ok(rows)
+    }
+}
+
+/// The ranking member of a player.
+fn member(affiliation: &str, name: &str) -> String {
+    format!("{affiliation}\n{name}")
+}
+
+fn field<'a>(key: &str, name: &str, value: Option<&'a String>) -> Result<&'a str, AdapterError> {
+    value
+        .map(String::as_str)
+        .ok_or_else(|| invalid(key, name, "is missing"))
+}
+
+fn invalid(key: &str, attribute: &str, reason: &str) -> AdapterError {
+    AdapterError::InvalidItem {
+        key: key.to_owned(),
+        attribute: attribute.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    key: &str,
+    name: &str,
+    value: Option<&String>,
+) -> Result<T, AdapterError> {
+    field(key, name, value)?
+        .parse()
+        .map_err(|_| invalid(key, name, "is not a whole number"))
+}
+
+fn market(key: &str, name: &str, value: Option<&String>) -> Result<MarketCode, AdapterError> {
+    MarketCode::parse(field(key, name, value)?)
+        .map_err(|error| invalid(key, name, &error.to_string()))
+}
+
+/// A row from the values of [`ROW_FIELDS`] (the first six of [`RECORD_FIELDS`] too).
+fn row_of(key: &str, fields: &[Option<String>]) -> Result<PlayerRow, AdapterError> {
+    Ok(PlayerRow {
+        name: field(key, "name", fields[0].as_ref())?.to_owned(),
+        affiliation: field(key, "affiliation", fields[1].as_ref())?.to_owned(),
+        coins: [
+            market(key, "coin_1", fields[2].as_ref())?,
+            market(key, "coin_2", fields[3].as_ref())?,
+            market(key, "coin_3", fields[4].as_ref())?,
+        ],
+        balance: number(key, "balance", fields[5].as_ref())?,
+    })
+}
+
+impl ScoreWriter for RedisLeaderboard {
+    async fn submit(
+        &self,
+        entry: &ScoreEntry,
+        at_ms: i64,
+        request_id: &str,
+    ) -> Result<SubmitOutcome, AdapterError> {
+        let member = member(&entry.affiliation, &entry.name);
+        let mut invocation = SUBMIT.prepare_invoke();
+        invocation
+            .key(self.player_key(&member))
+            .key(self.rank_key(&RankingScope::All))
+            .key(self.rank_key(&RankingScope::Affiliation(entry.affiliation.clone())))
+            .key(self.affiliations_key())
+            .arg(&member)
+            .arg(&entry.name)
+            .arg(&entry.affiliation);
+        for coin in &entry.coins {
+            invocation.arg(coin.as_str());
+        }
+        invocation
+            .arg(entry.balance_krw())
+            .arg(at_ms)
+            .arg(request_id);
+        let mut connection = self.connection.clone();
+        let (outcome, previous): (String, u64) = invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| classify("submit", &error))?;
+        Ok(match outcome.as_str() {
+            "new" => SubmitOutcome::NewBest { previous: None },
+            "best" => SubmitOutcome::NewBest {
+                previous: Some(previous),
+            },
+            "kept" => SubmitOutcome::Kept { best: previous },
+            _ => SubmitOutcome::Duplicate,
+        })
+    }
+}
+
+impl RankingReader for RedisLeaderboard {
+    async fn ranking(
+        &self,
+        scope: &RankingScope,
+        limit: usize,
+    ) -> Result<Vec<PlayerRow>, AdapterError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let key = self.rank_key(scope);
+        let stop = i64::try_from(limit).map_or(-1, |limit| limit - 1);
+        let page: Vec<(String, u64)> = self
+            .query(
+                "ZREVRANGE",
+                cmd("ZREVRANGE")
+                    .arg(&key)
+                    .arg(0)
+                    .arg(stop)
+                    .arg("WITHSCORES"),
+            )
+            .await?;
+        let Some((_, lowest)) = page.last().cloned() else {
+            return Ok(Vec::new());
+        };
+        let mut members: Vec<String> = page.into_iter().map(|(member, _)| member).collect();
+        // Every member tied with the page's last score: the rank order may put one of them first.
+        let tied: Vec<String> = self
+            .query(
+                "ZRANGEBYSCORE",
+                cmd("ZRANGEBYSCORE").arg(&key).arg(lowest).arg(lowest),
+            )
+            .await?;
+        for member in tied {
+            if !members.contains(&member) {
+                members.push(member);
+            }
+        }
+        let mut rows = self.rows(&members).await?;
+        rows.sort_by(rank_order);
+        rows.truncate(limit);
+        Ok(rows)
+    }
+}
+
+impl AffiliationReader for RedisLeaderboard {
+    async fn affiliations(&self) -> Result<Vec<String>, AdapterError> {
+        let mut affiliations: Vec<String> = self
+            .query("SMEMBERS", cmd("SMEMBERS").arg(self.affiliations_key()))
+            .await?;
+        affiliations.sort();
+        Ok(affiliations)
+    }
+}
+
+impl PlayerReader for RedisLeaderboard {
+    async fn player(
+        &self,
+        affiliation: &str,
+        name: &str,
+    ) -> Result<Option<PlayerRecord>, AdapterError> {
+        let key = self.player_key(&member(affiliation, name));
+        let fields: Vec<Option<String>> = self
+            .query("HMGET", cmd("HMGET").arg(&key).arg(&RECORD_FIELDS[..]))
+            .await?;
+        if fields.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        Ok(Some(PlayerRecord {
+            row: row_of(&key, &fields)?,
+            games_played: number(&key, "games_played", fields[6].as_ref())?,
+            first_seen_ms: number(&key, "first_seen_ms", fields[7].as_ref())?,
+            best_at_ms: number(&key, "best_at_ms", fields[8].as_ref())?,
+            last_seen_ms: number(&key, "last_seen_ms", fields[9].as_ref())?,
+        }))
+    }
+}
+
+impl LeaderboardImport for RedisLeaderboard {
+    /// One transaction: every record or none.
+    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, AdapterError> {
+        if records.is_empty() {
+            return Ok(0);
+        }
+        let mut pipeline = redis::pipe();
+        pipeline.atomic();
+        for record in records {
+            let row = &record.row;
+            let member = member(&row.affiliation, &row.name);
+            pipeline
+                .cmd("HSET")
+                .arg(self.player_key(&member))
+                .arg("name")
+                .arg(&row.name)
+                .arg("affiliation")
+                .arg(&row.affiliation)
+                .arg("coin_1")
+                .arg(row.coins[0].as_str())
+                .arg("coin_2")
+                .arg(row.coins[1].as_str())
+                .arg("coin_3")
+                .arg(row.coins[2].as_str())
+                .arg("balance")
+                .arg(row.balance)
+                .arg("games_played")
+                .arg(record.games_played)
+                .arg("first_seen_ms")
+                .arg(record.first_seen_ms)
+                .arg("best_at_ms")
+                .arg(record.best_at_ms)
+                .arg("last_seen_ms")
+                .arg(record.last_seen_ms)
+                .arg("last_request")
+                .arg("")
+                .ignore();
+            for scope in [
+                RankingScope::All,
+                RankingScope::Affiliation(row.affiliation.clone()),
+            ] {
+                pipeline
+                    .cmd("ZADD")
+                    .arg(self.rank_key(&scope))
+                    .arg(row.balance)
+                    .arg(&member)
+                    .ignore();
+            }
+            pipeline
+                .cmd("SADD")
+                .arg(self.affiliations_key())
+                .arg(&row.affiliation)
+                .ignore();
+        }
+        let mut connection = self.connection.clone();
+        let () = pipeline
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| classify("import", &error))?;
+        Ok(records.len())
+    }
+}
