@@ -257,6 +257,31 @@ fn with_the_redis_store_the_game_s_reads_are_served_from_redis() {
     let hints: Value = serde_json::from_str(&hints.body).unwrap();
     assert_eq!(hints.as_array().unwrap().len(), DEFAULT_GAME_MARKETS.len());
 
+    // The leaderboard is Redis's too: a submitted score is ranked from its sorted set.
+    let name = format!("redis-{}", std::process::id());
+    let score = serde_json::json!({
+        "name": name, "affiliation": "redis-test", "coin_1": "KRW-BTC", "coin_2": "KRW-ETH",
+        "coin_3": "KRW-DOGE", "balance": 1_600_000_000.0,
+    })
+    .to_string();
+    let stored = send_raw(
+        platform.address,
+        format!(
+            "POST /set_user_data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{score}",
+            score.len()
+        )
+        .as_bytes(),
+    );
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    let rank = Command::new("redis-cli")
+        .args(["-u", &url, "ZSCORE", "{coinking}:lb:rank:redis-test"])
+        .arg(format!("redis-test\n{name}"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&rank.stdout).trim(), "1600000000");
+    let page = get(platform.address, "/get_user_data?affiliation=redis-test").unwrap();
+    assert!(page.body.contains(&name), "{}", page.body);
+
     // What the platform serves is what Redis holds.
     let stored = Command::new("redis-cli")
         .args(["-u", &url, "HLEN", "{coinking}:tickers"])

@@ -13,7 +13,7 @@
 //!   minute, and learned models once `coinking train --lake <lake-dir>` has written some;
 //! - store: [`InMemoryMarketStore`]; DynamoDB ([`DynamoDbMarketStore`]) when
 //!   `COINKING_DYNAMODB_ENDPOINT` is set or `--store dynamodb`; Redis ([`RedisMarketStore`],
-//!   `COINKING_REDIS_URL`) with `--store redis` (the leaderboard then stays in process).
+//!   `COINKING_REDIS_URL`) with `--store redis`, the leaderboard too ([`RedisLeaderboard`]).
 //! - leaderboard: [`InMemoryLeaderboard`]; with the DynamoDB store also the players table
 //!   ([`DynamoDbLeaderboard`], `COINKING_LEADERBOARD_TABLE`, created if missing); the score
 //!   bound reads the market store's candles.
@@ -46,7 +46,7 @@ use coinking_adapters::AwsSettings;
 use coinking_adapters::aws::{dynamodb_client, sdk_config};
 use coinking_adapters::click_sink::queue::click_queue;
 use coinking_adapters::leaderboard::{
-    DynamoDbLeaderboard, InMemoryLeaderboard, Leaderboard, LeaderboardConfig,
+    DynamoDbLeaderboard, InMemoryLeaderboard, Leaderboard, LeaderboardConfig, RedisLeaderboard,
     ensure_leaderboard_table,
 };
 use coinking_adapters::market_store::{
@@ -157,8 +157,11 @@ pub async fn run(args: UpArgs, shutdown: impl Future<Output = ()>) -> anyhow::Re
                 let store = RedisMarketStore::connect(&url).await.with_context(|| {
                     format!("connecting to Redis at {url} ({REDIS_URL_VARIABLE})")
                 })?;
-                tracing::info!(store = "redis", %url, "market store: Redis; leaderboard: in process");
-                platform.run(store, InMemoryLeaderboard::new()).await
+                let leaderboard = RedisLeaderboard::connect(&url).await.with_context(|| {
+                    format!("connecting to Redis at {url} ({REDIS_URL_VARIABLE})")
+                })?;
+                tracing::info!(store = "redis", %url, "market store and leaderboard: Redis");
+                platform.run(store, leaderboard).await
             }
         }
     };
