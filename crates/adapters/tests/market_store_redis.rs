@@ -10,8 +10,6 @@ mod common;
 mod contract;
 
 use std::future::Future;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coinking_adapters::market_store::{RedisMarketStore, TickerReader, TickerWriter};
@@ -19,6 +17,7 @@ use coinking_adapters::redis_client::connect;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use common::bounded;
+use common::redis::OwnServer;
 
 async fn with_store<F, Fut>(case: F)
 where
@@ -81,50 +80,11 @@ async fn under_concurrent_writers_the_newest_ticker_wins() {
     .await;
 }
 
-/// A redis-server of this test's own on a free port, so the test can stop and restart it.
-struct OwnServer {
-    child: Child,
-    port: u16,
-}
-
-impl OwnServer {
-    fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH (scripts/services.sh up installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for OwnServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_server_is_reconnected_to_by_the_same_store() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = OwnServer::start(port);
-    let url = format!("redis://127.0.0.1:{}/", server.port);
+    let mut server = OwnServer::start_on_free_port();
+    let port = server.port;
+    let url = server.url();
     let store = fresh_store(&url).await;
     let market = MarketCode::parse("KRW-ETH").unwrap();
     store

@@ -14,8 +14,11 @@
 //! the hot store) and [`InMemoryMarketStore`] (unit tests and the embedded local run), held to
 //! the same contract by one shared test suite (`tests/contract/market_store.rs`).
 //!
+//! [`TieredMarketStore`] composes two of them: a hot store (Redis) for every write and read, a
+//! durable one (DynamoDB) for closed minutes only.
+//!
 //! Module map: [`items`] (item ↔ domain mapping, pure), [`dynamodb`], `redis`, [`memory`],
-//! [`retry`].
+//! [`tiered`], [`retry`].
 //!
 //! The traits return `impl Future + Send` rather than using `async fn` so that callers can
 //! spawn the futures; the price is that they are not object-safe: take `&impl TickerReader`.
@@ -43,12 +46,14 @@ pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod retry;
+pub mod tiered;
 
 #[cfg(feature = "redis")]
 pub use self::redis::RedisMarketStore;
 pub use dynamodb::{DynamoDbMarketStore, DynamoDbStoreConfig, ensure_table};
 pub use memory::InMemoryMarketStore;
 pub use retry::RetryPolicy;
+pub use tiered::TieredMarketStore;
 
 /// The table name when none is configured.
 pub const DEFAULT_TABLE_NAME: &str = "coinking-market";

@@ -281,7 +281,8 @@ impl CandleReader for RedisMarketStore {
                     .arg(to_ms)
                     .arg("LIMIT")
                     .arg(0)
-                    .arg(limit),
+                    // A count past i64 is "all" (-1) to Redis.
+                    .arg(i64::try_from(limit).unwrap_or(-1)),
             )
             .await?;
         stored

@@ -2,6 +2,8 @@
 //! removed afterwards, pass or fail.
 
 use std::future::Future;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use coinking_adapters::redis_client::connect;
 use redis::aio::ConnectionManager;
@@ -41,5 +43,54 @@ async fn remove_keys(mut connection: ConnectionManager, prefix: &str) {
             .query_async(&mut connection)
             .await
             .unwrap();
+    }
+}
+
+/// A redis-server of this test's own on a free port, so the test can stop and restart it.
+pub struct OwnServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl OwnServer {
+    /// On a port the OS picks now.
+    pub fn start_on_free_port() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::start(port)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH (scripts/services.sh up installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, port }
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -89,9 +89,9 @@ pub fn ticker(code: &str, trade_timestamp: i64, trade_price: &str) -> Normalized
 }
 
 const MINUTE: i64 = 60_000;
-const T0: i64 = 1_732_500_000_000;
+pub const T0: i64 = 1_732_500_000_000;
 
-fn candle(code: &str, minute: i64, close: &str, last_position: i64) -> Candle {
+pub fn candle(code: &str, minute: i64, close: &str, last_position: i64) -> Candle {
     let minute_start_ms = T0 + minute * MINUTE;
     Candle {
         market: market(code),
@@ -108,7 +108,7 @@ fn candle(code: &str, minute: i64, close: &str, last_position: i64) -> Candle {
     }
 }
 
-fn market_info(code: &str, warning: bool) -> MarketInfo {
+pub fn market_info(code: &str, warning: bool) -> MarketInfo {
     MarketInfo {
         market: market(code),
         korean_name: format!("코인 {code}"),
@@ -307,6 +307,14 @@ pub async fn candles_come_back_in_range_oldest_first_up_to_the_limit<S: MarketSt
             .await
             .unwrap()
             .is_empty()
+    );
+    assert_eq!(
+        store
+            .candles(&btc_market, from, to, usize::MAX)
+            .await
+            .unwrap(),
+        btc[2..=6].to_vec(),
+        "no limit at all"
     );
     assert_eq!(
         store
