@@ -4,6 +4,7 @@
 #   dynamodb  dynalite 4.0.0                       port ${COINKING_DYNAMODB_PORT:-4567}
 #   kinesis   kinesalite 3.3.3                     port ${COINKING_KINESIS_PORT:-4569}
 #   s3        moto[server] 5.2.5 (moto_server)     port ${COINKING_S3_PORT:-5055}
+#   redis     redis-server (Debian's package, 7.0)  port ${COINKING_REDIS_PORT:-6390}
 #
 # Usage: scripts/services.sh up|down|status|install|env|ports|running [service...]
 #   up       install what is missing, start what is not running, wait until each answers
@@ -16,7 +17,8 @@
 #   running  print the names of the services that are running (started by this script)
 #
 # Tools go to ${COINKING_TOOLS_DIR:-~/.cache/coinking/tools} and are reused between runs; tansu is
-# `cargo install`ed into ~/.cargo/bin unless `tansu` is already on PATH (or COINKING_TANSU_BIN).
+# `cargo install`ed into ~/.cargo/bin unless `tansu` is already on PATH (or COINKING_TANSU_BIN);
+# redis-server comes from apt (Debian's `redis-server` package) when it is not on PATH.
 # State (pid files, logs, tansu data) lives in ${COINKING_SERVICES_DIR:-<repo>/.services}.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -34,12 +36,13 @@ KINESALITE_VERSION=3.3.3
 MOTO_VERSION=5.2.5
 TANSU_VERSION=0.6.0
 
-ALL_SERVICES=(kafka dynamodb kinesis s3)
+ALL_SERVICES=(kafka dynamodb kinesis s3 redis)
 NODE_DIR=$TOOLS_DIR/node
 MOTO_VENV=$TOOLS_DIR/moto-venv
 PID_DIR=$SERVICES_DIR/pids
 LOG_DIR=$SERVICES_DIR/logs
 KAFKA_DATA_DIR=$SERVICES_DIR/kafka-data
+REDIS_DATA_DIR=$SERVICES_DIR/redis-data
 
 log() { printf 'services: %s\n' "$*"; }
 die() {
@@ -62,6 +65,8 @@ default_port() {
         dynamodb) echo 4567 ;;
         kinesis) echo 4569 ;;
         s3) echo 5055 ;;
+        # Not 6379: a system redis (Debian's package starts one where systemd runs) keeps it.
+        redis) echo 6390 ;;
         *) die "unknown service '$1' (expected one of: ${ALL_SERVICES[*]})" ;;
     esac
 }
@@ -90,6 +95,7 @@ marker_of() {
         dynamodb) echo dynalite ;;
         kinesis) echo kinesalite ;;
         s3) echo moto_server ;;
+        redis) echo redis-server ;;
     esac
 }
 
@@ -196,13 +202,33 @@ install_tansu() {
     log "installed tansu in $(elapsed "$start")"
 }
 
+# Debian's redis-server (7.0 on bookworm); its postinst may start a system redis on 6379 where
+# systemd runs, which is harmless: ours runs on its own port.
+install_redis() {
+    if command -v redis-server >/dev/null; then
+        log "redis-server present ($(redis-server --version | awk '{print $3}'))"
+        return
+    fi
+    command -v apt-get >/dev/null ||
+        die "redis-server not found and no apt-get: install Redis 7 (or Valkey) so that redis-server is on PATH"
+    local start sudo=()
+    start=$(now_us)
+    if ((EUID != 0)); then sudo=(sudo -n); fi
+    log "installing redis-server with apt-get"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends redis-server
+    command -v redis-server >/dev/null || die "apt-get installed redis-server but it is not on PATH"
+    log "installed redis-server in $(elapsed "$start")"
+}
+
 install_for() {
-    local need_node=false need_moto=false need_tansu=false svc
+    local need_node=false need_moto=false need_tansu=false need_redis=false svc
     for svc in "$@"; do
         case $svc in
             dynamodb | kinesis) need_node=true ;;
             s3) need_moto=true ;;
             kafka) need_tansu=true ;;
+            redis) need_redis=true ;;
         esac
     done
     local start
@@ -213,6 +239,7 @@ install_for() {
     fi
     if $need_moto; then install_moto; fi
     if $need_tansu; then install_tansu; fi
+    if $need_redis; then install_redis; fi
     log "tools ready in $(elapsed "$start")"
 }
 
@@ -252,6 +279,13 @@ launch() {
             ;;
         s3)
             setsid nohup "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" \
+                >>"$log_path" 2>&1 </dev/null &
+            ;;
+        redis)
+            # In memory only (no RDB, no AOF), logs to stdout (the log file), foreground.
+            mkdir -p "$REDIS_DATA_DIR"
+            setsid nohup redis-server --bind 127.0.0.1 --port "$port" --save "" \
+                --appendonly no --dir "$REDIS_DATA_DIR" --daemonize no --protected-mode yes \
                 >>"$log_path" 2>&1 </dev/null &
             ;;
     esac
@@ -318,7 +352,18 @@ probe() {
                 -H 'X-Amz-Target: Kinesis_20131202.ListStreams' --data '{}'
             ;;
         s3) http_probe s3 "$port" ListAllMyBucketsResult ;;
+        redis) redis_probe "$port" ;;
     esac
+}
+
+# RESP PING over a plain socket: proves the server speaks the protocol.
+redis_probe() {
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf 'PING\r\n' >&3
+        IFS= read -r -t 2 reply <&3 || exit 1
+        [[ $reply == "+PONG"* ]]
+    ) 2>/dev/null
 }
 
 show_log_tail() {
@@ -483,6 +528,7 @@ cmd_env() {
     echo "export COINKING_DYNAMODB_ENDPOINT=http://127.0.0.1:$(port_of dynamodb)"
     echo "export COINKING_KINESIS_ENDPOINT=http://127.0.0.1:$(port_of kinesis)"
     echo "export COINKING_S3_ENDPOINT=http://127.0.0.1:$(port_of s3)"
+    echo "export COINKING_REDIS_URL=redis://127.0.0.1:$(port_of redis)/"
 }
 
 cmd_ports() {

@@ -39,7 +39,7 @@ stage() {
 services() { bash "$REPO_ROOT/scripts/services.sh" "$@"; }
 
 TOTAL_START=$(now_us)
-ALL_SERVICES=(kafka dynamodb kinesis s3)
+ALL_SERVICES=(kafka dynamodb kinesis s3 redis)
 already_running=" $(services running | tr '\n' ' ') "
 ours=()
 for svc in "${ALL_SERVICES[@]}"; do
