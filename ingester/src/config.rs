@@ -19,6 +19,7 @@
 //! | `stream.max_pending` | | `10000` | flush early above this many records |
 //! | `stream.table` | `COINKING_DYNAMODB_TABLE` | `coinking-market` | DynamoDB table |
 //! | `stream.create_table` | | `true` | create the table if missing (set false on AWS: SAM owns it) |
+//! | `stream.redis_url` | `COINKING_REDIS_URL` | unset | the Redis hot store (`redis://` or `rediss://`): tickers, live candles and hints go there and DynamoDB gets each closed minute once (`TieredMarketStore`); unset: DynamoDB only. get-ticker must be given the same URL |
 //! | `catalog.fetch` | | `true` | fetch `/v1/market/all` (else the bundled catalog) |
 //! | `catalog.rest_base_url` | | `https://api.upbit.com` | |
 //! | `catalog.refresh_secs` | `COINKING_CATALOG_REFRESH_SECS` | `600` | refetch the catalog this often, resubscribe and rewrite the catalog items on a change; `0` turns it off (so does `catalog.fetch = false`) |
@@ -103,6 +104,8 @@ pub struct StreamSection {
     pub max_pending: usize,
     pub table: String,
     pub create_table: bool,
+    /// The Redis hot store in front of the table; unset: the table only.
+    pub redis_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -163,6 +166,7 @@ impl Default for StreamSection {
             max_pending: 10_000,
             table: DEFAULT_TABLE_NAME.to_owned(),
             create_table: true,
+            redis_url: None,
         }
     }
 }
@@ -284,6 +288,9 @@ impl IngesterConfig {
         if let Some(url) = var("COINKING_MODELS_URL") {
             config.hints.models_url = Some(url.trim().to_owned()).filter(|url| !url.is_empty());
         }
+        if let Some(url) = var("COINKING_REDIS_URL") {
+            config.stream.redis_url = Some(url.trim().to_owned()).filter(|url| !url.is_empty());
+        }
         if let Some(url) = var("COINKING_LAKE_URL") {
             config.lake.url = Some(url.trim().to_owned()).filter(|url| !url.is_empty());
         }
@@ -339,6 +346,11 @@ impl IngesterConfig {
         }
         if let Some((field, rule)) = self.hints.problem() {
             return Err(invalid(field, rule));
+        }
+        if let Some(url) = &self.stream.redis_url {
+            if let Err(error) = coinking_adapters::redis_client::check_url(url) {
+                return Err(invalid("stream.redis_url", error.to_string()));
+            }
         }
         if let Some(url) = &self.lake.url {
             if let Err(error) = coinking_forecast::lake::Lake::open(url) {
@@ -562,6 +574,34 @@ mod tests {
             "{market}"
         );
     }
+    #[test]
+    fn the_redis_hot_store_is_off_by_default_and_read_from_the_environment() {
+        let config = IngesterConfig::from_parts(None, no_env).unwrap();
+        assert_eq!(config.stream.redis_url, None);
+        let env = |name: &str| {
+            (name == "COINKING_REDIS_URL").then(|| " rediss://cache.example:6379/ ".to_owned())
+        };
+        let on = IngesterConfig::from_parts(None, env).unwrap();
+        assert_eq!(
+            on.stream.redis_url.as_deref(),
+            Some("rediss://cache.example:6379/")
+        );
+        let bad = |name: &str| (name == "COINKING_REDIS_URL").then(|| "http://x".to_owned());
+        let bad = IngesterConfig::from_parts(None, bad).unwrap_err();
+        assert!(
+            bad.to_string().starts_with("config stream.redis_url: "),
+            "{bad}"
+        );
+        let blank = |name: &str| (name == "COINKING_REDIS_URL").then(String::new);
+        assert_eq!(
+            IngesterConfig::from_parts(None, blank)
+                .unwrap()
+                .stream
+                .redis_url,
+            None
+        );
+    }
+
     #[test]
     fn the_lake_stage_is_off_by_default_and_needs_its_own_group() {
         let config = IngesterConfig::from_parts(None, no_env).unwrap();

@@ -25,13 +25,22 @@ pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long opening a connection may take.
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Checks that `url` is a Redis URL (`redis://`, `rediss://`, `unix://`) without connecting.
+pub fn check_url(url: &str) -> Result<(), AdapterError> {
+    client(url).map(drop)
+}
+
+fn client(url: &str) -> Result<redis::Client, AdapterError> {
+    redis::Client::open(url).map_err(|error| AdapterError::Config {
+        variable: REDIS_URL_VARIABLE,
+        reason: error.to_string(),
+    })
+}
+
 /// Connects to `url`; see the module doc. A URL that cannot be parsed is a configuration error;
 /// a server that does not answer is a retryable one.
 pub async fn connect(url: &str) -> Result<ConnectionManager, AdapterError> {
-    let client = redis::Client::open(url).map_err(|error| AdapterError::Config {
-        variable: REDIS_URL_VARIABLE,
-        reason: error.to_string(),
-    })?;
+    let client = client(url)?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(CONNECTION_TIMEOUT))
         .set_response_timeout(Some(RESPONSE_TIMEOUT))

@@ -115,6 +115,17 @@ fn route(path: &str) -> Option<Route<'_>> {
     }
 }
 
+/// The Lambda runtime loop over [`handle`], for `main.rs` whichever store it built.
+pub async fn serve<S>(deps: Deps<S>) -> Result<(), lambda_http::Error>
+where
+    S: TickerReader + CandleReader + CatalogReader + HintReader + HintWriter,
+{
+    lambda_http::run(lambda_http::service_fn(|request| async {
+        Ok::<_, std::convert::Infallible>(handle(&deps, request).await)
+    }))
+    .await
+}
+
 /// Answers one API Gateway HTTP API request. Never fails: every problem is a JSON error
 /// response (4xx for the caller's, 5xx for the store's).
 pub async fn handle<S>(deps: &Deps<S>, req: Request) -> Response<Body>

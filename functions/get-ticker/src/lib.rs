@@ -61,4 +61,4 @@ pub mod views;
 
 pub use coinking_http::CorsOrigins;
 pub use config::{ConfigError, TickerConfig};
-pub use handler::{Deps, handle};
+pub use handler::{Deps, handle, serve};

@@ -1,11 +1,15 @@
-//! The get-ticker bootstrap: logging, typed config, one DynamoDB client, then the runtime loop.
+//! The get-ticker bootstrap: logging, typed config, one DynamoDB client (and, with a cache, one
+//! Redis connection in front of it), then the runtime loop.
 
 use coinking_adapters::AwsSettings;
 use coinking_adapters::aws::{DynamoDbBudget, dynamodb_client_with_budget, lambda_sdk_config};
-use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig};
+use coinking_adapters::market_store::{
+    DynamoDbMarketStore, DynamoDbStoreConfig, RedisMarketStore, TieredMarketStore,
+};
+use coinking_adapters::redis_client::REDIS_URL_VARIABLE;
 use coinking_http::init_logging;
-use get_ticker::{Deps, TickerConfig, handle};
-use lambda_http::{Error, service_fn};
+use get_ticker::{Deps, TickerConfig, serve};
+use lambda_http::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -19,10 +23,16 @@ async fn main() -> Result<(), Error> {
     }
     // A player waits on every call: a short budget, so a slow table is a JSON 503 within 3 s.
     let client = dynamodb_client_with_budget(&sdk, &aws, DynamoDbBudget::INTERACTIVE);
-    let store = DynamoDbMarketStore::new(client, store_config);
-    let deps = Deps::new(store, config);
-    lambda_http::run(service_fn(|request| async {
-        Ok::<_, std::convert::Infallible>(handle(&deps, request).await)
-    }))
-    .await
+    let durable = DynamoDbMarketStore::new(client, store_config);
+    // With the cache (template.yaml's EnableCache) the ingester keeps the hot data in Redis only.
+    match std::env::var(REDIS_URL_VARIABLE)
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        Some(url) => {
+            let hot = RedisMarketStore::connect(&url).await?;
+            serve(Deps::new(TieredMarketStore::new(hot, durable), config)).await
+        }
+        None => serve(Deps::new(durable, config)).await,
+    }
 }

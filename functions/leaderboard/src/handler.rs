@@ -99,6 +99,18 @@ impl Route {
     }
 }
 
+/// The Lambda runtime loop over [`handle`], for `main.rs` whichever stores it built.
+pub async fn serve<L, C>(deps: Deps<L, C>) -> Result<(), lambda_http::Error>
+where
+    L: ScoreWriter + RankingReader + AffiliationReader,
+    C: CandleReader,
+{
+    lambda_http::run(lambda_http::service_fn(|request| async {
+        Ok::<_, std::convert::Infallible>(handle(&deps, request).await)
+    }))
+    .await
+}
+
 /// Answers one API Gateway HTTP API request. Never fails: every problem is a JSON error
 /// response (4xx for the caller's, 5xx for the store's).
 pub async fn handle<L, C>(deps: &Deps<L, C>, req: Request) -> Response<Body>

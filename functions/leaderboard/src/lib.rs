@@ -46,5 +46,5 @@ pub mod routes;
 pub mod score;
 
 pub use config::{Config, ConfigError};
-pub use handler::{Deps, handle, system_clock};
+pub use handler::{Deps, handle, serve, system_clock};
 pub use metrics::{Metrics, MetricsSnapshot};

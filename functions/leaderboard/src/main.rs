@@ -1,12 +1,16 @@
-//! The leaderboard bootstrap: logging, typed config, one DynamoDB client for both tables, then
-//! the runtime loop.
+//! The leaderboard bootstrap: logging, typed config, one DynamoDB client for both tables (and,
+//! with a cache, Redis sorted sets in front of the players table), then the runtime loop.
 
 use coinking_adapters::AwsSettings;
 use coinking_adapters::aws::{DynamoDbBudget, dynamodb_client_with_budget, lambda_sdk_config};
-use coinking_adapters::leaderboard::{DynamoDbLeaderboard, LeaderboardConfig};
+use coinking_adapters::leaderboard::{
+    DynamoDbLeaderboard, LeaderboardConfig, RedisLeaderboard, WriteThroughLeaderboard,
+};
 use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig};
-use lambda_http::{Error, service_fn};
-use leaderboard::{Config, Deps, handle};
+use coinking_adapters::market_store::{RedisMarketStore, TieredMarketStore};
+use coinking_adapters::redis_client::{DEFAULT_PREFIX, REDIS_URL_VARIABLE, connect};
+use lambda_http::Error;
+use leaderboard::{Config, Deps, serve};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -16,21 +20,27 @@ async fn main() -> Result<(), Error> {
     let sdk = lambda_sdk_config(&aws);
     // A player waits on every call: a short budget, so a slow table is a JSON 503 within 3 s.
     let client = dynamodb_client_with_budget(&sdk, &aws, DynamoDbBudget::INTERACTIVE);
-    let mut players = LeaderboardConfig::default();
+    let (mut players, mut market) = (LeaderboardConfig::default(), DynamoDbStoreConfig::default());
     if let Some(table) = &config.leaderboard_table {
         players.table.clone_from(table);
     }
-    let mut market = DynamoDbStoreConfig::default();
     if let Some(table) = &config.market_table {
         market.table.clone_from(table);
     }
-    let deps = Deps::new(
-        DynamoDbLeaderboard::new(client.clone(), players),
-        DynamoDbMarketStore::new(client, market),
-        config,
+    let durable = DynamoDbLeaderboard::new(client.clone(), players);
+    let candles = DynamoDbMarketStore::new(client, market);
+    // With the cache (template.yaml's EnableCache): rank pages from Redis, DynamoDB the truth.
+    let Some(url) = std::env::var(REDIS_URL_VARIABLE)
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        return serve(Deps::new(durable, candles, config)).await;
+    };
+    let redis = connect(&url).await?;
+    let board = WriteThroughLeaderboard::new(
+        durable,
+        RedisLeaderboard::new(redis.clone(), DEFAULT_PREFIX),
     );
-    lambda_http::run(service_fn(|request| async {
-        Ok::<_, std::convert::Infallible>(handle(&deps, request).await)
-    }))
-    .await
+    let candles = TieredMarketStore::new(RedisMarketStore::new(redis, DEFAULT_PREFIX), candles);
+    serve(Deps::new(board, candles, config)).await
 }

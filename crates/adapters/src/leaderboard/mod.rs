@@ -22,7 +22,8 @@
 //! Ports are per operation ([`ScoreWriter`], [`RankingReader`], [`AffiliationReader`],
 //! [`PlayerReader`], [`LeaderboardImport`]); [`DynamoDbLeaderboard`], `RedisLeaderboard`
 //! (feature `redis`: sorted sets) and [`InMemoryLeaderboard`] are held to one contract suite
-//! (`tests/contract/leaderboard.rs`).
+//! (`tests/contract/leaderboard.rs`); `WriteThroughLeaderboard` puts the Redis one in front of
+//! a durable one (DynamoDB stays the source of truth, the sorted sets are rebuilt from it).
 //!
 //! Module map: [`items`] (item ↔ domain, the shard hash), [`dynamodb`], `redis`, [`memory`].
 
@@ -42,12 +43,16 @@ pub mod items;
 pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis")]
+pub mod write_through;
 
 #[cfg(feature = "redis")]
 pub use self::redis::RedisLeaderboard;
 pub use dynamodb::{CallCounts, DynamoDbLeaderboard, LeaderboardConfig, ensure_leaderboard_table};
 pub use items::{GLOBAL_SHARDS, GSI_AFFILIATION, GSI_ALL};
 pub use memory::InMemoryLeaderboard;
+#[cfg(feature = "redis")]
+pub use write_through::WriteThroughLeaderboard;
 
 /// The table name when none is configured (`COINKING_LEADERBOARD_TABLE`).
 pub const DEFAULT_LEADERBOARD_TABLE: &str = "coinking-leaderboard";

@@ -7,6 +7,7 @@
 //! | `{p}:lb:rank` | sorted set | score = best balance, member = `<affiliation>\n<name>`: the global ranking |
 //! | `{p}:lb:rank:<affiliation>` | sorted set | the same, one affiliation |
 //! | `{p}:lb:affiliations` | set | every affiliation with a player |
+//! | `{p}:lb:built` | string | present once the rankings were rebuilt from the source of truth (`WriteThroughLeaderboard`) |
 //!
 //! Names and affiliations hold no control characters (`coinking_core::player`), so the newline
 //! separates them unambiguously. Balances are at most 2^53 − 1 (`MAX_BALANCE_KRW`), exact as a
@@ -342,64 +343,93 @@ impl PlayerReader for RedisLeaderboard {
 }
 
 impl LeaderboardImport for RedisLeaderboard {
-    /// One transaction: every record or none.
+    /// Each record through [`UPSERT`]: a record is written unless the stored one has counted
+    /// more games (a newer state of the same player), so importing a snapshot never rolls a
+    /// player back.
     async fn import(&self, records: &[PlayerRecord]) -> Result<usize, AdapterError> {
-        if records.is_empty() {
-            return Ok(0);
-        }
-        let mut pipeline = redis::pipe();
-        pipeline.atomic();
-        for record in records {
-            let row = &record.row;
-            let member = member(&row.affiliation, &row.name);
-            pipeline
-                .cmd("HSET")
-                .arg(self.player_key(&member))
-                .arg("name")
-                .arg(&row.name)
-                .arg("affiliation")
-                .arg(&row.affiliation)
-                .arg("coin_1")
-                .arg(row.coins[0].as_str())
-                .arg("coin_2")
-                .arg(row.coins[1].as_str())
-                .arg("coin_3")
-                .arg(row.coins[2].as_str())
-                .arg("balance")
-                .arg(row.balance)
-                .arg("games_played")
-                .arg(record.games_played)
-                .arg("first_seen_ms")
-                .arg(record.first_seen_ms)
-                .arg("best_at_ms")
-                .arg(record.best_at_ms)
-                .arg("last_seen_ms")
-                .arg(record.last_seen_ms)
-                .arg("last_request")
-                .arg("")
-                .ignore();
-            for scope in [
-                RankingScope::All,
-                RankingScope::Affiliation(row.affiliation.clone()),
-            ] {
-                pipeline
-                    .cmd("ZADD")
-                    .arg(self.rank_key(&scope))
-                    .arg(row.balance)
-                    .arg(&member)
-                    .ignore();
+        for chunk in records.chunks(IMPORT_CONCURRENCY) {
+            let writes = chunk.iter().map(|record| self.upsert(record));
+            for result in futures_util::future::join_all(writes).await {
+                result?;
             }
-            pipeline
-                .cmd("SADD")
-                .arg(self.affiliations_key())
-                .arg(&row.affiliation)
-                .ignore();
         }
-        let mut connection = self.connection.clone();
-        let () = pipeline
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| classify("import", &error))?;
         Ok(records.len())
+    }
+}
+
+/// Records imported concurrently (pipelined on the one connection).
+const IMPORT_CONCURRENCY: usize = 64;
+
+/// KEYS: player hash, global ranking, affiliation ranking, affiliations set. ARGV: member,
+/// name, affiliation, coin_1..3, balance, games_played, first_seen_ms, best_at_ms,
+/// last_seen_ms. Returns 1 when written, 0 when the stored record had counted more games.
+static UPSERT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local stored = redis.call('HGET', KEYS[1], 'games_played')
+if stored and tonumber(stored) > tonumber(ARGV[8]) then return 0 end
+redis.call('HSET', KEYS[1], 'name', ARGV[2], 'affiliation', ARGV[3], 'coin_1', ARGV[4],
+  'coin_2', ARGV[5], 'coin_3', ARGV[6], 'balance', ARGV[7], 'games_played', ARGV[8],
+  'first_seen_ms', ARGV[9], 'best_at_ms', ARGV[10], 'last_seen_ms', ARGV[11])
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[3])
+return 1
+",
+    )
+});
+
+impl RedisLeaderboard {
+    /// Writes `record` unless a newer state of the player is stored; whether it was written.
+    pub async fn upsert(&self, record: &PlayerRecord) -> Result<bool, AdapterError> {
+        let row = &record.row;
+        let member = member(&row.affiliation, &row.name);
+        let mut invocation = UPSERT.prepare_invoke();
+        invocation
+            .key(self.player_key(&member))
+            .key(self.rank_key(&RankingScope::All))
+            .key(self.rank_key(&RankingScope::Affiliation(row.affiliation.clone())))
+            .key(self.affiliations_key())
+            .arg(&member)
+            .arg(&row.name)
+            .arg(&row.affiliation);
+        for coin in &row.coins {
+            invocation.arg(coin.as_str());
+        }
+        invocation
+            .arg(row.balance)
+            .arg(record.games_played)
+            .arg(record.first_seen_ms)
+            .arg(record.best_at_ms)
+            .arg(record.last_seen_ms);
+        let mut connection = self.connection.clone();
+        let written: u8 = invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| classify("upsert", &error))?;
+        Ok(written == 1)
+    }
+
+    /// Whether the rankings were built from the source of truth since this Redis started (the
+    /// marker lives in Redis: a restarted, empty Redis has none).
+    pub async fn is_built(&self) -> Result<bool, AdapterError> {
+        self.query("EXISTS", cmd("EXISTS").arg(self.built_key()))
+            .await
+    }
+
+    /// Marks the rankings as built (see [`Self::is_built`]).
+    pub async fn mark_built(&self) -> Result<(), AdapterError> {
+        self.query("SET", cmd("SET").arg(self.built_key()).arg(1))
+            .await
+    }
+
+    /// Forgets [`Self::mark_built`]: the next reader rebuilds.
+    pub async fn mark_stale(&self) -> Result<(), AdapterError> {
+        let _: usize = self.query("DEL", cmd("DEL").arg(self.built_key())).await?;
+        Ok(())
+    }
+
+    fn built_key(&self) -> String {
+        key(&self.prefix, "lb:built")
     }
 }

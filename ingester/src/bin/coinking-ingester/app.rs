@@ -21,7 +21,10 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use coinking_adapters::kafka::{KafkaAdmin, producer_config};
-use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig, ensure_table};
+use coinking_adapters::market_store::{
+    DynamoDbMarketStore, DynamoDbStoreConfig, HintWriter, MarketStore, RedisMarketStore,
+    TieredMarketStore, ensure_table,
+};
 use coinking_adapters::{AwsSettings, aws};
 use coinking_forecast::lake::Lake;
 use coinking_ingester::config::IngesterConfig;
@@ -332,7 +335,6 @@ async fn stream(
     registry: Arc<Registry>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let settings = config.kafka_settings();
     ensure_topics(
         &config,
         &[
@@ -341,7 +343,29 @@ async fn stream(
         ],
     )
     .await?;
-    let store = open_store(&config).await?;
+    let durable = open_store(&config).await?;
+    match &config.stream.redis_url {
+        Some(url) => {
+            let hot = RedisMarketStore::connect(url)
+                .await
+                .context("connecting to the Redis hot store (stream.redis_url)")?;
+            info!("stream stage: Redis hot store, DynamoDB for closed minutes");
+            let store = TieredMarketStore::new(hot, durable);
+            run_stream(config, store, catalog, registry, shutdown).await
+        }
+        None => run_stream(config, durable, catalog, registry, shutdown).await,
+    }
+}
+
+/// The stream stage on `store` (DynamoDB, or Redis in front of it).
+async fn run_stream<S: MarketStore + 'static>(
+    config: IngesterConfig,
+    store: S,
+    catalog: watch::Receiver<CatalogSnapshot>,
+    registry: Arc<Registry>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let settings = config.kafka_settings();
     let metrics = Arc::new(StreamMetrics::default());
     registry.register_stream(Arc::clone(&metrics));
     let mut processor = StreamProcessor::new(store, config.kafka.ticker_topic.clone(), metrics);
@@ -431,9 +455,33 @@ async fn hints(
     registry: Arc<Registry>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
+    let durable = open_store(&config).await?;
+    // With the hot store the hints live there only (recomputed every minute).
+    match &config.stream.redis_url {
+        Some(url) => {
+            let hot = RedisMarketStore::connect(url)
+                .await
+                .context("connecting to the Redis hot store (stream.redis_url)")?;
+            run_hints(
+                config,
+                TieredMarketStore::new(hot, durable),
+                registry,
+                shutdown,
+            )
+            .await;
+        }
+        None => run_hints(config, durable, registry, shutdown).await,
+    }
+    Ok(())
+}
+
+async fn run_hints<S: MarketStore + HintWriter + Clone + 'static>(
+    config: IngesterConfig,
+    store: S,
+    registry: Arc<Registry>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let stage = HintsStage::new(store, config.source.codes.clone(), &config.hints);
     registry.register_hints(stage.metrics());
     stage.run(shutdown).await;
-    Ok(())
 }
