@@ -86,6 +86,13 @@ mod tests {
         assert!(!classify("HMGET", &rejected).is_retryable());
     }
 
+    #[test]
+    fn tls_urls_are_accepted_as_elasticache_serverless_needs() {
+        check_url("rediss://cache.example.amazonaws.com:6379/").unwrap();
+        check_url("redis://127.0.0.1:6390/").unwrap();
+        assert!(check_url("http://127.0.0.1:6390").is_err());
+    }
+
     #[tokio::test]
     async fn an_unparsable_url_is_a_configuration_error() {
         let error = connect("http://127.0.0.1:6379").await.unwrap_err();
