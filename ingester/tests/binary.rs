@@ -69,6 +69,8 @@ fn spawn(dir: &Path, port: u16, brokers: &str, dynamodb: &str) -> Child {
         ])
         .env("COINKING_KAFKA_BROKERS", brokers)
         .env("COINKING_DYNAMODB_ENDPOINT", dynamodb)
+        // The DynamoDB-only path: a developer's or CI's Redis URL would move the hot data there.
+        .env_remove("COINKING_REDIS_URL")
         .env("COINKING_HTTP_LISTEN", format!("127.0.0.1:{port}"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())

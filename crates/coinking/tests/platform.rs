@@ -481,7 +481,7 @@ fn requests_refused_before_routing_get_the_json_error_and_cors_too() {
     wait_until_serving(&platform, Duration::from_secs(10));
     let origin = format!("Origin: {game}\r\n");
     let many_headers: String = (0..200).map(|i| format!("X-Header-{i}: a\r\n")).collect();
-    let cases: [(&str, Vec<u8>, u16, &str); 5] = [
+    let cases: [(&str, Vec<u8>, u16, &str); 7] = [
         (
             "a path that is not UTF-8",
             [
@@ -508,6 +508,26 @@ fn requests_refused_before_routing_get_the_json_error_and_cors_too() {
             format!(
                 "GET /upbit_data HTTP/1.1\r\nHost: x\r\n{origin}X-Big: {}\r\nConnection: close\r\n\r\n",
                 "a".repeat(500_000)
+            )
+            .into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "an 11 KB URI (API Gateway's 10,240-byte head limit)",
+            format!(
+                "GET /upbit_data?x={} HTTP/1.1\r\nHost: x\r\n{origin}Connection: close\r\n\r\n",
+                "a".repeat(11_000)
+            )
+            .into_bytes(),
+            414,
+            "uri_too_long",
+        ),
+        (
+            "a 12 KB header (API Gateway's 10,240-byte head limit)",
+            format!(
+                "GET /upbit_data HTTP/1.1\r\nHost: x\r\n{origin}X-Big: {}\r\nConnection: close\r\n\r\n",
+                "a".repeat(12_000)
             )
             .into_bytes(),
             431,

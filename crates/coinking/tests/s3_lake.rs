@@ -43,8 +43,12 @@ const SHARD: &str = "shardId-000000000000";
 /// Where in the batch the undecodable record sits (between games 9 and 10).
 const BAD_POSITION: usize = 10;
 const BAD_DATA: &[u8] = br#"{"event_id":"0b6f3c8e-6a1d-4f0e-9c57-3f1f2a9d8e41","userName":"trunc"#;
-/// A game of 김철수's that the stream delivers twice (a producer retry re-put it): same event id.
+/// A game of 김철수's that the stream delivers three times (producer retries re-put it): twice
+/// in the first batch (the archiver writes it once) and once more in a later batch (the
+/// analysis counts it once): the same event id each time.
 const REDELIVERED: u64 = 4;
+/// The later batch's one record sits at this position of the shard (after the first 30).
+const LATE_POSITION: usize = 30;
 
 const ANALYSIS_EVENT: &str = include_str!("../../../events/get-user-analysis/analysis.json");
 const USER_EVENT: &str = include_str!("../../../events/get-user-analysis/user.json");
@@ -157,6 +161,19 @@ fn kinesis_batch(envelopes: &[ClickEnvelope]) -> KinesisEvent {
         .collect();
     assert_eq!(records.len(), 30);
     serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+/// A later batch of the shard holding game [`REDELIVERED`] once more.
+fn late_batch(envelopes: &[ClickEnvelope]) -> KinesisEvent {
+    let game = &envelopes[REDELIVERED as usize];
+    let data = serde_json::to_vec(game).unwrap();
+    let record = kinesis_record(
+        LATE_POSITION,
+        &game.event_id.to_string(),
+        &data,
+        game.received_at + 60_000,
+    );
+    serde_json::from_value(json!({ "Records": [record] })).unwrap()
 }
 
 // ---- the expected analysis, computed from the games ------------------------------------------
@@ -386,21 +403,34 @@ async fn archived_kinesis_games_are_analyzed_on_s3_and_served_to_the_frontend() 
     let bucket = format!("coinking-lake-{}", Uuid::new_v4());
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
 
-    // 1. The archiver Lambda's handler takes one batch: 28 games, one of them twice, one record
-    //    that is not an envelope at all. It writes to the bucket under PREFIX.
+    // 1. The archiver Lambda's handler takes one batch: 28 games, one of them twice (written
+    //    once), one record that is not an envelope at all; then a later batch with that game a
+    //    third time. It writes to the bucket under PREFIX.
     let envelopes: Vec<ClickEnvelope> = (0..GAMES).map(envelope).collect();
     let store = PrefixStore::new(s3_store(&bucket, &settings).unwrap(), PREFIX);
     let archiver = Archiver::new(Arc::new(store));
     let response = clickstream_archiver::handle(&archiver, kinesis_batch(&envelopes)).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let response = clickstream_archiver::handle(&archiver, late_batch(&envelopes)).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
 
-    // One Parquet object per hour, named after its lowest sequence number (games 0, 12, 24);
+    // One Parquet object per hour and batch, named after its lowest sequence number (games 0, 12,
+    // 24, and the later batch's re-delivery);
     // the bad record kept with its reason under clickstream-bad/, in the hour it arrived.
     let data_key = |hour: &str, first_game: u64| {
         let first = sequence_number(position_of(first_game));
         format!("clickstream/dt=2024-11-25/hour={hour}/{SHARD}-{first}.parquet")
     };
-    let archived = vec![data_key("02", 0), data_key("03", 12), data_key("04", 24)];
+    let late_key = format!(
+        "clickstream/dt=2024-11-25/hour=02/{SHARD}-{}.parquet",
+        sequence_number(LATE_POSITION)
+    );
+    let archived = vec![
+        data_key("02", 0),
+        late_key,
+        data_key("03", 12),
+        data_key("04", 24),
+    ];
     let bad_key = format!(
         "clickstream-bad/dt=2024-11-25/hour=02/{SHARD}-{}.ndjson",
         sequence_number(BAD_POSITION)
@@ -424,7 +454,7 @@ async fn archived_kinesis_games_are_analyzed_on_s3_and_served_to_the_frontend() 
     assert_eq!(manifest.input_files, archived);
     assert_eq!(
         manifest.record_count, 29,
-        "28 games + the re-delivery; not the bad record"
+        "28 games + the later batch's re-delivery; not the in-batch one, not the bad record"
     );
     assert_eq!(manifest.game_count, 28);
     assert_eq!(manifest.duplicates_dropped, 1);

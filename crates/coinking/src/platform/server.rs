@@ -28,6 +28,10 @@ use super::routes::{Matched, Route, find};
 
 /// API Gateway's payload limit for HTTP APIs is 10 MB; Lambda's synchronous invoke takes 6 MB.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+/// API Gateway HTTP APIs refuse a request whose request line and header values together exceed
+/// 10,240 bytes; the same limit here, checked on every request (hyper's own, far larger buffer
+/// limit depends on how the bytes arrived, so it alone would not answer the same every time).
+pub const MAX_HEAD_BYTES: usize = 10_240;
 /// Time an idle or slow client gets to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -129,6 +133,9 @@ async fn route_request(
     request_id: u64,
 ) -> hyper::Response<Full<Bytes>> {
     let started = std::time::Instant::now();
+    if let Some(refusal) = head_too_large(&request) {
+        return refusal;
+    }
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let Some((route, matched)) = find(routes, &method, &path) else {
@@ -194,6 +201,37 @@ async fn route_request(
         "request"
     );
     to_hyper(response)
+}
+
+/// 414 for a request line, 431 for headers, past [`MAX_HEAD_BYTES`] together.
+fn head_too_large(request: &hyper::Request<Incoming>) -> Option<hyper::Response<Full<Bytes>>> {
+    let line = request.method().as_str().len() + request.uri().to_string().len() + 10;
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if line + headers <= MAX_HEAD_BYTES {
+        return None;
+    }
+    Some(if line > MAX_HEAD_BYTES / 2 {
+        platform_error(
+            414,
+            "uri_too_long",
+            &format!(
+                "uri: the request line must be at most {} bytes",
+                MAX_HEAD_BYTES / 2
+            ),
+        )
+    } else {
+        platform_error(
+            431,
+            "headers_too_large",
+            &format!(
+                "headers: the request line and headers must be at most {MAX_HEAD_BYTES} bytes together"
+            ),
+        )
+    })
 }
 
 /// The methods routed at `path` (plus `OPTIONS`, the preflight), in the table's order; empty
