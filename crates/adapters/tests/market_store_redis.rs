@@ -116,6 +116,12 @@ async fn a_restarted_server_is_reconnected_to_by_the_same_store() {
         }
     };
     assert_eq!(report.written, 1);
+    // The write that failed while the server was down, retried late, is older: no overwrite.
+    let late = store
+        .put_latest(&[ticker(&market, 2_000_000)])
+        .await
+        .unwrap();
+    assert_eq!((late.written, late.stale), (0, 1));
     let stored = store.latest(&[market]).await.unwrap();
     assert_eq!(stored[0].trade_timestamp, 3_000_000);
 }
