@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{RedisError, RetryMethod};
+use redis::{Cmd, FromRedisValue, Pipeline, RedisError, RetryMethod, ScriptInvocation};
 
 use crate::error::AdapterError;
 
@@ -24,6 +24,14 @@ pub const DEFAULT_PREFIX: &str = "coinking";
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long opening a connection may take.
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `COINKING_REDIS_URL` when set and not blank: the processes that use the hot store only then.
+pub fn url_from_env() -> Option<String> {
+    std::env::var(REDIS_URL_VARIABLE)
+        .ok()
+        .map(|url| url.trim().to_owned())
+        .filter(|url| !url.is_empty())
+}
 
 /// Checks that `url` is a Redis URL (`redis://`, `rediss://`, `unix://`) without connecting.
 pub fn check_url(url: &str) -> Result<(), AdapterError> {
@@ -56,6 +64,75 @@ pub async fn connect(url: &str) -> Result<ConnectionManager, AdapterError> {
 /// The key `name` of the store under `prefix` (see the module doc).
 pub fn key(prefix: &str, name: &str) -> String {
     format!("{{{prefix}}}:{name}")
+}
+
+/// One store's share of the connection: its keys under `{prefix}:`, and every call it makes,
+/// each failure classified ([`classify`]). The Redis adapters hold one each.
+#[derive(Clone)]
+pub struct Namespace {
+    connection: ConnectionManager,
+    prefix: String,
+}
+
+impl std::fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Namespace")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Namespace {
+    pub fn new(connection: ConnectionManager, prefix: &str) -> Self {
+        Self {
+            connection,
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// The key `name` in this namespace.
+    pub fn key(&self, name: &str) -> String {
+        key(&self.prefix, name)
+    }
+
+    /// Runs one command; `operation` names it in the error.
+    pub async fn query<T: FromRedisValue>(
+        &self,
+        operation: &'static str,
+        command: &Cmd,
+    ) -> Result<T, AdapterError> {
+        let mut connection = self.connection.clone();
+        command
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| classify(operation, &error))
+    }
+
+    /// Runs one pipeline (a transaction when it is atomic).
+    pub async fn pipeline<T: FromRedisValue>(
+        &self,
+        operation: &'static str,
+        pipeline: &Pipeline,
+    ) -> Result<T, AdapterError> {
+        let mut connection = self.connection.clone();
+        pipeline
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| classify(operation, &error))
+    }
+
+    /// Runs one script by its SHA (loaded first when the server does not know it).
+    pub async fn invoke<T: FromRedisValue>(
+        &self,
+        operation: &'static str,
+        invocation: &ScriptInvocation<'_>,
+    ) -> Result<T, AdapterError> {
+        let mut connection = self.connection.clone();
+        invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| classify(operation, &error))
+    }
 }
 
 /// An [`AdapterError::Redis`]: retryable unless the client says retrying cannot help (a command

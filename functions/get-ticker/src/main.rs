@@ -6,7 +6,7 @@ use coinking_adapters::aws::{DynamoDbBudget, dynamodb_client_with_budget, lambda
 use coinking_adapters::market_store::{
     DynamoDbMarketStore, DynamoDbStoreConfig, RedisMarketStore, TieredMarketStore,
 };
-use coinking_adapters::redis_client::REDIS_URL_VARIABLE;
+use coinking_adapters::redis_client::url_from_env;
 use coinking_http::init_logging;
 use get_ticker::{Deps, TickerConfig, serve};
 use lambda_http::Error;
@@ -25,10 +25,7 @@ async fn main() -> Result<(), Error> {
     let client = dynamodb_client_with_budget(&sdk, &aws, DynamoDbBudget::INTERACTIVE);
     let durable = DynamoDbMarketStore::new(client, store_config);
     // With the cache (template.yaml's EnableCache) the ingester keeps the hot data in Redis only.
-    match std::env::var(REDIS_URL_VARIABLE)
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
+    match url_from_env() {
         Some(url) => {
             let hot = RedisMarketStore::connect(&url).await?;
             serve(Deps::new(TieredMarketStore::new(hot, durable), config)).await

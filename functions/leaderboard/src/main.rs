@@ -1,5 +1,4 @@
-//! The leaderboard bootstrap: logging, typed config, one DynamoDB client for both tables (and,
-//! with a cache, Redis sorted sets in front of the players table), then the runtime loop.
+//! The leaderboard bootstrap: config, one DynamoDB client, Redis in front with a cache, the loop.
 
 use coinking_adapters::AwsSettings;
 use coinking_adapters::aws::{DynamoDbBudget, dynamodb_client_with_budget, lambda_sdk_config};
@@ -8,7 +7,7 @@ use coinking_adapters::leaderboard::{
 };
 use coinking_adapters::market_store::{DynamoDbMarketStore, DynamoDbStoreConfig};
 use coinking_adapters::market_store::{RedisMarketStore, TieredMarketStore};
-use coinking_adapters::redis_client::{DEFAULT_PREFIX, REDIS_URL_VARIABLE, connect};
+use coinking_adapters::redis_client::{DEFAULT_PREFIX, connect, url_from_env};
 use lambda_http::Error;
 use leaderboard::{Config, Deps, serve};
 
@@ -29,18 +28,13 @@ async fn main() -> Result<(), Error> {
     }
     let durable = DynamoDbLeaderboard::new(client.clone(), players);
     let candles = DynamoDbMarketStore::new(client, market);
-    // With the cache (template.yaml's EnableCache): rank pages from Redis, DynamoDB the truth.
-    let Some(url) = std::env::var(REDIS_URL_VARIABLE)
-        .ok()
-        .filter(|url| !url.is_empty())
-    else {
+    // With the cache (EnableCache): rank pages from Redis, DynamoDB the source of truth.
+    let Some(url) = url_from_env() else {
         return serve(Deps::new(durable, candles, config)).await;
     };
     let redis = connect(&url).await?;
-    let board = WriteThroughLeaderboard::new(
-        durable,
-        RedisLeaderboard::new(redis.clone(), DEFAULT_PREFIX),
-    );
+    let cache = RedisLeaderboard::new(redis.clone(), DEFAULT_PREFIX);
+    let board = WriteThroughLeaderboard::new(durable, cache);
     let candles = TieredMarketStore::new(RedisMarketStore::new(redis, DEFAULT_PREFIX), candles);
     serve(Deps::new(board, candles, config)).await
 }

@@ -25,14 +25,14 @@ use std::sync::LazyLock;
 use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, rank_order};
 use coinking_core::market::MarketCode;
 use redis::aio::ConnectionManager;
-use redis::{Script, cmd};
+use redis::{Script, ScriptInvocation, cmd};
 
 use super::{
     AffiliationReader, LeaderboardImport, PlayerReader, RankingReader, RankingScope, ScoreWriter,
     SubmitOutcome,
 };
 use crate::error::AdapterError;
-use crate::redis_client::{DEFAULT_PREFIX, classify, connect, key};
+use crate::redis_client::{DEFAULT_PREFIX, Namespace, connect};
 
 /// KEYS: player hash, global ranking, affiliation ranking, affiliations set.
 /// ARGV: member, name, affiliation, coin_1, coin_2, coin_3, balance, at_ms, request_id.
@@ -95,18 +95,9 @@ const RECORD_FIELDS: [&str; 10] = [
 ];
 
 /// See the module doc. Clones share the connection.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct RedisLeaderboard {
-    connection: ConnectionManager,
-    prefix: String,
-}
-
-impl std::fmt::Debug for RedisLeaderboard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisLeaderboard")
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
-    }
+    keys: Namespace,
 }
 
 impl RedisLeaderboard {
@@ -118,38 +109,44 @@ impl RedisLeaderboard {
     /// A leaderboard on `connection` whose keys start with `{prefix}:`.
     pub fn new(connection: ConnectionManager, prefix: &str) -> Self {
         Self {
-            connection,
-            prefix: prefix.to_owned(),
+            keys: Namespace::new(connection, prefix),
         }
     }
 
     fn player_key(&self, member: &str) -> String {
-        key(&self.prefix, &format!("lb:player:{member}"))
+        self.keys.key(&format!("lb:player:{member}"))
     }
 
     fn rank_key(&self, scope: &RankingScope) -> String {
         match scope {
-            RankingScope::All => key(&self.prefix, "lb:rank"),
+            RankingScope::All => self.keys.key("lb:rank"),
             RankingScope::Affiliation(affiliation) => {
-                key(&self.prefix, &format!("lb:rank:{affiliation}"))
+                self.keys.key(&format!("lb:rank:{affiliation}"))
             }
         }
     }
 
     fn affiliations_key(&self) -> String {
-        key(&self.prefix, "lb:affiliations")
+        self.keys.key("lb:affiliations")
     }
 
-    async fn query<T: redis::FromRedisValue>(
-        &self,
-        operation: &'static str,
-        command: &redis::Cmd,
-    ) -> Result<T, AdapterError> {
-        let mut connection = self.connection.clone();
-        command
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| classify(operation, &error))
+    /// A script invocation on a player's keys (hash, both rankings, the affiliations set),
+    /// with the arguments every player script starts with: member, name, affiliation, coins.
+    fn player_invocation<'a>(&self, script: &'a Script, row: &PlayerRow) -> ScriptInvocation<'a> {
+        let member = member(&row.affiliation, &row.name);
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(self.player_key(&member))
+            .key(self.rank_key(&RankingScope::All))
+            .key(self.rank_key(&RankingScope::Affiliation(row.affiliation.clone())))
+            .key(self.affiliations_key())
+            .arg(&member)
+            .arg(&row.name)
+            .arg(&row.affiliation);
+        for coin in &row.coins {
+            invocation.arg(coin.as_str());
+        }
+        invocation
     }
 
     /// The rows of `members` (missing hashes left out).
@@ -161,11 +158,7 @@ impl RedisLeaderboard {
                 .arg(self.player_key(member))
                 .arg(&ROW_FIELDS[..]);
         }
-        let mut connection = self.connection.clone();
-        let stored: Vec<Vec<Option<String>>> = pipeline
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| classify("HMGET", &error))?;
+        let stored: Vec<Vec<Option<String>>> = self.keys.pipeline("HMGET", &pipeline).await?;
         let mut rows = Vec::with_capacity(stored.len());
         for (member, fields) in members.iter().zip(stored) {
             if fields.iter().all(Option::is_none) {
@@ -232,28 +225,15 @@ impl ScoreWriter for RedisLeaderboard {
         at_ms: i64,
         request_id: &str,
     ) -> Result<SubmitOutcome, AdapterError> {
-        let member = member(&entry.affiliation, &entry.name);
-        let mut invocation = SUBMIT.prepare_invoke();
-        invocation
-            .key(self.player_key(&member))
-            .key(self.rank_key(&RankingScope::All))
-            .key(self.rank_key(&RankingScope::Affiliation(entry.affiliation.clone())))
-            .key(self.affiliations_key())
-            .arg(&member)
-            .arg(&entry.name)
-            .arg(&entry.affiliation);
-        for coin in &entry.coins {
-            invocation.arg(coin.as_str());
-        }
-        invocation
-            .arg(entry.balance_krw())
-            .arg(at_ms)
-            .arg(request_id);
-        let mut connection = self.connection.clone();
-        let (outcome, previous): (String, u64) = invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| classify("submit", &error))?;
+        let row = PlayerRow {
+            name: entry.name.clone(),
+            affiliation: entry.affiliation.clone(),
+            coins: entry.coins.clone(),
+            balance: entry.balance_krw(),
+        };
+        let mut invocation = self.player_invocation(&SUBMIT, &row);
+        invocation.arg(row.balance).arg(at_ms).arg(request_id);
+        let (outcome, previous): (String, u64) = self.keys.invoke("submit", &invocation).await?;
         Ok(match outcome.as_str() {
             "new" => SubmitOutcome::NewBest { previous: None },
             "best" => SubmitOutcome::NewBest {
@@ -277,6 +257,7 @@ impl RankingReader for RedisLeaderboard {
         let key = self.rank_key(scope);
         let stop = i64::try_from(limit).map_or(-1, |limit| limit - 1);
         let page: Vec<(String, u64)> = self
+            .keys
             .query(
                 "ZREVRANGE",
                 cmd("ZREVRANGE")
@@ -292,6 +273,7 @@ impl RankingReader for RedisLeaderboard {
         let mut members: Vec<String> = page.into_iter().map(|(member, _)| member).collect();
         // Every member tied with the page's last score: the rank order may put one of them first.
         let tied: Vec<String> = self
+            .keys
             .query(
                 "ZRANGEBYSCORE",
                 cmd("ZRANGEBYSCORE").arg(&key).arg(lowest).arg(lowest),
@@ -312,6 +294,7 @@ impl RankingReader for RedisLeaderboard {
 impl AffiliationReader for RedisLeaderboard {
     async fn affiliations(&self) -> Result<Vec<String>, AdapterError> {
         let mut affiliations: Vec<String> = self
+            .keys
             .query("SMEMBERS", cmd("SMEMBERS").arg(self.affiliations_key()))
             .await?;
         affiliations.sort();
@@ -327,6 +310,7 @@ impl PlayerReader for RedisLeaderboard {
     ) -> Result<Option<PlayerRecord>, AdapterError> {
         let key = self.player_key(&member(affiliation, name));
         let fields: Vec<Option<String>> = self
+            .keys
             .query("HMGET", cmd("HMGET").arg(&key).arg(&RECORD_FIELDS[..]))
             .await?;
         if fields.iter().all(Option::is_none) {
@@ -383,53 +367,42 @@ impl RedisLeaderboard {
     /// Writes `record` unless a newer state of the player is stored; whether it was written.
     pub async fn upsert(&self, record: &PlayerRecord) -> Result<bool, AdapterError> {
         let row = &record.row;
-        let member = member(&row.affiliation, &row.name);
-        let mut invocation = UPSERT.prepare_invoke();
-        invocation
-            .key(self.player_key(&member))
-            .key(self.rank_key(&RankingScope::All))
-            .key(self.rank_key(&RankingScope::Affiliation(row.affiliation.clone())))
-            .key(self.affiliations_key())
-            .arg(&member)
-            .arg(&row.name)
-            .arg(&row.affiliation);
-        for coin in &row.coins {
-            invocation.arg(coin.as_str());
-        }
+        let mut invocation = self.player_invocation(&UPSERT, row);
         invocation
             .arg(row.balance)
             .arg(record.games_played)
             .arg(record.first_seen_ms)
             .arg(record.best_at_ms)
             .arg(record.last_seen_ms);
-        let mut connection = self.connection.clone();
-        let written: u8 = invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| classify("upsert", &error))?;
+        let written: u8 = self.keys.invoke("upsert", &invocation).await?;
         Ok(written == 1)
     }
 
     /// Whether the rankings were built from the source of truth since this Redis started (the
     /// marker lives in Redis: a restarted, empty Redis has none).
     pub async fn is_built(&self) -> Result<bool, AdapterError> {
-        self.query("EXISTS", cmd("EXISTS").arg(self.built_key()))
+        self.keys
+            .query("EXISTS", cmd("EXISTS").arg(self.built_key()))
             .await
     }
 
     /// Marks the rankings as built (see [`Self::is_built`]).
     pub async fn mark_built(&self) -> Result<(), AdapterError> {
-        self.query("SET", cmd("SET").arg(self.built_key()).arg(1))
+        self.keys
+            .query("SET", cmd("SET").arg(self.built_key()).arg(1))
             .await
     }
 
     /// Forgets [`Self::mark_built`]: the next reader rebuilds.
     pub async fn mark_stale(&self) -> Result<(), AdapterError> {
-        let _: usize = self.query("DEL", cmd("DEL").arg(self.built_key())).await?;
+        let _: usize = self
+            .keys
+            .query("DEL", cmd("DEL").arg(self.built_key()))
+            .await?;
         Ok(())
     }
 
     fn built_key(&self) -> String {
-        key(&self.prefix, "lb:built")
+        self.keys.key("lb:built")
     }
 }

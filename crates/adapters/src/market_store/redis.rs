@@ -37,7 +37,7 @@ use super::{
     last_per_market, latest_per_candle, newest_per_market,
 };
 use crate::error::AdapterError;
-use crate::redis_client::{DEFAULT_PREFIX, classify, connect, key};
+use crate::redis_client::{DEFAULT_PREFIX, Namespace, connect};
 
 /// KEYS: tickers hash, timestamps hash. ARGV: (market, trade_timestamp, JSON) repeated.
 /// Returns how many were written (the others were not newer than the stored ticker).
@@ -80,20 +80,10 @@ return written
 });
 
 /// See the module doc. Clones share the connection.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct RedisMarketStore {
-    connection: ConnectionManager,
-    prefix: String,
+    keys: Namespace,
     retention_ms: i64,
-}
-
-impl std::fmt::Debug for RedisMarketStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisMarketStore")
-            .field("prefix", &self.prefix)
-            .field("retention_ms", &self.retention_ms)
-            .finish_non_exhaustive()
-    }
 }
 
 impl RedisMarketStore {
@@ -105,8 +95,7 @@ impl RedisMarketStore {
     /// A store on `connection` whose keys start with `{prefix}:`.
     pub fn new(connection: ConnectionManager, prefix: &str) -> Self {
         Self {
-            connection,
-            prefix: prefix.to_owned(),
+            keys: Namespace::new(connection, prefix),
             retention_ms: i64::try_from(DEFAULT_CANDLE_RETENTION.as_millis()).unwrap_or(i64::MAX),
         }
     }
@@ -118,24 +107,11 @@ impl RedisMarketStore {
     }
 
     fn key(&self, name: &str) -> String {
-        key(&self.prefix, name)
+        self.keys.key(name)
     }
 
     fn candle_key(&self, market: &MarketCode) -> String {
         self.key(&format!("candles:{market}"))
-    }
-
-    /// Runs `command` on a clone of the shared connection.
-    async fn query<T: redis::FromRedisValue>(
-        &self,
-        operation: &'static str,
-        command: &redis::Cmd,
-    ) -> Result<T, AdapterError> {
-        let mut connection = self.connection.clone();
-        command
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| classify(operation, &error))
     }
 }
 
@@ -169,11 +145,7 @@ impl TickerWriter for RedisMarketStore {
                 .arg(ticker.trade_timestamp)
                 .arg(to_json(ticker)?);
         }
-        let mut connection = self.connection.clone();
-        let written: usize = invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| classify("put_latest", &error))?;
+        let written: usize = self.keys.invoke("put_latest", &invocation).await?;
         Ok(WriteReport {
             written,
             stale: stale_in_batch + newest.len() - written,
@@ -192,7 +164,7 @@ impl TickerReader for RedisMarketStore {
         for market in markets {
             command.arg(market.as_str());
         }
-        let stored: Vec<Option<String>> = self.query("HMGET", &command).await?;
+        let stored: Vec<Option<String>> = self.keys.query("HMGET", &command).await?;
         let mut found = Vec::with_capacity(stored.len());
         for (market, text) in markets.iter().zip(&stored) {
             if let Some(text) = text {
@@ -210,6 +182,7 @@ impl TickerReader for RedisMarketStore {
     ) -> Result<Option<NormalizedTicker>, AdapterError> {
         let key = self.key("tickers");
         let stored: Option<String> = self
+            .keys
             .query("HGET", cmd("HGET").arg(&key).arg(market.as_str()))
             .await?;
         stored
@@ -246,11 +219,7 @@ impl CandleWriter for RedisMarketStore {
                     .arg(candle.last_position)
                     .arg(to_json(candle)?);
             }
-            let mut connection = self.connection.clone();
-            let written: usize = invocation
-                .invoke_async(&mut connection)
-                .await
-                .map_err(|error| classify("put_candles", &error))?;
+            let written: usize = self.keys.invoke("put_candles", &invocation).await?;
             report.written += written;
             report.stale += candles.len() - written;
         }
@@ -273,6 +242,7 @@ impl CandleReader for RedisMarketStore {
         }
         let key = self.candle_key(market);
         let stored: Vec<String> = self
+            .keys
             .query(
                 "ZRANGEBYSCORE",
                 cmd("ZRANGEBYSCORE")
@@ -303,7 +273,7 @@ impl CatalogWriter for RedisMarketStore {
         for info in &distinct {
             command.arg(info.market.as_str()).arg(to_json(info)?);
         }
-        let _: usize = self.query("HSET", &command).await?;
+        let _: usize = self.keys.query("HSET", &command).await?;
         Ok(WriteReport {
             written: distinct.len(),
             stale: 0,
@@ -314,7 +284,8 @@ impl CatalogWriter for RedisMarketStore {
 impl CatalogReader for RedisMarketStore {
     async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
         let key = self.key("markets");
-        let stored: Vec<(String, String)> = self.query("HGETALL", cmd("HGETALL").arg(&key)).await?;
+        let stored: Vec<(String, String)> =
+            self.keys.query("HGETALL", cmd("HGETALL").arg(&key)).await?;
         let mut markets = stored
             .iter()
             .map(|(market, text)| from_json::<MarketInfo>(&key, market, text))
@@ -328,6 +299,7 @@ impl HintWriter for RedisMarketStore {
     async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, AdapterError> {
         check_hint_set(set)?;
         let () = self
+            .keys
             .query("SET", cmd("SET").arg(self.key("hints")).arg(to_json(set)?))
             .await?;
         Ok(WriteReport {
@@ -340,7 +312,7 @@ impl HintWriter for RedisMarketStore {
 impl HintReader for RedisMarketStore {
     async fn hints(&self) -> Result<Option<HintSet>, AdapterError> {
         let key = self.key("hints");
-        let stored: Option<String> = self.query("GET", cmd("GET").arg(&key)).await?;
+        let stored: Option<String> = self.keys.query("GET", cmd("GET").arg(&key)).await?;
         stored
             .map(|text| from_json(&key, "value", &text))
             .transpose()
