@@ -54,16 +54,18 @@ pub(crate) fn record(body: &[u8], rules: &RecordRules) -> Option<GameRecord> {
 /// must decide. Like `parse_envelope`, any well-formed market is accepted.
 pub(crate) fn envelope(bytes: &[u8]) -> Option<ClickEnvelope> {
     let ObjectOnly(raw) = serde_json::from_slice::<ObjectOnly<RawRecord<'_>>>(bytes).ok()?;
-    let event_id = Uuid::try_parse(&raw.event_id.as_ref()?.0).ok()?;
-    let received_at = raw.received_at?;
-    if raw.schema_version? != u64::from(SCHEMA_VERSION) {
+    let event_id = Uuid::try_parse(&raw.event_id.as_ref()?.as_ref()?.0).ok()?;
+    let received_at = raw.received_at??;
+    if raw.schema_version?? != u64::from(SCHEMA_VERSION) {
         return None;
     }
     let user_nickname_hash = match &raw.user_nickname_hash {
-        Some(hash) => {
+        Some(Some(hash)) => {
             rules::nickname_hash(&hash.0).ok()?;
             Some(hash.0.clone().into_owned())
         }
+        // An explicit null is a problem the detailed path names.
+        Some(None) => return None,
         None => None,
     };
     let record = raw.into_record(&RecordRules::default())?;
@@ -76,12 +78,15 @@ pub(crate) fn envelope(bytes: &[u8]) -> Option<ClickEnvelope> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRecord<'a> {
-    #[serde(borrow)]
-    event_id: Option<Text<'a>>,
-    received_at: Option<i64>,
-    schema_version: Option<u64>,
-    #[serde(borrow)]
-    user_nickname_hash: Option<Text<'a>>,
+    // Outer `None`: absent; `Some(None)`: an explicit null, which only the detailed path names.
+    #[serde(borrow, default, deserialize_with = "present")]
+    event_id: Option<Option<Text<'a>>>,
+    #[serde(default, deserialize_with = "present")]
+    received_at: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    schema_version: Option<Option<u64>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    user_nickname_hash: Option<Option<Text<'a>>>,
     #[serde(rename = "userName", borrow)]
     user_name: Text<'a>,
     #[serde(rename = "userAffiliation", borrow)]
@@ -297,6 +302,16 @@ fn traded_coin(raw: &Text<'_>, rules: &RecordRules) -> Option<MarketCode> {
 /// (`Cow<str>` itself always deserializes owned except as a direct `#[serde(borrow)]` field,
 /// so inside a `Vec` it would copy every coin.)
 struct Text<'a>(Cow<'a, str>);
+
+/// A field that is present, null or not: `Some(value)` (the field's absence is serde's
+/// `default`, `None`), so an explicit null is not mistaken for an absent field.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -948,6 +963,20 @@ mod tests {
             let bytes = serde_json::to_vec(&body).unwrap();
             prop_assert!(record(&bytes, &RecordRules::default()).is_some());
             check_record(&bytes, &RecordRules::default(), true)?;
+        }
+
+        #[test]
+        fn an_explicit_null_envelope_field_is_left_to_the_detailed_path(
+            mut value in valid_envelope(),
+            field in prop::sample::select(
+                vec!["event_id", "received_at", "schema_version", "user_nickname_hash"],
+            ),
+        ) {
+            value[field] = Value::Null;
+            let bytes = serde_json::to_vec(&value).unwrap();
+            prop_assert!(envelope(&bytes).is_none(), "{field}: null");
+            prop_assert!(parse_envelope_detailed(&bytes).is_err(), "{field}: null");
+            check_envelope(&bytes, true)?;
         }
 
         #[test]
