@@ -2,7 +2,8 @@
 //! lake stage's own consumer group, written to the S3 stand-in (moto). N market-minutes
 //! produced → exactly N candle rows in the right partitions and every tick once; the whole
 //! topic re-delivered to a new group plus every message produced twice → still N rows, every
-//! tick once, the same candles. A stand-in that is not running fails the test.
+//! tick once, the same candles. Writers of one minute at once, and a late PUT of an older
+//! file, lose no tick. A stand-in that is not running fails the test.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -17,7 +18,10 @@ use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{Change, StreamType};
-use coinking_forecast::lake::{CandleRow, Lake};
+use coinking_forecast::lake::ticks::{
+    from_parquet as ticks_from_parquet, minute_key_of, to_parquet as ticks_to_parquet,
+};
+use coinking_forecast::lake::{CandleRow, Expected, Lake, TickRow, write_closed_minute};
 use coinking_ingester::consumer::{ConsumerConfig, run_consumer};
 use coinking_ingester::lake::{LakeMetrics, LakeStage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -154,11 +158,8 @@ async fn run_lake(topic: &str, lake: &Lake, records: u64) -> Arc<LakeMetrics> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn n_minutes_give_n_candle_rows_and_redelivery_adds_no_duplicates() {
-    let host = s3_host();
     let settings = shared_kafka();
-    let bucket = unique("lake");
-    create_bucket(&host, &bucket);
-    let lake = Lake::open(&format!("s3://{bucket}/lake")).unwrap();
+    let lake = s3_lake().await;
     let topic = unique("ticker");
     KafkaAdmin::new(&settings)
         .unwrap()
@@ -214,4 +215,122 @@ async fn n_minutes_give_n_candle_rows_and_redelivery_adds_no_duplicates() {
     assert_eq!(again, before, "the same candles");
     assert_eq!(tick_count(&lake).await, tickers.len(), "every tick once");
     assert_eq!(second.ticks_written.load(Ordering::Relaxed), 0);
+}
+
+/// The rows of one KRW-BTC minute at T0: tick `i` one second after tick `i - 1`.
+fn minute_rows(ticks: std::ops::Range<i64>) -> std::collections::BTreeSet<TickRow> {
+    ticks
+        .map(|i| {
+            let mut ticker = ticker("KRW-BTC", 0, 0);
+            ticker.trade_timestamp = T0 + i * 1_000 + 1;
+            ticker.timestamp = ticker.trade_timestamp + 3;
+            ticker.trade_price = Decimal::from(1_000 + i);
+            TickRow::from_ticker(&ticker).unwrap()
+        })
+        .collect()
+}
+
+async fn s3_lake() -> Lake {
+    let bucket = unique("lake");
+    create_bucket(&s3_host(), &bucket);
+    Lake::open(&format!("s3://{bucket}/lake")).unwrap()
+}
+
+/// Writers of the same minute at once (a rebalance hands a partition over while the old
+/// owner still flushes): each write expects the file it read, so none replaces another's
+/// ticks; with last-writer-wins PUTs most rows were lost here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_of_one_minute_keep_every_tick() {
+    let lake = s3_lake().await;
+    let market = MarketCode::parse("KRW-BTC").unwrap();
+    const WRITERS: i64 = 6;
+    let mut tasks = Vec::new();
+    for writer in 0..WRITERS {
+        let (lake, market) = (lake.clone(), market.clone());
+        // Each writer's own tick plus tick 0, which all of them carry (a re-delivery).
+        let mut rows = minute_rows(writer + 1..writer + 2);
+        rows.extend(minute_rows(0..1));
+        tasks.push(tokio::spawn(async move {
+            // As the lake stage does: a retryable error is tried again.
+            loop {
+                match write_closed_minute(&lake, &market, T0, &rows).await {
+                    Ok(written) => return written,
+                    Err(error) if error.is_retryable() => continue,
+                    Err(error) => panic!("{error}"),
+                }
+            }
+        }));
+    }
+    let mut added = 0;
+    for task in tasks {
+        added += task.await.unwrap().added;
+    }
+    let every = minute_rows(0..WRITERS + 1);
+    let stored =
+        ticks_from_parquet(lake.get(&minute_key_of("KRW-BTC", T0)).await.unwrap()).unwrap();
+    assert_eq!(
+        stored,
+        every.iter().cloned().collect::<Vec<_>>(),
+        "every tick once"
+    );
+    // A call retried after a retryable error may find its own ticks already stored, so the
+    // sum can fall short; it can never count a tick twice.
+    assert!(
+        (1..=every.len()).contains(&added),
+        "{added} ticks counted as added"
+    );
+    let candles = candle_rows(&lake).await;
+    assert_eq!(candles.len(), 1);
+    assert_eq!(candles[0].trade_count, Some(every.len() as u64));
+    assert_eq!(candles[0].open, Decimal::from(1_000));
+    assert_eq!(candles[0].close, Decimal::from(1_000 + WRITERS));
+}
+
+/// An earlier attempt of a PUT that reaches the store late (the client timed out and moved
+/// on) carries what it expected then, so the store refuses it instead of replacing the newer
+/// file: on create (`If-None-Match: *`) and on update (`If-Match`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_put_of_an_older_file_is_refused() {
+    let lake = s3_lake().await;
+    let market = MarketCode::parse("KRW-BTC").unwrap();
+    let key = minute_key_of("KRW-BTC", T0);
+    let stale = ticks_to_parquet(minute_rows(0..1).iter()).unwrap();
+
+    let (absent, expected_absent) = lake.read_for_update(&key).await.unwrap();
+    assert!(absent.is_none());
+    write_closed_minute(&lake, &market, T0, &minute_rows(0..2))
+        .await
+        .unwrap();
+    assert!(
+        !lake
+            .put_expecting(&key, stale.clone(), expected_absent)
+            .await
+            .unwrap(),
+        "a create over an existing file"
+    );
+
+    let (_, expected_two) = lake.read_for_update(&key).await.unwrap();
+    assert!(matches!(expected_two, Expected::Version(_)));
+    write_closed_minute(&lake, &market, T0, &minute_rows(2..3))
+        .await
+        .unwrap();
+    assert!(
+        !lake
+            .put_expecting(&key, stale.clone(), expected_two)
+            .await
+            .unwrap(),
+        "an update of a version that is gone"
+    );
+    let stored = ticks_from_parquet(lake.get(&key).await.unwrap()).unwrap();
+    assert_eq!(stored.len(), 3, "the newest file stands");
+
+    // What a write expects when it read the current file goes through.
+    let (_, current) = lake.read_for_update(&key).await.unwrap();
+    assert!(lake.put_expecting(&key, stale, current).await.unwrap());
+    assert_eq!(
+        ticks_from_parquet(lake.get(&key).await.unwrap())
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -28,6 +28,9 @@ pub enum ForecastError {
     Banned(String),
     #[error("a blocking task failed: {0}")]
     Task(String),
+    /// Other writers kept changing the same lake files; a later attempt may get through.
+    #[error("concurrent writes: {0}")]
+    Conflict(String),
 }
 
 impl ForecastError {
@@ -35,7 +38,10 @@ impl ForecastError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            ForecastError::Store(_) | ForecastError::Task(_) | ForecastError::Upstream(_)
+            ForecastError::Store(_)
+                | ForecastError::Task(_)
+                | ForecastError::Upstream(_)
+                | ForecastError::Conflict(_)
         )
     }
 }

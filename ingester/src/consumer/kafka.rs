@@ -28,7 +28,7 @@ use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::metrics::ConsumerMetrics;
-use super::retry::flush_with_retry;
+use super::retry::{flush_until_interrupted, flush_with_retry};
 use super::{Commit, ConsumerStage, Record};
 use crate::error::IngesterError;
 
@@ -157,12 +157,9 @@ pub async fn run_consumer<T: ConsumerStage>(
         let generation = consumer.context().generation.load(Ordering::Relaxed);
         if stage.has_pending() {
             // Shutdown may arrive while a flush keeps failing: stop retrying without a
-            // deadline and let the drain below retry with one.
-            let flushed = tokio::select! {
-                result = flush_with_retry(&mut stage, None) => Some(result),
-                () = &mut shutdown => None,
-            };
-            match flushed {
+            // deadline and let the drain below retry with one. A flush in progress finishes
+            // first (see `flush_until_interrupted`).
+            match flush_until_interrupted(&mut stage, shutdown.as_mut()).await {
                 Some(Ok(offsets)) => {
                     commit(&consumer, &config.topic, &offsets, &metrics).await;
                     pending_records = 0;

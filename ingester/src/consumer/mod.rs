@@ -7,7 +7,8 @@
 //! - [`kafka`]: [`run_consumer`], a consumer group that commits exactly what a successful flush
 //!   returned, measures lag, and drains on shutdown;
 //! - [`in_process`]: [`run_in_process`], the same stage fed by the in-process bus;
-//! - [`retry`]: [`flush_with_retry`], capped jittered backoff, nothing committed meanwhile;
+//! - [`retry`]: [`flush_with_retry`] and [`flush_until_interrupted`], capped jittered backoff,
+//!   nothing committed meanwhile, an attempt in progress never cut off;
 //! - [`metrics`]: [`ConsumerMetrics`], the counters every consumer has.
 
 pub mod in_process;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 pub use in_process::{FINAL_FLUSH_TIMEOUT, run_in_process};
 pub use kafka::{ConsumerConfig, LAG_INTERVAL, is_assigned, run_consumer};
 pub use metrics::ConsumerMetrics;
-pub use retry::flush_with_retry;
+pub use retry::{flush_until_interrupted, flush_with_retry};
 
 /// One record off the bus: a Kafka message or an in-process record.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use super::CANDLES_PREFIX;
 use super::encoding::{
     self, DECIMAL_PRECISION, DECIMAL_SCALE, decimal_builder, from_mantissa, mantissa, write_parquet,
 };
-use super::location::Lake;
+use super::location::{Expected, Lake};
 use crate::error::ForecastError;
 use crate::series::{Bar, fill_gaps};
 
@@ -223,11 +223,21 @@ pub fn minute_key(market: &str, minute_start_ms: i64) -> String {
 /// Writes one market's closed minute (one row) to its deterministic key: a retry or a
 /// re-delivery overwrites the same object, so the lake never holds a minute twice.
 pub async fn write_minute(lake: &Lake, candle: &Candle) -> Result<String, ForecastError> {
+    write_minute_expecting(lake, candle, Expected::Anything).await?;
+    Ok(minute_key(candle.market.as_str(), candle.minute_start_ms))
+}
+
+/// Writes the minute's candle only if its file is still as `expected` (see
+/// [`Lake::put_expecting`]); `Ok(false)` when it changed since.
+pub async fn write_minute_expecting(
+    lake: &Lake,
+    candle: &Candle,
+    expected: Expected,
+) -> Result<bool, ForecastError> {
     let row = CandleRow::from_stream(candle);
     let key = minute_key(&row.market, row.minute_start_ms);
     let file = to_parquet(std::slice::from_ref(&row))?;
-    lake.put(&key, file).await?;
-    Ok(key)
+    lake.put_expecting(&key, file, expected).await
 }
 
 /// Every row of `market` with `from_ms <= minute_start < to_ms`, one per minute (the

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
 use crate::error::ForecastError;
 
@@ -16,6 +16,22 @@ pub struct Lake {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     description: String,
+    /// Whether [`Lake::put_expecting`] checks what it expects (S3's `If-Match` /
+    /// `If-None-Match`, the in-memory store). A local directory has one writer (the
+    /// in-process stage) whose writes are synchronous renames, so no write lands late there
+    /// and object_store offers no conditional update for it.
+    conditional: bool,
+}
+
+/// What a write expects to find at its key, so it never replaces a file it has not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// Whatever is there (a plain overwrite).
+    Anything,
+    /// No object.
+    Absent,
+    /// The object as it was read.
+    Version(UpdateVersion),
 }
 
 impl Lake {
@@ -55,6 +71,7 @@ impl Lake {
                 store: Arc::new(builder.build()?),
                 prefix: prefix.trim_matches('/').to_owned(),
                 description: location.to_owned(),
+                conditional: true,
             });
         }
         if location.is_empty() {
@@ -72,15 +89,18 @@ impl Lake {
             store: Arc::new(store),
             prefix: String::new(),
             description: location.to_owned(),
+            conditional: false,
         })
     }
 
-    /// A lake over any store (tests, the in-memory store).
+    /// A lake over any store that supports conditional puts (`PutMode::Create` and
+    /// `PutMode::Update`), such as the in-memory store.
     pub fn with_store(store: Arc<dyn ObjectStore>, prefix: &str) -> Self {
         Self {
             store,
             prefix: prefix.trim_matches('/').to_owned(),
             description: format!("{store_kind}/{prefix}", store_kind = "store"),
+            conditional: true,
         }
     }
 
@@ -114,10 +134,67 @@ impl Lake {
 
     /// One PUT: the object is either absent or whole.
     pub async fn put(&self, relative: &str, bytes: Vec<u8>) -> Result<(), ForecastError> {
-        self.store
-            .put(&self.key(relative), PutPayload::from(bytes))
-            .await?;
-        Ok(())
+        self.put_expecting(relative, bytes, Expected::Anything)
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes `bytes` only if the key still holds what `expected` says: a newer file written
+    /// meanwhile, by another writer or by a late-arriving earlier attempt, is never replaced.
+    /// `Ok(false)`: the key changed since it was read; read it again, merge and retry. A plain
+    /// overwrite on a local directory (see [`Lake`]'s `conditional`).
+    pub async fn put_expecting(
+        &self,
+        relative: &str,
+        bytes: Vec<u8>,
+        expected: Expected,
+    ) -> Result<bool, ForecastError> {
+        let mode = match expected {
+            _ if !self.conditional => PutMode::Overwrite,
+            Expected::Anything => PutMode::Overwrite,
+            Expected::Absent => PutMode::Create,
+            Expected::Version(version) => PutMode::Update(version),
+        };
+        let options = PutOptions {
+            mode,
+            ..PutOptions::default()
+        };
+        match self
+            .store
+            .put_opts(&self.key(relative), PutPayload::from(bytes), options)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(
+                object_store::Error::AlreadyExists { .. }
+                | object_store::Error::Precondition { .. },
+            ) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The object (`None` when absent) and what a write replacing it must expect.
+    pub async fn read_for_update(
+        &self,
+        relative: &str,
+    ) -> Result<(Option<bytes::Bytes>, Expected), ForecastError> {
+        match self.store.get(&self.key(relative)).await {
+            Ok(result) => {
+                let version = version_of(&result.meta);
+                Ok((Some(result.bytes().await?), version))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok((None, Expected::Absent)),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// What a write replacing the object must expect, without reading it.
+    pub async fn expected_at(&self, relative: &str) -> Result<Expected, ForecastError> {
+        match self.store.head(&self.key(relative)).await {
+            Ok(meta) => Ok(version_of(&meta)),
+            Err(object_store::Error::NotFound { .. }) => Ok(Expected::Absent),
+            Err(other) => Err(other.into()),
+        }
     }
 
     pub async fn get(&self, relative: &str) -> Result<bytes::Bytes, ForecastError> {
@@ -153,6 +230,13 @@ impl Lake {
             Err(other) => Err(other.into()),
         }
     }
+}
+
+fn version_of(meta: &object_store::ObjectMeta) -> Expected {
+    Expected::Version(UpdateVersion {
+        e_tag: meta.e_tag.clone(),
+        version: meta.version.clone(),
+    })
 }
 
 /// One listed object.

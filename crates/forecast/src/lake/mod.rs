@@ -23,7 +23,7 @@ pub mod ticks;
 pub use candles::{
     CandleRow, Source, candle_schema, read_candles, read_market_bars, to_parquet, write_minute,
 };
-pub use location::Lake;
+pub use location::{Expected, Lake};
 pub use ticks::{MinuteWritten, TickRow, write_closed_minute};
 
 /// Prefix of the candle table.

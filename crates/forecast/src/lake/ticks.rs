@@ -237,11 +237,23 @@ pub struct MinuteWritten {
     pub candle: Candle,
 }
 
+/// How many times [`write_closed_minute`] reads, merges and writes again when another write
+/// changed the minute's files in between, before it gives up with a retryable error.
+const MAX_MERGE_ATTEMPTS: usize = 5;
+
 /// Writes one market's closed minute: the union of `rows` and the minute's stored ticks
 /// (duplicates dropped: a replay or a re-delivery adds nothing), then the candle folded from
-/// that union, both to their deterministic keys. Ticks first: if the candle's PUT fails, a
-/// retry writes the same ticks again and then the candle. `rows` must all belong to `market`
-/// and the minute starting at `minute_start_ms`.
+/// that union, both to their deterministic keys. `rows` must all belong to `market` and the
+/// minute starting at `minute_start_ms`.
+///
+/// - **Order**: ticks first: if the candle's write fails, a retry merges the same ticks again
+///   (adding nothing) and then writes the candle.
+/// - **Concurrency**: each write expects the file it read (S3 `If-Match` / `If-None-Match`), and
+///   the candle's version is read before the ticks it is folded from. So neither file is ever
+///   replaced by one built from older ticks: not by a second writer of the minute (a consumer
+///   rebalance), and not by an earlier attempt of a PUT that reaches the store late (a
+///   client-side timeout and retry). When a file changed in between, the whole minute is read,
+///   merged and written again, up to [`MAX_MERGE_ATTEMPTS`] times.
 pub async fn write_closed_minute(
     lake: &Lake,
     market: &MarketCode,
@@ -256,17 +268,51 @@ pub async fn write_closed_minute(
             stray.market, stray.trade_timestamp_ms
         )));
     }
+    // Rows this call added, over attempts: a pass whose ticks landed but whose candle met a
+    // newer one finds its own rows stored on the next pass.
+    let mut added = 0;
+    for attempt in 1..=MAX_MERGE_ATTEMPTS {
+        if let Some(written) =
+            merge_and_write(lake, market, minute_start_ms, rows, &mut added).await?
+        {
+            return Ok(written);
+        }
+        tracing::debug!(%market, minute_start_ms, attempt, "lake: minute changed while written; merging again");
+    }
+    Err(ForecastError::Conflict(format!(
+        "{market}'s minute {minute_start_ms} kept changing under {MAX_MERGE_ATTEMPTS} writes"
+    )))
+}
+
+/// One read-merge-write of [`write_closed_minute`]; `None` when a file changed in between.
+/// `added` grows by the rows this pass's tick write added.
+async fn merge_and_write(
+    lake: &Lake,
+    market: &MarketCode,
+    minute_start_ms: i64,
+    rows: &BTreeSet<TickRow>,
+    added: &mut usize,
+) -> Result<Option<MinuteWritten>, ForecastError> {
+    let candle_expected = lake
+        .expected_at(&candles::minute_key(market.as_str(), minute_start_ms))
+        .await?;
     let key = minute_key_of(market.as_str(), minute_start_ms);
-    let mut all: BTreeSet<TickRow> = match lake.get(&key).await {
-        Ok(file) => from_parquet(file)?.into_iter().collect(),
-        Err(ForecastError::Store(object_store::Error::NotFound { .. })) => BTreeSet::new(),
-        Err(error) => return Err(error),
+    let (stored, ticks_expected) = lake.read_for_update(&key).await?;
+    let mut all: BTreeSet<TickRow> = match stored {
+        Some(file) => from_parquet(file)?.into_iter().collect(),
+        None => BTreeSet::new(),
     };
     let before = all.len();
     all.extend(rows.iter().cloned());
-    let added = all.len() - before;
-    if added > 0 || before == 0 {
-        lake.put(&key, to_parquet(all.iter())?).await?;
+    let new_rows = all.len() - before;
+    if new_rows > 0 || before == 0 {
+        if !lake
+            .put_expecting(&key, to_parquet(all.iter())?, ticks_expected)
+            .await?
+        {
+            return Ok(None);
+        }
+        *added += new_rows;
     }
     // Positions follow the table's order, so the fold is the same whatever order the rows
     // arrived in.
@@ -284,10 +330,12 @@ pub async fn write_closed_minute(
     let candle = build_candles(&ticks).into_iter().next().ok_or_else(|| {
         ForecastError::NotEnoughData(format!("{market} {minute_start_ms}: no ticks"))
     })?;
-    candles::write_minute(lake, &candle).await?;
-    Ok(MinuteWritten {
+    if !candles::write_minute_expecting(lake, &candle, candle_expected).await? {
+        return Ok(None);
+    }
+    Ok(Some(MinuteWritten {
         ticks: all.len(),
-        added,
+        added: *added,
         candle,
-    })
+    }))
 }
