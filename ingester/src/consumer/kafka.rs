@@ -1,7 +1,10 @@
 //! The Kafka driver: a consumer group on `upbit.ticker` feeding a [`ConsumerStage`].
 //!
 //! Every window (and whenever [`ConsumerConfig::max_pending`] records are waiting) it flushes
-//! and then commits, synchronously, exactly the offsets that flush returned. So:
+//! and then commits, synchronously, exactly the offsets that flush returned. The window of the
+//! records waiting counts from the oldest one's creation (the producer's timestamp, taken as its
+//! frame arrived), so time in the broker and the fetch (up to half a window) is not added to
+//! it: a price reaches the store within about one window of its frame's arrival. So:
 //! - **Store down or throttling**: the flush is retried with backoff; no offset is committed and
 //!   no further record is read meanwhile (the partition does not advance). librdkafka keeps the
 //!   group membership alive in the background as long as `max.poll.interval.ms` (5 min) allows.
@@ -37,13 +40,25 @@ pub const LAG_INTERVAL: Duration = Duration::from_secs(5);
 /// Timeout of each blocking broker call (commit, watermarks).
 const BROKER_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What is left of the window of a record created at `created_ms` (the Kafka timestamp) at
+/// `now_ms`: its time in transit is taken off the window, but at most half of it, so a
+/// consumer catching up on old records still flushes at most twice a window instead of after
+/// every record. The whole window without a timestamp or when the producer's clock is ahead.
+fn window_left(created_ms: Option<i64>, now_ms: i64, window: Duration) -> Duration {
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    let in_transit_ms = created_ms.map_or(0, |created| {
+        now_ms.saturating_sub(created).clamp(0, window_ms / 2)
+    });
+    Duration::from_millis(u64::try_from(window_ms - in_transit_ms).unwrap_or(0))
+}
+
 /// What the Kafka driver consumes and how often it writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerConfig {
     pub topic: String,
     pub group_id: String,
-    /// Flush interval (the stream stage's coalescing window). Default
-    /// [`crate::stream::DEFAULT_WINDOW`].
+    /// Flush interval (the stream stage's coalescing window), counted from the oldest waiting
+    /// record's creation (see the module doc). Default [`crate::stream::DEFAULT_WINDOW`].
     pub window: Duration,
     /// Flush early once this many records wait. Default 10 000.
     pub max_pending: usize,
@@ -126,6 +141,8 @@ pub async fn run_consumer<T: ConsumerStage>(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut stopping = false;
     let mut pending_records = 0_usize;
+    // When the window of the oldest record read since the last flush ends.
+    let mut window_ends: Option<Instant> = None;
     let mut seen_generation = 0_u64;
 
     while !stopping {
@@ -134,6 +151,14 @@ pub async fn run_consumer<T: ConsumerStage>(
             () = &mut shutdown => stopping = true,
             received = consumer.recv() => match received {
                 Ok(message) => {
+                    if window_ends.is_none() {
+                        let left = window_left(
+                            message.timestamp().to_millis(),
+                            crate::sources::now_ms(),
+                            config.window,
+                        );
+                        window_ends = Some(Instant::now() + left);
+                    }
                     stage.ingest(Record {
                         key: message.key().unwrap_or_default().to_vec(),
                         payload: message.payload().unwrap_or_default().to_vec(),
@@ -149,12 +174,17 @@ pub async fn run_consumer<T: ConsumerStage>(
                 }
             },
             _ = window.tick() => flush_now = true,
+            () = tokio::time::sleep_until(window_ends.unwrap_or_else(Instant::now)),
+                if window_ends.is_some() => flush_now = true,
             _ = lag_timer.tick() => update_lag(&consumer, &config.topic, &metrics).await,
         }
         if stopping || !flush_now {
             continue;
         }
         let generation = consumer.context().generation.load(Ordering::Relaxed);
+        // The next window starts with the next record read, or a full window from now.
+        window_ends = None;
+        window.reset();
         if stage.has_pending() {
             // Shutdown may arrive while a flush keeps failing: stop retrying without a
             // deadline and let the drain below retry with one. A flush in progress finishes
@@ -256,4 +286,41 @@ async fn update_lag(consumer: &Arc<StageConsumer>, topic: &str, metrics: &Consum
 /// Whether the consumer holds partitions (readiness).
 pub fn is_assigned(metrics: &ConsumerMetrics) -> bool {
     metrics.assigned_partitions.load(Ordering::Relaxed) > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WINDOW: Duration = Duration::from_millis(250);
+
+    #[test]
+    fn time_in_transit_is_taken_off_the_window() {
+        assert_eq!(
+            window_left(Some(1_000), 1_060, WINDOW),
+            Duration::from_millis(190)
+        );
+    }
+
+    #[test]
+    fn a_catching_up_consumer_still_waits_half_a_window() {
+        assert_eq!(
+            window_left(Some(1_000), 1_200, WINDOW),
+            Duration::from_millis(125)
+        );
+        assert_eq!(
+            window_left(Some(1_000), 90_000, WINDOW),
+            Duration::from_millis(125)
+        );
+        assert_eq!(
+            window_left(Some(i64::MIN), i64::MAX, WINDOW),
+            Duration::from_millis(125)
+        );
+    }
+
+    #[test]
+    fn no_timestamp_or_a_clock_ahead_gives_the_whole_window() {
+        assert_eq!(window_left(None, 1_060, WINDOW), WINDOW);
+        assert_eq!(window_left(Some(2_000), 1_060, WINDOW), WINDOW);
+    }
 }
