@@ -18,6 +18,10 @@ use coinking_clickstream::StreamRecord;
 use coinking_clickstream::archive::{Prepared, prepare};
 use coinking_clickstream::testing::synthetic_envelope;
 
+/// The archiver Lambda's allocator (`functions/clickstream-archiver/src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// 2024-11-25 00:00 UTC: every generated record falls in one `dt`/`hour` partition.
 const FIRST_RECEIVED_MS: i64 = 1_732_492_800_000;
 

@@ -4,6 +4,12 @@ use clickstream_archiver::{ArchiveTarget, handle};
 use coinking_clickstream::Archiver;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 
+/// Decoding a batch allocates and frees many buffers; glibc's malloc gives fresh pages back
+/// and faults them in again (most of a 100,000-record run was page faults), mimalloc keeps
+/// them (README "Benchmarks", Clickstream).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     coinking_http::init_logging();
