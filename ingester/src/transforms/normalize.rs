@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use coinking_core::ticker::NormalizedTicker;
-use coinking_core::upbit::{DecodeStats, NotIngested, UpbitMessage, decode_counted};
+use coinking_core::upbit::{DecodeStats, NotIngested, Trade, UpbitMessage, decode_counted};
 
 use super::trade::NormalizedTrade;
 use super::{KeyedRecord, Topic};
@@ -110,11 +110,12 @@ impl Normalizer {
             Ok(UpbitMessage::Trade(trade)) => {
                 metrics.trades.fetch_add(1, Ordering::Relaxed);
                 if forward_trades {
-                    let normalized = NormalizedTrade::from_trade(&trade);
+                    let value = NormalizedTrade::json_of(&trade);
+                    let Trade { code, .. } = *trade;
                     out.push(KeyedRecord {
                         topic: Topic::Trade,
-                        key: normalized.market.clone(),
-                        value: normalized.to_json(),
+                        key: code,
+                        value,
                     });
                 } else {
                     metrics.trades_skipped.fetch_add(1, Ordering::Relaxed);

@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 
 use super::error::{FieldError, ParseError};
 use super::raw::{self, RawMessage};
-use super::scan::scan_flat_object;
+use super::scan::scan_flat_object_into;
 use super::{NotIngested, Ticker, Trade, UpbitMessage};
 
 /// Parses one message object (DEFAULT or SIMPLE keys) from a binary or text frame's bytes.
@@ -19,10 +19,10 @@ pub fn parse_message(bytes: &[u8]) -> Result<UpbitMessage, ParseError> {
             // letting serde_json validate every borrowed value separately.
             let text = std::str::from_utf8(json)
                 .map_err(|err| ParseError::Json(format!("frame is not UTF-8: {err}")))?;
-            let message = match scan_flat_object(text) {
-                Some(message) => message,
-                None => serde_json::from_str::<RawMessage<'_>>(text).map_err(json_error)?,
-            };
+            let mut message = RawMessage::default();
+            if scan_flat_object_into(text, &mut message).is_none() {
+                message = serde_json::from_str::<RawMessage<'_>>(text).map_err(json_error)?;
+            }
             from_raw(&message)
         }
         Some(_) => Err(not_an_object(json)),
@@ -55,13 +55,13 @@ pub fn parse_frame(
 }
 
 fn from_raw(message: &RawMessage<'_>) -> Result<UpbitMessage, ParseError> {
-    if let Some(message_type) = raw::opt_string(message.ty, "type")? {
-        return match message_type.as_str() {
+    if let Some(message_type) = raw::opt_str(message.ty, "type")? {
+        return match &*message_type {
             "ticker" => Ticker::from_raw(message).map(|t| UpbitMessage::Ticker(Box::new(t))),
             "trade" => Trade::from_raw(message).map(|t| UpbitMessage::Trade(Box::new(t))),
             other => match NotIngested::from_type(other) {
                 Some(kind) => Ok(UpbitMessage::NotIngested(kind)),
-                None => Err(ParseError::UnknownType(message_type)),
+                None => Err(ParseError::UnknownType(message_type.into_owned())),
             },
         };
     }

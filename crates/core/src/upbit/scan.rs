@@ -7,16 +7,24 @@
 use super::raw::RawMessage;
 
 /// Scans `text` as one flat JSON object, or `None` when the general parser must decide.
+#[cfg(test)]
 pub(crate) fn scan_flat_object(text: &str) -> Option<RawMessage<'_>> {
-    let bytes = text.as_bytes();
     let mut message = RawMessage::default();
+    scan_flat_object_into(text, &mut message).map(|()| message)
+}
+
+/// Scans `text` as one flat JSON object into `message` (which must start empty; it is filled in
+/// place, as the struct is large); `None`, with `message` partly filled, when the general parser
+/// must decide.
+pub(crate) fn scan_flat_object_into<'a>(text: &'a str, message: &mut RawMessage<'a>) -> Option<()> {
+    let bytes = text.as_bytes();
     let mut at = skip_whitespace(bytes, 0);
     if bytes.get(at) != Some(&b'{') {
         return None;
     }
     at = skip_whitespace(bytes, at + 1);
     if bytes.get(at) == Some(&b'}') {
-        return only_whitespace_after(bytes, at + 1).then_some(message);
+        return only_whitespace_after(bytes, at + 1).then_some(());
     }
     loop {
         let (key_start, key_end) = plain_string(bytes, at)?;
@@ -26,8 +34,7 @@ pub(crate) fn scan_flat_object(text: &str) -> Option<RawMessage<'_>> {
         }
         let value_start = skip_whitespace(bytes, at + 1);
         let value_end = value_end(bytes, value_start)?;
-        let key = text.get(key_start..key_end)?;
-        if let Some(slot) = message.slot(key) {
+        if let Some(slot) = message.slot(bytes.get(key_start..key_end)?) {
             if slot.is_some() {
                 return None;
             }
@@ -36,7 +43,7 @@ pub(crate) fn scan_flat_object(text: &str) -> Option<RawMessage<'_>> {
         at = skip_whitespace(bytes, value_end);
         match bytes.get(at) {
             Some(b',') => at = skip_whitespace(bytes, at + 1),
-            Some(b'}') => return only_whitespace_after(bytes, at + 1).then_some(message),
+            Some(b'}') => return only_whitespace_after(bytes, at + 1).then_some(()),
             _ => return None,
         }
     }
@@ -60,12 +67,37 @@ fn plain_string(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
         return None;
     }
     let start = at + 1;
-    let length = bytes
-        .get(start..)?
+    let end = start + special_byte(bytes.get(start..)?)?;
+    (bytes[end] == b'"').then_some((start, end))
+}
+
+/// One in every byte of a word.
+const LANES: u64 = 0x0101_0101_0101_0101;
+/// The top bit of every byte.
+const HIGH: u64 = 0x80 * LANES;
+
+/// The index of the first `"`, `\` or control character in `bytes`, eight bytes at a time.
+/// In each mask below a byte's top bit is set where the byte matches; a lane can only borrow
+/// from the lane below when that one matched, so the lowest set bit is the first match.
+fn special_byte(bytes: &[u8]) -> Option<usize> {
+    let zero_lanes = |word: u64| word.wrapping_sub(LANES) & !word & HIGH;
+    let mut count = 0;
+    while let Some(chunk) = bytes.get(count..count + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let special = zero_lanes(word ^ (u64::from(b'"') * LANES))
+            | zero_lanes(word ^ (u64::from(b'\\') * LANES))
+            | (word.wrapping_sub(0x20 * LANES) & !word & HIGH);
+        if special != 0 {
+            return Some(count + (special.trailing_zeros() / 8) as usize);
+        }
+        count += 8;
+    }
+    let tail = bytes[count..]
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-    let end = start + length;
-    (bytes[end] == b'"').then_some((start, end))
+    Some(count + tail)
 }
 
 /// The end (exclusive) of the scalar value starting at `at`, following JSON's grammar exactly.
@@ -87,11 +119,6 @@ fn literal_end(bytes: &[u8], at: usize, literal: &[u8]) -> Option<usize> {
 
 /// `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`
 fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    let digits = |bytes: &[u8], at: usize| -> usize {
-        bytes.get(at..).map_or(0, |rest| {
-            rest.iter().take_while(|b| b.is_ascii_digit()).count()
-        })
-    };
     if bytes.get(at) == Some(&b'-') {
         at += 1;
     }
@@ -119,6 +146,32 @@ fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
         at += exponent;
     }
     Some(at)
+}
+
+/// How many ASCII digits `bytes` holds from `at` on. Eight bytes at a time (timestamps and ids
+/// have 13 to 16 digits): a byte is a digit when it is below 0x80, not below 0x30 and not
+/// above 0x39; no lane borrows or carries into the next one.
+fn digits(bytes: &[u8], at: usize) -> usize {
+    let rest = bytes.get(at..).unwrap_or_default();
+    let mut count = 0;
+    while let Some(chunk) = rest.get(count..count + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let low = word & !HIGH;
+        let above_9 = low.wrapping_add(0x46 * LANES) & HIGH;
+        let below_0 = !((low | HIGH).wrapping_sub(0x30 * LANES)) & HIGH;
+        let not_digit = (word & HIGH) | above_9 | below_0;
+        if not_digit != 0 {
+            return count + (not_digit.trailing_zeros() / 8) as usize;
+        }
+        count += 8;
+    }
+    count
+        + rest[count..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
 }
 
 #[cfg(test)]
@@ -160,6 +213,45 @@ mod tests {
         for text in unusual {
             assert!(scan_flat_object(text).is_none(), "{text}");
         }
+    }
+
+    /// Every pair of adjacent byte values (a borrow or carry can only cross into the next lane)
+    /// at every offset of two eight-byte words and the tail, against a byte-by-byte reference.
+    fn every_byte_pair(mut check: impl FnMut(&[u8])) {
+        for position in 0..19 {
+            for first in 0..=u8::MAX {
+                for second in 0..=u8::MAX {
+                    let mut text = [b'7'; 20];
+                    text[position] = first;
+                    text[position + 1] = second;
+                    check(&text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn digits_agrees_with_a_byte_by_byte_count() {
+        every_byte_pair(|text| {
+            for at in [0, 1, 7, 8, 13, 20] {
+                let expected = text[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+                assert_eq!(digits(text, at), expected, "{text:?} from {at}");
+            }
+        });
+        assert_eq!(digits(b"12", 5), 0);
+    }
+
+    #[test]
+    fn special_byte_agrees_with_a_byte_by_byte_search() {
+        every_byte_pair(|text| {
+            for from in [0, 3, 12] {
+                let text = &text[from..];
+                let expected = text
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+                assert_eq!(special_byte(text), expected, "{text:?}");
+            }
+        });
     }
 
     #[test]
