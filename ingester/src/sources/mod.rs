@@ -1,7 +1,7 @@
 //! Sources: where data enters the ingester. Each runs until its shutdown future resolves and
 //! hands what it receives to a bounded channel.
 //!
-//! - [`upbit_ws`]: [`UpbitSource`], the Upbit WebSocket client (connect, subscribe, ping,
+//! - [`upbit`]: [`UpbitSource`], the Upbit WebSocket client (connect, subscribe, ping,
 //!   watchdog, reconnect with backoff, resubscribe on a catalog change, capture, metrics).
 //! - [`config`]: [`SourceConfig`] and its defaults.
 //! - [`subscription`]: the request JSON and the split of codes over connections (pure).
@@ -21,13 +21,13 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod subscription;
 mod tls;
-pub mod upbit_ws;
+pub mod upbit;
 
 pub use catalog::{CatalogOrigin, FetchedCatalog, fetch_catalog, load_catalog};
 pub use catalog_watch::{CatalogMetrics, CatalogRefresh, CatalogSnapshot, CatalogWatcher};
 pub use config::{DataType, SourceConfig, WireFormat};
 pub use metrics::{SourceMetrics, SourceMetricsSnapshot};
-pub use upbit_ws::{ConnectionId, SourceEvent, UpbitSource};
+pub use upbit::{ConnectionId, SourceEvent, UpbitSource};
 
 /// Now, as epoch milliseconds.
 pub(crate) fn now_ms() -> i64 {
