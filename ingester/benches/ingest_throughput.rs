@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use coinking_adapters::KafkaSettings;
-use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_core::capture::parse_capture;
+use coinking_ingester::kafka::{KafkaAdmin, producer_config};
 use coinking_ingester::sinks::{KafkaBus, RecordSink};
 use coinking_ingester::transforms::Normalizer;
 use coinking_upbit_sim::SHIPPED_CAPTURE;

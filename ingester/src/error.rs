@@ -46,6 +46,8 @@ pub enum IngesterError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Adapter(#[from] coinking_adapters::AdapterError),
+    #[error(transparent)]
+    Kafka(#[from] crate::kafka::KafkaClientError),
     #[error("sink: {0}")]
     Sink(#[from] crate::sinks::SinkError),
     #[error("stream stage: {0}")]

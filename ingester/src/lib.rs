@@ -9,6 +9,9 @@
 //!   (resubscribe) and the stream stage (catalog items) follow.
 //! - [`transforms`]: [`transforms::Normalizer`], frames → keyed records (normalised v1 JSON).
 //! - [`sinks`]: the [`sinks::RecordSink`] port: [`sinks::KafkaBus`] and [`sinks::InProcessBus`].
+//! - [`kafka`]: the Kafka client code the Kafka sink and drivers share: producer and consumer
+//!   settings, [`kafka::KafkaAdmin`], [`kafka::KafkaSink`] (enqueue-only producing with delivery
+//!   accounting and retries), [`kafka::KafkaClientError`].
 //! - [`pipeline`]: [`pipeline::run_ingest`], source → transform → sink with a drain.
 //! - [`consumer`]: the [`consumer::ConsumerStage`] port and its drivers: a Kafka consumer group
 //!   that commits after write ([`consumer::run_consumer`]) and the in-process bus
@@ -30,6 +33,7 @@ pub mod consumer;
 pub mod embedded;
 pub mod error;
 pub mod hints;
+pub mod kafka;
 pub mod lake;
 pub mod logging;
 pub mod ops;

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{Change, StreamType};
@@ -23,6 +22,7 @@ use coinking_forecast::lake::ticks::{
 };
 use coinking_forecast::lake::{CandleRow, Expected, Lake, TickRow, write_closed_minute};
 use coinking_ingester::consumer::{ConsumerConfig, run_consumer};
+use coinking_ingester::kafka::{KafkaAdmin, producer_config};
 use coinking_ingester::lake::{LakeMetrics, LakeStage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rust_decimal::Decimal;

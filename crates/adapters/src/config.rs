@@ -107,7 +107,8 @@ pub struct KafkaSettings {
     pub session_timeout: Duration,
     /// Producer `delivery.timeout.ms`: bounds every delivery future.
     pub delivery_timeout: Duration,
-    /// Replication factor of topics created by [`crate::kafka::KafkaAdmin::ensure_topic`].
+    /// Replication factor of topics the ingester creates (`KafkaAdmin::ensure_topic` in
+    /// `coinking_ingester::kafka`).
     pub replication_factor: i32,
 }
 

@@ -1,8 +1,5 @@
 //! The crate's error type, classified as retryable or permanent at the service boundary.
 
-#[cfg(feature = "kafka")]
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-
 /// Everything an adapter can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AdapterError {
@@ -13,45 +10,6 @@ pub enum AdapterError {
         variable: &'static str,
         /// Which rule it broke.
         reason: String,
-    },
-
-    #[cfg(feature = "kafka")]
-    /// A Kafka client could not be created or a Kafka call failed.
-    #[error("kafka: {0}")]
-    Kafka(#[from] KafkaError),
-
-    #[cfg(feature = "kafka")]
-    /// The broker refused an admin operation on one topic.
-    #[error("kafka topic {topic}: {operation} failed with {code}")]
-    TopicAdmin {
-        /// The topic the operation was about.
-        topic: String,
-        /// `create` or `delete`.
-        operation: &'static str,
-        /// The broker's error code.
-        code: RDKafkaErrorCode,
-    },
-
-    /// A flush deadline passed with records still undelivered. Retryable: they are still queued.
-    #[error(
-        "kafka: {pending} records still undelivered and {failed} failed permanently at the flush deadline"
-    )]
-    Undelivered {
-        /// Records in flight or waiting to be retried.
-        pending: usize,
-        /// Records given up on and not yet taken by the caller (`KafkaSink::take_failed`).
-        failed: usize,
-    },
-
-    /// Everything was either delivered or given up on, and some records were given up on (a
-    /// permanent broker error or their attempts ran out). Permanent: producing them again will
-    /// not help; the caller takes them with `KafkaSink::take_failed` to dead-letter or log.
-    #[error("kafka topic {topic}: {failed} records failed delivery permanently")]
-    DeliveryFailed {
-        /// The topic they were meant for.
-        topic: String,
-        /// Records given up on and not yet taken.
-        failed: usize,
     },
 
     /// A DynamoDB call failed after the SDK's own retries; `retryable` was decided from the
@@ -132,13 +90,6 @@ impl AdapterError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Config { .. } => false,
-            #[cfg(feature = "kafka")]
-            Self::Kafka(error) => error.rdkafka_error_code().is_none_or(is_retryable_code),
-            #[cfg(feature = "kafka")]
-            Self::TopicAdmin { code, .. } => is_retryable_code(*code),
-            Self::Undelivered { .. } => true,
-            Self::DeliveryFailed { .. } => false,
-
             Self::DynamoDb { retryable, .. }
             | Self::Kinesis { retryable, .. }
             | Self::Redis { retryable, .. } => *retryable,
@@ -146,27 +97,6 @@ impl AdapterError {
             Self::InvalidItem { .. } | Self::InvalidRequest(_) => false,
         }
     }
-}
-
-#[cfg(feature = "kafka")]
-/// Codes that mean "the cluster is busy or moving", not "the request is wrong".
-fn is_retryable_code(code: RDKafkaErrorCode) -> bool {
-    matches!(
-        code,
-        RDKafkaErrorCode::RequestTimedOut
-            | RDKafkaErrorCode::OperationTimedOut
-            | RDKafkaErrorCode::BrokerTransportFailure
-            | RDKafkaErrorCode::AllBrokersDown
-            | RDKafkaErrorCode::NotController
-            | RDKafkaErrorCode::LeaderNotAvailable
-            | RDKafkaErrorCode::NotLeaderForPartition
-            | RDKafkaErrorCode::NetworkException
-            | RDKafkaErrorCode::NotEnoughReplicas
-            | RDKafkaErrorCode::CoordinatorLoadInProgress
-            | RDKafkaErrorCode::CoordinatorNotAvailable
-            | RDKafkaErrorCode::MessageTimedOut
-            | RDKafkaErrorCode::QueueFull
-    )
 }
 
 #[cfg(test)]
@@ -180,22 +110,5 @@ mod tests {
             reason: "must start with http:// or https://".to_owned(),
         };
         assert!(!error.is_retryable());
-    }
-
-    #[cfg(feature = "kafka")]
-    #[test]
-    fn a_timed_out_topic_creation_is_retryable_but_a_bad_request_is_not() {
-        let timed_out = AdapterError::TopicAdmin {
-            topic: "upbit.ticker".to_owned(),
-            operation: "create",
-            code: RDKafkaErrorCode::RequestTimedOut,
-        };
-        let invalid = AdapterError::TopicAdmin {
-            topic: "upbit.ticker".to_owned(),
-            operation: "create",
-            code: RDKafkaErrorCode::InvalidPartitions,
-        };
-        assert!(timed_out.is_retryable());
-        assert!(!invalid.is_retryable());
     }
 }

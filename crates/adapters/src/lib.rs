@@ -3,12 +3,10 @@
 //!
 //! Module map:
 //! - [`config`]: [`AwsSettings`] (region, [`ServiceEndpoints`] overrides) and [`KafkaSettings`],
-//!   read once from `COINKING_*` environment variables with local defaults.
+//!   read once from `COINKING_*` environment variables with local defaults. The Kafka client
+//!   code that uses the latter is the ingester's (`coinking_ingester::kafka`), so no crate that
+//!   depends on this one links librdkafka.
 //! - [`aws`]: the shared SDK config (rustls + ring HTTPS) and DynamoDB, Kinesis and S3 clients.
-//! - `kafka` (feature `kafka`): rdkafka producer/consumer configurations and [`kafka::KafkaAdmin`]
-//!   (`ensure_topic`, `delete_topic`).
-//! - `kafka_sink` (feature `kafka`): `KafkaSink`, enqueue-only keyed producing with delivery
-//!   accounting, queue-full backpressure and retry of failed deliveries.
 //! - [`click_sink`]: the clickstream's write port [`click_sink::ClickSink`] with Kinesis
 //!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations.
 //! - [`error`]: [`AdapterError`], classified as retryable or permanent.
@@ -31,10 +29,6 @@ pub mod aws;
 pub mod click_sink;
 pub mod config;
 pub mod error;
-#[cfg(feature = "kafka")]
-pub mod kafka;
-#[cfg(feature = "kafka")]
-pub mod kafka_sink;
 pub mod leaderboard;
 pub mod market_store;
 #[cfg(feature = "redis")]

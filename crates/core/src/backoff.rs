@@ -4,7 +4,7 @@
 //!
 //! Used by the market store's `UnprocessedItems` resubmission
 //! (`coinking_adapters::market_store::RetryPolicy`), the Kafka sink's delivery retries
-//! (`coinking_adapters::kafka_sink::RetryPolicy`), and, through [`Backoff`], the Upbit
+//! (`coinking_ingester::kafka::RetryPolicy`), and, through [`Backoff`], the Upbit
 //! reconnects and the stream stage's flush retries in the ingester.
 
 use std::collections::hash_map::RandomState;

@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use coinking_adapters::KafkaSettings;
-use coinking_adapters::kafka::consumer_config;
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
 };
@@ -34,6 +33,7 @@ use super::metrics::ConsumerMetrics;
 use super::retry::{flush_until_interrupted, flush_with_retry};
 use super::{Commit, ConsumerStage, Record};
 use crate::error::IngesterError;
+use crate::kafka::{KafkaClientError, consumer_config};
 
 /// How often consumer lag is measured.
 pub const LAG_INTERVAL: Duration = Duration::from_secs(5);
@@ -127,11 +127,11 @@ pub async fn run_consumer<T: ConsumerStage>(
     let consumer: Arc<StageConsumer> = Arc::new(
         consumer_config(settings, &config.group_id)
             .create_with_context(context)
-            .map_err(coinking_adapters::AdapterError::from)?,
+            .map_err(KafkaClientError::from)?,
     );
     consumer
         .subscribe(&[config.topic.as_str()])
-        .map_err(coinking_adapters::AdapterError::from)?;
+        .map_err(KafkaClientError::from)?;
     tracing::info!(stage = stage_name, topic = %config.topic, group = %config.group_id, window_ms = config.window.as_millis() as u64, "consumer stage started");
 
     let mut window = tokio::time::interval(config.window);

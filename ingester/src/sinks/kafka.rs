@@ -1,5 +1,5 @@
 //! [`KafkaBus`]: the [`RecordSink`] on Kafka. Retry, timeout and partial-failure behaviour are
-//! the adapters' `KafkaSink`'s: enqueue only, queue-full waits (backpressure), retryable delivery
+//! [`KafkaSink`]'s: enqueue only, queue-full waits (backpressure), retryable delivery
 //! failures produced again after a jittered backoff for a bounded number of attempts, `flush`
 //! reports what is still undelivered at its deadline.
 //!
@@ -11,11 +11,10 @@
 
 use std::time::Duration;
 
-use coinking_adapters::AdapterError;
-use coinking_adapters::kafka_sink::{KafkaSink, SinkStats};
 use rdkafka::ClientConfig;
 
 use super::{RecordSink, SinkError};
+use crate::kafka::{KafkaClientError, KafkaSink, SinkStats};
 use crate::transforms::{KeyedRecord, Topic};
 
 /// One producer per topic: tickers always, trades when they are forwarded.
@@ -91,7 +90,8 @@ async fn flush_one(sink: &KafkaSink, timeout: Duration) -> Result<(), SinkError>
     let result = sink.flush(timeout).await;
     if matches!(
         result,
-        Err(AdapterError::DeliveryFailed { .. } | AdapterError::Undelivered { failed: 1.., .. })
+        Err(KafkaClientError::DeliveryFailed { .. }
+            | KafkaClientError::Undelivered { failed: 1.., .. })
     ) {
         log_failed(sink);
     }

@@ -1,7 +1,7 @@
 //! Sinks: where keyed records leave the ingest side. One small port, [`RecordSink`], with two
 //! implementations:
-//! - [`kafka`]: [`KafkaBus`], records to `upbit.ticker` / `upbit.trade` through the adapters'
-//!   enqueue-only `KafkaSink` (production, and `coinking-ingester ingest`).
+//! - [`kafka`]: [`KafkaBus`], records to `upbit.ticker` / `upbit.trade` through the
+//!   enqueue-only [`crate::kafka::KafkaSink`] (production, and `coinking-ingester ingest`).
 //! - [`bus`]: [`InProcessBus`], a bounded channel straight into the stream stage, for the local
 //!   platform (`embedded::run`). Records get a strictly increasing position, standing in for the
 //!   Kafka offset that the candles' replay guard needs.
@@ -24,7 +24,7 @@ use crate::transforms::KeyedRecord;
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
     #[error(transparent)]
-    Kafka(#[from] coinking_adapters::AdapterError),
+    Kafka(#[from] crate::kafka::KafkaClientError),
     /// The in-process stream stage is gone (it stopped or failed).
     #[error("the in-process bus is closed")]
     Closed,

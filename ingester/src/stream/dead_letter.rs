@@ -10,10 +10,10 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coinking_adapters::kafka_sink::KafkaSink;
 use rdkafka::ClientConfig;
 use serde::Serialize;
 
+use crate::kafka::{KafkaClientError, KafkaSink};
 use crate::sinks::SinkError;
 
 /// The default dead-letter topic.
@@ -88,7 +88,7 @@ impl DeadLetterSink for KafkaDeadLetters {
     /// flush fails, so the stream stage does not commit past it this time.
     async fn flush(&self, timeout: Duration) -> Result<(), SinkError> {
         let result = self.sink.flush(timeout).await;
-        if let Err(coinking_adapters::AdapterError::DeliveryFailed { .. }) = &result {
+        if let Err(KafkaClientError::DeliveryFailed { .. }) = &result {
             crate::sinks::kafka::log_failed(&self.sink);
         }
         result?;

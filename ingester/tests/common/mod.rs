@@ -114,6 +114,37 @@ where
     }
 }
 
+/// Upper bound for any single broker call in the Kafka client tests.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// Awaits `future` for at most [`WAIT`].
+pub async fn bounded<F: Future>(what: &str, future: F) -> F::Output {
+    match tokio::time::timeout(WAIT, future).await {
+        Ok(output) => output,
+        Err(_) => panic!(
+            "{what}: no answer within {WAIT:?}; is the stand-in ready? start the local stand-ins \
+             with `scripts/services.sh up` (or run `bash scripts/test.sh`)"
+        ),
+    }
+}
+
+/// Runs `body`, then `cleanup` whether or not `body` panicked, then re-raises the panic:
+/// randomly named resources are removed even when an assertion fails.
+pub async fn with_cleanup<B, C>(body: B, cleanup: C)
+where
+    B: Future<Output = ()> + Send + 'static,
+    C: Future<Output = ()>,
+{
+    let outcome = tokio::spawn(body).await;
+    cleanup.await;
+    if let Err(error) = outcome {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+        panic!("test body did not finish: {error}");
+    }
+}
+
 use coinking_adapters::market_store::items::MAX_CANDLE_MS;
 use coinking_adapters::market_store::{CandleReader, TickerReader};
 

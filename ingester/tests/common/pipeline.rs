@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coinking_adapters::KafkaSettings;
-use coinking_adapters::kafka::{KafkaAdmin, consumer_config, producer_config};
 use coinking_adapters::market_store::DynamoDbMarketStore;
 use coinking_core::market::MarketCode;
 use coinking_ingester::IngesterError;
+use coinking_ingester::kafka::{KafkaAdmin, consumer_config, producer_config};
 use coinking_ingester::pipeline::run_ingest;
 use coinking_ingester::sinks::KafkaBus;
 use coinking_ingester::sources::{DataType, SourceConfig, UpbitSource};

@@ -50,10 +50,17 @@ pub fn require(service: &str, host_port: &str) {
     }
 }
 
-/// Kafka settings of the shared broker, with a short session timeout for quick group joins.
-pub fn shared_kafka() -> KafkaSettings {
+/// Kafka settings from the environment (default broker 127.0.0.1:9092) with a short session
+/// timeout for quick group joins.
+pub fn kafka_settings() -> KafkaSettings {
     let mut settings = KafkaSettings::from_env().unwrap();
     settings.session_timeout = Duration::from_secs(6);
+    settings
+}
+
+/// Kafka settings of the shared broker, with a short session timeout for quick group joins.
+pub fn shared_kafka() -> KafkaSettings {
+    let settings = kafka_settings();
     require("kafka", &settings.brokers);
     settings
 }

@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use coinking_adapters::{AwsSettings, KafkaSettings};
+use coinking_adapters::AwsSettings;
 
 /// Upper bound for any single wait in these tests.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -48,14 +48,6 @@ pub fn redis_url() -> String {
         let port = std::env::var("COINKING_REDIS_PORT").unwrap_or_else(|_| "6390".to_owned());
         format!("redis://127.0.0.1:{port}/")
     })
-}
-
-/// Kafka settings from the environment (default broker 127.0.0.1:9092) with a short session
-/// timeout so the test's group join is quick.
-pub fn kafka_settings() -> KafkaSettings {
-    let mut settings = KafkaSettings::from_env().unwrap();
-    settings.session_timeout = Duration::from_secs(6);
-    settings
 }
 
 /// Fails the test, naming the service and how to start it, unless something accepts TCP

@@ -20,7 +20,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use coinking_adapters::kafka::{KafkaAdmin, producer_config};
 use coinking_adapters::market_store::{
     DynamoDbMarketStore, DynamoDbStoreConfig, HintWriter, MarketStore, RedisMarketStore,
     TieredMarketStore, ensure_table,
@@ -30,6 +29,7 @@ use coinking_forecast::lake::Lake;
 use coinking_ingester::config::IngesterConfig;
 use coinking_ingester::consumer::{ConsumerConfig, run_consumer};
 use coinking_ingester::hints::HintsStage;
+use coinking_ingester::kafka::{KafkaAdmin, producer_config};
 use coinking_ingester::lake::{LakeMetrics, LakeStage};
 use coinking_ingester::ops::{Registry, http};
 use coinking_ingester::pipeline::run_ingest;

@@ -1,13 +1,13 @@
 #![allow(clippy::unwrap_used)]
-//! Kafka adapter against tansu on 127.0.0.1: keyed produce over partitions, a fresh consumer
-//! group, manual commit.
+//! The Kafka client settings and admin against tansu on 127.0.0.1: keyed produce over
+//! partitions, a fresh consumer group, manual commit.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use coinking_adapters::kafka::{self, KafkaAdmin, TopicStatus};
+use coinking_ingester::kafka::{self, KafkaAdmin, TopicStatus};
 use common::bounded;
 use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::producer::FutureRecord;
@@ -24,7 +24,7 @@ type Received = (String, String, i32, i64);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kafka_keyed_messages_reach_a_fresh_group_and_commits_are_stored() {
-    let settings = common::kafka_settings();
+    let settings = common::services::kafka_settings();
     let first_broker = settings
         .brokers
         .split(',')
@@ -32,7 +32,7 @@ async fn kafka_keyed_messages_reach_a_fresh_group_and_commits_are_stored() {
         .unwrap()
         .trim()
         .to_owned();
-    common::require_service("Kafka broker (tansu)", &first_broker);
+    common::services::require("Kafka broker (tansu)", &first_broker);
     let admin = KafkaAdmin::new(&settings).unwrap();
     let topic = format!("coinking-test-{}", uuid::Uuid::new_v4());
 

@@ -2,7 +2,7 @@
 //! The Kafka sink against a real tansu broker: everything sent is delivered, a full local queue
 //! is backpressure rather than an error, and a broker that is down for 10 s mid-stream loses
 //! nothing; a record the broker rejects is given up on after one attempt, counted and handed back, not
-//! looped on. Retry exhaustion is proven by the unit tests in `src/kafka_sink.rs`: without a
+//! looped on. Retry exhaustion is proven by the unit tests in `src/kafka/delivery.rs`: without a
 //! broker, librdkafka did not reliably time records out (about one run in three kept them
 //! queued), which made a brokerless integration test flaky.
 
@@ -14,9 +14,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coinking_adapters::kafka::{KafkaAdmin, consumer, producer_config};
-use coinking_adapters::kafka_sink::{KafkaSink, RetryPolicy, SinkOptions};
-use coinking_adapters::{AdapterError, KafkaSettings};
+use coinking_adapters::KafkaSettings;
+use coinking_ingester::kafka::{
+    KafkaAdmin, KafkaClientError, KafkaSink, RetryPolicy, SinkOptions, consumer, producer_config,
+};
 use rdkafka::Message;
 use rdkafka::consumer::Consumer;
 use rdkafka::error::RDKafkaErrorCode;
@@ -66,8 +67,7 @@ fn assert_keys_stay_on_one_partition(seen: &BTreeMap<String, Vec<(String, i32)>>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn everything_sent_is_delivered_and_a_full_queue_is_backpressure() {
-    let settings = common::kafka_settings();
-    common::require_service("kafka", &settings.brokers);
+    let settings = common::services::shared_kafka();
     let topic = unique("sink");
     let admin = KafkaAdmin::new(&settings).unwrap();
     admin.ensure_topic(&topic, 3).await.unwrap();
@@ -281,8 +281,7 @@ fn quick_retries(max_attempts: u32) -> SinkOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_the_broker_rejects_fails_once_is_counted_and_can_be_taken() {
-    let settings = common::kafka_settings();
-    common::require_service("kafka", &settings.brokers);
+    let settings = common::services::shared_kafka();
     // A topic that does not exist, and the producer may not create it: tansu answers
     // UNKNOWN_TOPIC_OR_PARTITION once librdkafka stops waiting for the topic to propagate.
     let topic = unique("missing");
@@ -301,7 +300,7 @@ async fn a_record_the_broker_rejects_fails_once_is_counted_and_can_be_taken() {
 
     let error = sink.flush(Duration::from_secs(30)).await.unwrap_err();
     assert!(
-        matches!(&error, AdapterError::DeliveryFailed { failed, .. } if *failed == total),
+        matches!(&error, KafkaClientError::DeliveryFailed { failed, .. } if *failed == total),
         "{error:?}"
     );
     assert!(!error.is_retryable());

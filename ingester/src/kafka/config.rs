@@ -1,18 +1,14 @@
-//! Kafka through rdkafka: producer and consumer configurations that follow DESIGN.md, and
-//! [`KafkaAdmin`] to create topics explicitly (brokers here do not auto-create them).
+//! librdkafka client settings that follow DESIGN.md: an idempotent, lz4-batching producer and
+//! a consumer that commits only what its caller wrote, each also built ready to use.
 
-use std::fmt;
 use std::time::Duration;
 
+use coinking_adapters::KafkaSettings;
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::producer::FutureProducer;
-use rdkafka::types::RDKafkaErrorCode;
 
-use crate::config::KafkaSettings;
-use crate::error::AdapterError;
+use super::error::KafkaClientError;
 
 /// How long the producer waits to fill a batch: a few ms of latency buys far fewer requests.
 pub const PRODUCER_LINGER: Duration = Duration::from_millis(5);
@@ -23,9 +19,6 @@ pub const PRODUCER_LINGER: Duration = Duration::from_millis(5);
 /// default was the largest part of the Kafka path's latency in the freshness bench. The cost
 /// is a few more empty fetches a second on an idle topic.
 pub const CONSUMER_FETCH_WAIT: Duration = Duration::from_millis(50);
-
-/// Upper bound for one admin request, broker lookup included.
-pub const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Producer settings: idempotent (no duplicates or reordering on retry), `acks=all`, lz4
 /// batches, and the Java client's murmur2 partitioner so a key lands on the same partition
@@ -47,7 +40,7 @@ pub fn producer_config(settings: &KafkaSettings) -> ClientConfig {
 }
 
 /// A [`FutureProducer`] built from [`producer_config`].
-pub fn producer(settings: &KafkaSettings) -> Result<FutureProducer, AdapterError> {
+pub fn producer(settings: &KafkaSettings) -> Result<FutureProducer, KafkaClientError> {
     Ok(producer_config(settings).create()?)
 }
 
@@ -74,106 +67,17 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
 
 /// A [`StreamConsumer`] built from [`consumer_config`]. Call it inside a Tokio runtime: the
 /// consumer spawns a task there to wake `recv`.
-pub fn consumer(settings: &KafkaSettings, group_id: &str) -> Result<StreamConsumer, AdapterError> {
+pub fn consumer(
+    settings: &KafkaSettings,
+    group_id: &str,
+) -> Result<StreamConsumer, KafkaClientError> {
     Ok(consumer_config(settings, group_id).create()?)
-}
-
-/// What [`KafkaAdmin::ensure_topic`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TopicStatus {
-    Created,
-    AlreadyExisted,
-}
-
-/// Topic administration against the configured brokers.
-pub struct KafkaAdmin {
-    client: AdminClient<DefaultClientContext>,
-    replication_factor: i32,
-}
-
-impl fmt::Debug for KafkaAdmin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KafkaAdmin")
-            .field("replication_factor", &self.replication_factor)
-            .finish_non_exhaustive()
-    }
-}
-
-impl KafkaAdmin {
-    pub fn new(settings: &KafkaSettings) -> Result<Self, AdapterError> {
-        let client = ClientConfig::new()
-            .set("bootstrap.servers", &settings.brokers)
-            .create()?;
-        Ok(Self {
-            client,
-            replication_factor: settings.replication_factor,
-        })
-    }
-
-    fn options() -> AdminOptions {
-        AdminOptions::new()
-            .request_timeout(Some(ADMIN_TIMEOUT))
-            .operation_timeout(Some(ADMIN_TIMEOUT))
-    }
-
-    /// Creates topic `name` with `partitions` partitions unless it exists. An existing topic is
-    /// success and is left as it is, whatever its partition count.
-    pub async fn ensure_topic(
-        &self,
-        name: &str,
-        partitions: i32,
-    ) -> Result<TopicStatus, AdapterError> {
-        let topic = NewTopic::new(
-            name,
-            partitions,
-            TopicReplication::Fixed(self.replication_factor),
-        );
-        let results = self
-            .client
-            .create_topics([&topic], &Self::options())
-            .await?;
-        let mut status = TopicStatus::Created;
-        for result in results {
-            match result {
-                Ok(_) => {}
-                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {
-                    status = TopicStatus::AlreadyExisted
-                }
-                Err((topic, code)) => {
-                    return Err(AdapterError::TopicAdmin {
-                        topic,
-                        operation: "create",
-                        code,
-                    });
-                }
-            }
-        }
-        tracing::info!(topic = name, partitions, ?status, "kafka topic ensured");
-        Ok(status)
-    }
-
-    /// Deletes topic `name`; a topic that does not exist is success.
-    pub async fn delete_topic(&self, name: &str) -> Result<(), AdapterError> {
-        let results = self.client.delete_topics(&[name], &Self::options()).await?;
-        for result in results {
-            match result {
-                Ok(_) | Err((_, RDKafkaErrorCode::UnknownTopicOrPartition)) => {}
-                Err((topic, code)) => {
-                    return Err(AdapterError::TopicAdmin {
-                        topic,
-                        operation: "delete",
-                        code,
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kafka::KafkaAdmin;
 
     fn settings() -> KafkaSettings {
         KafkaSettings {
