@@ -8,20 +8,25 @@
 //!   [`add_allow_methods_and_headers`]).
 //! - [`error`]: JSON responses and the error body `{"error":{"code","message"}}`
 //!   ([`json_response`], [`error_body`], [`error_response`]).
-//! - [`query`]: [`unknown_parameter`], the query-string rule of every route.
+//! - [`api_error`]: [`ApiError`], the error answer of every route (JSON body, `no-store`,
+//!   `Allow` on a 405).
+//! - [`query`]: [`unknown_parameter`], the query-string rule of every route, and [`Query`], a
+//!   request's parameters read by it.
 //! - [`logging`]: [`init_logging`], the one logging set-up of every Lambda (the archiver's too).
 //!
-//! Routing, preflights and cache headers stay in each function: they differ by route.
+//! Routing, preflights and success cache headers stay in each function: they differ by route.
 
+pub mod api_error;
 pub mod cors;
 pub mod error;
 pub mod logging;
 pub mod query;
 
+pub use api_error::{ApiError, NO_STORE};
 pub use cors::{
     CorsOrigins, CorsParseError, add_allow_methods_and_headers, add_allow_origin, add_vary_origin,
     apply_policy, apply_preflight,
 };
 pub use error::{error_body, error_response, json_response};
 pub use logging::init_logging;
-pub use query::unknown_parameter;
+pub use query::{Query, unknown_parameter};

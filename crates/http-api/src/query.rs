@@ -3,6 +3,9 @@
 //! cache-buster `_` browsers and jQuery add (`?_=1732500000000`).
 
 use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::{Request, RequestExt};
+
+use crate::ApiError;
 
 /// The cache-buster parameter, always ignored.
 pub const CACHE_BUSTER: &str = "_";
@@ -26,6 +29,39 @@ pub fn unknown_parameter<'a>(
         format!("unknown parameter (expected one of {})", known.join(", "))
     };
     Some((first, rule))
+}
+
+/// A request's query string, as API Gateway passed it, read by the rules above.
+#[derive(Debug)]
+pub struct Query<'a> {
+    params: Option<&'a QueryMap>,
+}
+
+impl<'a> Query<'a> {
+    pub fn of(req: &'a Request) -> Self {
+        Self {
+            params: req.query_string_parameters_ref(),
+        }
+    }
+
+    /// Refuses a parameter the route does not know ([`unknown_parameter`]).
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        match unknown_parameter(self.params, known) {
+            None => Ok(()),
+            Some((name, rule)) => Err(ApiError::bad_parameter(name, rule)),
+        }
+    }
+
+    /// The parameter's value; a parameter given twice is refused, not resolved by a guess.
+    pub fn single(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
+        let Some(values) = self.params.and_then(|p| p.all(name)) else {
+            return Ok(None);
+        };
+        match values.as_slice() {
+            [value] => Ok(Some(*value)),
+            _ => Err(ApiError::bad_parameter(name, "must be given at most once")),
+        }
+    }
 }
 
 #[cfg(test)]

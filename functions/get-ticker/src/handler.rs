@@ -172,15 +172,7 @@ where
     match req.method() {
         m if *m == method => {}
         &Method::OPTIONS => return preflight(req, origin, allow_origin, &method, allowed),
-        other => {
-            let mut error = ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("method: {other} is not allowed on {path} (allowed: {allowed})"),
-            );
-            error.allow = Some(allowed);
-            return Err(error);
-        }
+        other => return Err(ApiError::method_not_allowed(other.as_str(), path, allowed)),
     }
     let query = Query::of(req);
     match route {
@@ -267,19 +259,7 @@ fn preflight(
 /// caller sees no internals; the log has the details.
 pub(crate) fn store_error(error: AdapterError) -> ApiError {
     tracing::error!(error = %error, retryable = error.is_retryable(), "market store read failed");
-    if error.is_retryable() {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            "market store: temporarily unavailable, retry shortly",
-        )
-    } else {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "market store: read failed",
-        )
-    }
+    ApiError::store_failure("market store", "read", error.is_retryable())
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Building responses: JSON bodies with cache headers, the error type, and this API's CORS
-//! headers. The JSON error shape and the origin rules are `coinking_http`'s.
+//! Building responses: JSON bodies with cache headers and this API's CORS headers. The error
+//! answer ([`ApiError`]) and the origin rules are `coinking_http`'s.
 
 use lambda_http::Body;
 use lambda_http::http::header::{
@@ -7,6 +7,8 @@ use lambda_http::http::header::{
 };
 use lambda_http::http::{Response, StatusCode};
 use serde::Serialize;
+
+pub use coinking_http::ApiError;
 
 /// How old the newest tick behind a response is, in ms (modern routes and `/upbit_data`).
 pub const DATA_AGE_HEADER: &str = "x-data-age-ms";
@@ -18,49 +20,7 @@ pub const EXPOSED_HEADERS: &str = "x-data-age-ms, x-coinking-hints-time, x-coink
 /// CDN or browser cache can absorb duplicates without serving anything staler than a tick.
 pub const CACHE_OK: &str = "max-age=1";
 /// Errors are never cached (a 503 must not outlive the outage).
-pub const CACHE_ERROR: &str = "no-store";
-
-/// An error answer: status, machine-readable code, and `<field>: <rule>` message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    /// `Allow` header value for 405s.
-    pub allow: Option<&'static str>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            allow: None,
-        }
-    }
-
-    pub fn bad_parameter(parameter: &str, rule: impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-            format!("{parameter}: {rule}"),
-        )
-    }
-
-    pub fn into_response(self) -> Response<Body> {
-        let mut response = coinking_http::error_response(self.status, self.code, &self.message);
-        let headers = response.headers_mut();
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE_ERROR));
-        if let Some(allow) = self.allow {
-            headers.insert(
-                HeaderName::from_static("allow"),
-                HeaderValue::from_static(allow),
-            );
-        }
-        response
-    }
-}
+pub const CACHE_ERROR: &str = coinking_http::NO_STORE;
 
 /// A JSON response ([`coinking_http::json_response`]) with `Cache-Control: cache`.
 pub fn json_response(

@@ -25,7 +25,7 @@ pub mod reader;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use coinking_core::player::{PlayerField, check_player_text};
-use coinking_http::{error_response, json_response};
+use coinking_http::{ApiError, json_response};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value};
@@ -81,24 +81,6 @@ pub const EXTRA_RESULTS: [(&str, Shape); 7] = [
 pub struct Deps<R> {
     pub reader: R,
     pub config: Config,
-}
-
-/// A failure that becomes an HTTP error response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
 }
 
 /// Checks a decoded userName by the one player rule (`coinking_core::player`), the rule the game
@@ -314,11 +296,12 @@ pub async fn handler<R: AnalysisReader>(deps: &Deps<R>, request: Request) -> Res
         *preflight.status_mut() = StatusCode::NO_CONTENT;
         preflight
     } else if request.method() != Method::GET {
-        error_response(
+        ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            &format!("method: {} is not allowed, use GET", request.method()),
+            format!("method: {} is not allowed, use GET", request.method()),
         )
+        .into_response()
     } else {
         match answer(deps, &request).await {
             Ok((body, max_age)) => {
@@ -328,13 +311,7 @@ pub async fn handler<R: AnalysisReader>(deps: &Deps<R>, request: Request) -> Res
                 }
                 ok
             }
-            Err(error) => {
-                let mut failed = error_response(error.status, error.code, &error.message);
-                failed
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                failed
-            }
+            Err(error) => error.into_response(),
         }
     };
     cors(&deps.config.cors_origins, &request, &mut response);

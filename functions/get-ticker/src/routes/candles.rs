@@ -7,7 +7,7 @@ use lambda_http::http::Response;
 
 use super::missing_market;
 use crate::handler::{Deps, store_error};
-use crate::query::{MAX_EPOCH_MS, Query};
+use crate::query::{MAX_EPOCH_MS, Query, epoch_ms};
 use crate::respond::{ApiError, ok};
 use crate::views::{CandleList, CandleView};
 
@@ -28,8 +28,8 @@ where
     S: CandleReader + CatalogReader,
 {
     let now = (deps.clock)();
-    let to = query.epoch_ms("to")?.unwrap_or(now.min(MAX_EPOCH_MS));
-    let from = match query.epoch_ms("from")? {
+    let to = epoch_ms(query, "to")?.unwrap_or(now.min(MAX_EPOCH_MS));
+    let from = match epoch_ms(query, "from")? {
         Some(from) => from,
         None => (to - DEFAULT_CANDLE_WINDOW_MS).max(0),
     };

@@ -5,7 +5,7 @@ use coinking_adapters::leaderboard::AffiliationReader;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-use crate::edge::{ApiError, Query, ok};
+use crate::edge::{ApiError, Query, ok, store_error};
 use crate::handler::Deps;
 
 #[derive(Serialize)]
@@ -23,7 +23,7 @@ pub async fn answer<L: AffiliationReader, C>(
         .store
         .affiliations()
         .await
-        .map_err(|error| ApiError::store(&error, "affiliation list read"))?;
+        .map_err(|error| store_error(&error, "affiliation list read"))?;
     Ok(ok(&Answer {
         message: "ok",
         affiliation,

@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use super::RowView;
-use crate::edge::{ApiError, Query, ok};
+use crate::edge::{ApiError, Query, ok, store_error};
 use crate::handler::Deps;
 
 #[derive(Serialize)]
@@ -25,7 +25,7 @@ pub async fn answer<L: RankingReader, C>(
         .store
         .ranking(&RankingScope::All, 1)
         .await
-        .map_err(|error| ApiError::store(&error, "ranking read"))?;
+        .map_err(|error| store_error(&error, "ranking read"))?;
     Ok(ok(&Answer {
         message: if best.is_empty() {
             "no players yet"

@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use super::RowView;
-use crate::edge::{ApiError, Query, ok};
+use crate::edge::{ApiError, Query, ok, store_error};
 use crate::handler::Deps;
 
 /// The value of `affiliation` that means every player.
@@ -42,7 +42,7 @@ pub async fn answer<L: RankingReader, C>(
         .store
         .ranking(&scope, deps.config.max_rows)
         .await
-        .map_err(|error| ApiError::store(&error, "ranking read"))?;
+        .map_err(|error| store_error(&error, "ranking read"))?;
     Ok(ok(&Answer {
         message: "ok",
         data: rows.iter().map(RowView::from).collect(),

@@ -17,7 +17,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::edge::{ApiError, NO_STORE, ok};
+use crate::edge::{ApiError, NO_STORE, ok, store_error};
 use crate::handler::Deps;
 use crate::metrics::Metric;
 use crate::score::score_bound;
@@ -74,7 +74,7 @@ where
         Ok(outcome) => outcome,
         Err(error) => {
             deps.metrics.add(Metric::StoreError);
-            return Err(ApiError::store(&error, "write"));
+            return Err(store_error(&error, "write"));
         }
     };
     deps.metrics.add(Metric::Accepted);
