@@ -12,6 +12,8 @@
 //! - [`error`]: [`AdapterError`], classified as retryable or permanent.
 //! - [`leaderboard`]: ports for the players table (best score per player, rankings through
 //!   sharded GSIs, the affiliation list), with DynamoDB and in-memory implementations.
+//! - [`retry`]: [`RetryPolicy`], the attempts and backoff of every resubmission of a partial
+//!   success (DynamoDB `UnprocessedItems`, Kinesis refused records).
 //! - [`market_store`]: ports for latest tickers, 1-minute candles and the market catalog, with
 //!   DynamoDB (single table), Redis (feature `redis`) and in-memory implementations.
 //! - `redis_client` (feature `redis`): the reconnecting Redis connection and its error
@@ -33,6 +35,8 @@ pub mod leaderboard;
 pub mod market_store;
 #[cfg(feature = "redis")]
 pub mod redis_client;
+pub mod retry;
 
 pub use config::{AwsSettings, KafkaSettings, ServiceEndpoints};
 pub use error::AdapterError;
+pub use retry::RetryPolicy;

@@ -3,8 +3,8 @@
 //! its own policy values and its own source of randomness, and asks this module for the wait.
 //!
 //! Used by the market store's `UnprocessedItems` resubmission
-//! (`coinking_adapters::market_store::RetryPolicy`), the Kafka sink's delivery retries
-//! (`coinking_ingester::kafka::RetryPolicy`), and, through [`Backoff`], the Upbit
+//! and the Kinesis and leaderboard resubmissions (`coinking_adapters::RetryPolicy`), the Kafka
+//! sink's delivery retries (`coinking_ingester::kafka::RetryPolicy`), and, through [`Backoff`], the Upbit
 //! reconnects and the stream stage's flush retries in the ingester.
 
 use std::collections::hash_map::RandomState;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
 use crate::error::AdapterError;
-use crate::market_store::RetryPolicy;
+use crate::RetryPolicy;
 
 /// The shard id every accepted record reports.
 pub const MEMORY_SHARD: &str = "shardId-memory";

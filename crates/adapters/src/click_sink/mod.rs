@@ -24,7 +24,7 @@ use std::future::Future;
 use tracing::warn;
 
 use crate::error::AdapterError;
-use crate::market_store::RetryPolicy;
+use crate::RetryPolicy;
 
 /// `PutRecords` takes at most 500 records per call (Kinesis service limit).
 pub const MAX_RECORDS_PER_PUT: usize = 500;

@@ -43,7 +43,7 @@ use super::{
     RankingScope, ScoreWriter, SubmitOutcome,
 };
 use crate::error::AdapterError;
-use crate::market_store::RetryPolicy;
+use crate::RetryPolicy;
 use crate::market_store::dynamodb::{
     BATCH_WRITE_MAX_ITEMS, BatchSender, classify, wait_until_active, write_batch,
 };

@@ -18,7 +18,7 @@
 //! durable one (DynamoDB) for closed minutes only.
 //!
 //! Module map: [`items`] (item ↔ domain mapping, pure), [`dynamodb`], `redis`, [`memory`],
-//! [`tiered`], [`retry`].
+//! [`tiered`]; resubmission policy: [`crate::RetryPolicy`].
 //!
 //! The traits return `impl Future + Send` rather than using `async fn` so that callers can
 //! spawn the futures; the price is that they are not object-safe: take `&impl TickerReader`.
@@ -45,14 +45,12 @@ pub mod items;
 pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
-pub mod retry;
 pub mod tiered;
 
 #[cfg(feature = "redis")]
 pub use self::redis::RedisMarketStore;
 pub use dynamodb::{DynamoDbMarketStore, DynamoDbStoreConfig, ensure_table};
 pub use memory::InMemoryMarketStore;
-pub use retry::RetryPolicy;
 pub use tiered::TieredMarketStore;
 
 /// The table name when none is configured.

@@ -1,6 +1,9 @@
-//! Capped exponential backoff with full jitter, for the retries the SDK cannot see.
+//! [`RetryPolicy`]: how often and how patiently an adapter retries what the SDK cannot see, with
+//! the platform's one backoff rule (`coinking_core::backoff`: capped exponential, full jitter).
+//! Used by every adapter that resubmits a partial success: DynamoDB `UnprocessedItems` (market
+//! store, leaderboard) and Kinesis `FailedRecordCount` (click sink).
 //!
-//! Two layers retry DynamoDB work, and they never overlap:
+//! Two layers retry such work, and they never overlap (DynamoDB as the example):
 //! - **Transport (the SDK)**: throttling errors, 5xx, attempt timeouts and I/O failures of a single
 //!   call are retried inside the SDK by its standard retry strategy (exponential backoff with
 //!   full jitter, capped; attempts set in [`crate::aws::dynamodb_client`]). What still fails
