@@ -7,8 +7,8 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
-use crate::error::AdapterError;
 use crate::RetryPolicy;
+use crate::error::AdapterError;
 
 /// Error codes of a whole call that mean "try again later".
 const RETRYABLE_CODES: [&str; 5] = [

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
-use crate::error::AdapterError;
 use crate::RetryPolicy;
+use crate::error::AdapterError;
 
 /// The shard id every accepted record reports.
 pub const MEMORY_SHARD: &str = "shardId-memory";

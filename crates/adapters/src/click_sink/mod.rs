@@ -23,8 +23,8 @@ use std::future::Future;
 
 use tracing::warn;
 
-use crate::error::AdapterError;
 use crate::RetryPolicy;
+use crate::error::AdapterError;
 
 /// `PutRecords` takes at most 500 records per call (Kinesis service limit).
 pub const MAX_RECORDS_PER_PUT: usize = 500;

@@ -42,8 +42,8 @@ use super::{
     AffiliationReader, DEFAULT_LEADERBOARD_TABLE, LeaderboardImport, PlayerReader, RankingReader,
     RankingScope, ScoreWriter, SubmitOutcome,
 };
-use crate::error::AdapterError;
 use crate::RetryPolicy;
+use crate::error::AdapterError;
 use crate::market_store::dynamodb::{
     BATCH_WRITE_MAX_ITEMS, BatchSender, classify, wait_until_active, write_batch,
 };

@@ -36,12 +36,12 @@ use futures_util::stream;
 use tracing::{info, warn};
 
 use super::items::{self, Item};
-use crate::RetryPolicy;
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION,
     DEFAULT_TABLE_NAME, HintReader, HintWriter, TickerReader, TickerWriter, WriteReport,
     check_candle_time, check_hint_set, last_per_market, latest_per_candle, newest_per_market,
 };
+use crate::RetryPolicy;
 use crate::error::AdapterError;
 
 /// DynamoDB's limit on the items of one `BatchWriteItem`.

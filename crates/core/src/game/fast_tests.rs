@@ -1,4 +1,3 @@
-
 //! The fast path against the detailed one. For any input: whatever the fast path accepts,
 //! the detailed path accepts as the very same record; for a body with exactly the
 //! contract's keys (no unknown or duplicate key), they also agree on accepting at all; and

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::game::parse_game_record;
 
