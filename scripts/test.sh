@@ -72,7 +72,7 @@ if ((${#selection[@]} == 0)); then
     selection=(--workspace)
     full_run=true
 fi
-# Every feature: the kafka adapter's tests need `coinking-adapters/kafka`, which the Lambdas
+# Every feature: the Redis adapter tests need `coinking-adapters/redis`, which some Lambdas
 # leave off.
 selection+=(--all-features)
 
