@@ -45,7 +45,7 @@ pub enum IngesterError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
-    Adapter(#[from] coinking_adapters::AdapterError),
+    Adapter(#[from] coinking_adapters::StoreError),
     #[error(transparent)]
     Kafka(#[from] crate::kafka::KafkaClientError),
     #[error("sink: {0}")]

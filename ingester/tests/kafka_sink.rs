@@ -271,8 +271,8 @@ async fn a_broker_down_for_ten_seconds_mid_stream_loses_nothing() {
 fn quick_retries(max_attempts: u32) -> SinkOptions {
     SinkOptions {
         retry: RetryPolicy {
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(200),
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
             max_attempts,
         },
         ..SinkOptions::default()

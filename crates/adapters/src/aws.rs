@@ -9,6 +9,8 @@ use aws_smithy_async::time::SystemTimeSource;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -185,4 +187,29 @@ pub fn s3_client(sdk: &SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Client 
         builder = builder.credentials_provider(local_credentials());
     }
     aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// Whether a failed SDK call can succeed on retry, the one rule of every AWS adapter: transport
+/// timeouts and I/O failures, malformed responses, the service's throttling codes
+/// (`retryable_codes`) and 5xx statuses are retryable; validation, missing resources, access
+/// denied and request construction are not.
+pub fn sdk_error_is_retryable<E>(
+    error: &SdkError<E, HttpResponse>,
+    retryable_codes: &[&str],
+) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    match error {
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(failure) => failure.is_timeout() || failure.is_io(),
+        SdkError::ServiceError(service) => {
+            service
+                .err()
+                .code()
+                .is_some_and(|code| retryable_codes.contains(&code))
+                || service.raw().status().is_server_error()
+        }
+        _ => false,
+    }
 }

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 pub const ENV_AWS_REGION: &str = "COINKING_AWS_REGION";
 pub const ENV_DYNAMODB_ENDPOINT: &str = "COINKING_DYNAMODB_ENDPOINT";
@@ -26,6 +26,21 @@ pub const ENV_KAFKA_BROKERS: &str = "COINKING_KAFKA_BROKERS";
 pub const ENV_KAFKA_SESSION_TIMEOUT_MS: &str = "COINKING_KAFKA_SESSION_TIMEOUT_MS";
 pub const ENV_KAFKA_DELIVERY_TIMEOUT_MS: &str = "COINKING_KAFKA_DELIVERY_TIMEOUT_MS";
 pub const ENV_KAFKA_REPLICATION_FACTOR: &str = "COINKING_KAFKA_REPLICATION_FACTOR";
+
+/// DynamoDB's table-name rule, for configured table names: 3–255 characters of
+/// `a-z A-Z 0-9 _ - .`. Checked at start-up, so a typo fails the deployment rather than every
+/// request.
+pub fn check_table_name(name: &str) -> Result<(), &'static str> {
+    let valid = (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if valid {
+        Ok(())
+    } else {
+        Err("must be 3 to 255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`")
+    }
+}
 
 pub const DEFAULT_AWS_REGION: &str = "us-east-1";
 /// The region variable the Lambda and ECS runtimes set; used when `COINKING_AWS_REGION` is not.
@@ -65,12 +80,12 @@ pub struct AwsSettings {
 
 impl AwsSettings {
     /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Self, AdapterError> {
+    pub fn from_env() -> Result<Self, StoreError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the settings through `lookup`, which answers like `std::env::var(name).ok()`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AdapterError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
         // Lambda and ECS set AWS_REGION to where the task runs; template.yaml does not repeat it.
         let region = non_empty(&lookup, ENV_AWS_REGION)
             .or_else(|| non_empty(&lookup, RUNTIME_AWS_REGION))
@@ -125,12 +140,12 @@ impl Default for KafkaSettings {
 
 impl KafkaSettings {
     /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Self, AdapterError> {
+    pub fn from_env() -> Result<Self, StoreError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the settings through `lookup`, which answers like `std::env::var(name).ok()`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AdapterError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
         let defaults = Self::default();
         let brokers = match non_empty(&lookup, ENV_KAFKA_BROKERS) {
             Some(brokers) => validate_brokers(brokers)?,
@@ -162,7 +177,7 @@ fn non_empty(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<Str
 fn endpoint(
     lookup: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
-) -> Result<Option<String>, AdapterError> {
+) -> Result<Option<String>, StoreError> {
     let Some(url) = non_empty(lookup, variable) else {
         return Ok(None);
     };
@@ -171,21 +186,21 @@ fn endpoint(
         .or_else(|| url.strip_prefix("https://"));
     match host {
         Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(Some(url)),
-        _ => Err(AdapterError::Config {
+        _ => Err(StoreError::Config {
             variable,
             reason: format!("{url:?} is not an http:// or https:// URL with a host"),
         }),
     }
 }
 
-fn validate_brokers(brokers: String) -> Result<String, AdapterError> {
+fn validate_brokers(brokers: String) -> Result<String, StoreError> {
     for broker in brokers.split(',') {
         let valid = broker
             .trim()
             .rsplit_once(':')
             .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
         if !valid {
-            return Err(AdapterError::Config {
+            return Err(StoreError::Config {
                 variable: ENV_KAFKA_BROKERS,
                 reason: format!("{broker:?} is not host:port"),
             });
@@ -197,23 +212,23 @@ fn validate_brokers(brokers: String) -> Result<String, AdapterError> {
 fn millis(
     lookup: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
-) -> Result<Option<Duration>, AdapterError> {
+) -> Result<Option<Duration>, StoreError> {
     let Some(text) = non_empty(lookup, variable) else {
         return Ok(None);
     };
     match text.parse::<u64>() {
         Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms))),
-        _ => Err(AdapterError::Config {
+        _ => Err(StoreError::Config {
             variable,
             reason: format!("{text:?} is not a positive number of milliseconds"),
         }),
     }
 }
 
-fn parse_replication_factor(text: &str) -> Result<i32, AdapterError> {
+fn parse_replication_factor(text: &str) -> Result<i32, StoreError> {
     match text.parse::<i32>() {
         Ok(factor) if factor == -1 || factor >= 1 => Ok(factor),
-        _ => Err(AdapterError::Config {
+        _ => Err(StoreError::Config {
             variable: ENV_KAFKA_REPLICATION_FACTOR,
             reason: format!("{text:?} is neither -1 (broker default) nor a positive count"),
         }),
@@ -232,6 +247,16 @@ mod tests {
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn table_names_follow_dynamodb_s_rule() {
+        for good in ["abc", "coinking-market", "a.b_c-D9", &"t".repeat(255)] {
+            assert_eq!(check_table_name(good), Ok(()), "{good}");
+        }
+        for bad in ["", "ab", "has space", "sla/sh", &"t".repeat(256)] {
+            assert!(check_table_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -299,7 +324,7 @@ mod tests {
                 .unwrap_err();
         assert!(matches!(
             error,
-            AdapterError::Config {
+            StoreError::Config {
                 variable: ENV_KINESIS_ENDPOINT,
                 ..
             }
@@ -339,7 +364,7 @@ mod tests {
         ] {
             let error = KafkaSettings::from_lookup(lookup_in(&[(variable, value)])).unwrap_err();
             assert!(
-                matches!(error, AdapterError::Config { variable: rejected, .. } if rejected == variable),
+                matches!(error, StoreError::Config { variable: rejected, .. } if rejected == variable),
                 "{variable}={value} gave {error}"
             );
         }

@@ -1,8 +1,10 @@
-//! The crate's error type, classified as retryable or permanent at the service boundary.
+//! [`StoreError`]: what the store ports (market store, leaderboard) and the settings behind their
+//! clients fail with, classified as retryable or permanent at the service boundary. The click
+//! sink has its own ([`crate::click_sink::ClickSinkError`]), the Kafka client the ingester's.
 
-/// Everything an adapter can fail with.
+/// Everything a store call (DynamoDB, Redis) or a store client's settings can fail with.
 #[derive(Debug, thiserror::Error)]
-pub enum AdapterError {
+pub enum StoreError {
     /// An environment variable is present but unusable. Permanent: fix the deployment.
     #[error("invalid configuration {variable}: {reason}")]
     Config {
@@ -54,19 +56,6 @@ pub enum AdapterError {
         reason: String,
     },
 
-    /// A Kinesis call failed after the SDK's own retries (see
-    /// [`crate::click_sink::kinesis::classify`]).
-    #[error("kinesis {operation} on stream {stream}: {message}")]
-    Kinesis {
-        /// The API operation (`PutRecords`, …).
-        operation: &'static str,
-        /// The stream it was about.
-        stream: String,
-        /// Throttling, 5xx, timeout or I/O (true) versus a request the service rejected (false).
-        retryable: bool,
-        /// The whole error chain.
-        message: String,
-    },
 
     /// A Redis call failed after the connection manager's own reconnects; `retryable` comes from
     /// the client's classification (see [`crate::redis_client::classify`]).
@@ -85,13 +74,12 @@ pub enum AdapterError {
     InvalidRequest(String),
 }
 
-impl AdapterError {
+impl StoreError {
     /// Whether trying the same operation again later can succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Config { .. } => false,
             Self::DynamoDb { retryable, .. }
-            | Self::Kinesis { retryable, .. }
             | Self::Redis { retryable, .. } => *retryable,
             Self::Unprocessed { .. } => true,
             Self::InvalidItem { .. } | Self::InvalidRequest(_) => false,
@@ -105,7 +93,7 @@ mod tests {
 
     #[test]
     fn config_errors_are_permanent() {
-        let error = AdapterError::Config {
+        let error = StoreError::Config {
             variable: "COINKING_S3_ENDPOINT",
             reason: "must start with http:// or https://".to_owned(),
         };

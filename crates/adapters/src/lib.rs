@@ -8,8 +8,9 @@
 //!   depends on this one links librdkafka.
 //! - [`aws`]: the shared SDK config (rustls + ring HTTPS) and DynamoDB, Kinesis and S3 clients.
 //! - [`click_sink`]: the clickstream's write port [`click_sink::ClickSink`] with Kinesis
-//!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations.
-//! - [`error`]: [`AdapterError`], classified as retryable or permanent.
+//!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations, and
+//!   its error [`click_sink::ClickSinkError`].
+//! - [`error`]: [`StoreError`], the store ports' error, classified as retryable or permanent.
 //! - [`leaderboard`]: ports for the players table (best score per player, rankings through
 //!   sharded GSIs, the affiliation list), with DynamoDB and in-memory implementations.
 //! - [`retry`]: [`RetryPolicy`], the attempts and backoff of every resubmission of a partial
@@ -38,5 +39,5 @@ pub mod redis_client;
 pub mod retry;
 
 pub use config::{AwsSettings, KafkaSettings, ServiceEndpoints};
-pub use error::AdapterError;
+pub use error::StoreError;
 pub use retry::RetryPolicy;

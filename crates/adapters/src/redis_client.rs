@@ -14,7 +14,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, FromRedisValue, Pipeline, RedisError, RetryMethod, ScriptInvocation};
 
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 /// The environment variable naming the server (`redis://host:port/` or `rediss://` for TLS).
 pub const REDIS_URL_VARIABLE: &str = "COINKING_REDIS_URL";
@@ -34,12 +34,12 @@ pub fn url_from_env() -> Option<String> {
 }
 
 /// Checks that `url` is a Redis URL (`redis://`, `rediss://`, `unix://`) without connecting.
-pub fn check_url(url: &str) -> Result<(), AdapterError> {
+pub fn check_url(url: &str) -> Result<(), StoreError> {
     client(url).map(drop)
 }
 
-fn client(url: &str) -> Result<redis::Client, AdapterError> {
-    redis::Client::open(url).map_err(|error| AdapterError::Config {
+fn client(url: &str) -> Result<redis::Client, StoreError> {
+    redis::Client::open(url).map_err(|error| StoreError::Config {
         variable: REDIS_URL_VARIABLE,
         reason: error.to_string(),
     })
@@ -47,7 +47,7 @@ fn client(url: &str) -> Result<redis::Client, AdapterError> {
 
 /// Connects to `url`; see the module doc. A URL that cannot be parsed is a configuration error;
 /// a server that does not answer is a retryable one.
-pub async fn connect(url: &str) -> Result<ConnectionManager, AdapterError> {
+pub async fn connect(url: &str) -> Result<ConnectionManager, StoreError> {
     let client = client(url)?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(CONNECTION_TIMEOUT))
@@ -100,7 +100,7 @@ impl Namespace {
         &self,
         operation: &'static str,
         command: &Cmd,
-    ) -> Result<T, AdapterError> {
+    ) -> Result<T, StoreError> {
         let mut connection = self.connection.clone();
         command
             .query_async(&mut connection)
@@ -113,7 +113,7 @@ impl Namespace {
         &self,
         operation: &'static str,
         pipeline: &Pipeline,
-    ) -> Result<T, AdapterError> {
+    ) -> Result<T, StoreError> {
         let mut connection = self.connection.clone();
         pipeline
             .query_async(&mut connection)
@@ -126,7 +126,7 @@ impl Namespace {
         &self,
         operation: &'static str,
         invocation: &ScriptInvocation<'_>,
-    ) -> Result<T, AdapterError> {
+    ) -> Result<T, StoreError> {
         let mut connection = self.connection.clone();
         invocation
             .invoke_async(&mut connection)
@@ -135,10 +135,10 @@ impl Namespace {
     }
 }
 
-/// An [`AdapterError::Redis`]: retryable unless the client says retrying cannot help (a command
+/// An [`StoreError::Redis`]: retryable unless the client says retrying cannot help (a command
 /// the server rejected, a script error, a type mismatch).
-pub fn classify(operation: &'static str, error: &RedisError) -> AdapterError {
-    AdapterError::Redis {
+pub fn classify(operation: &'static str, error: &RedisError) -> StoreError {
+    StoreError::Redis {
         operation,
         retryable: !matches!(error.retry_method(), RetryMethod::NoRetry),
         message: error.to_string(),
@@ -173,7 +173,7 @@ mod tests {
     #[tokio::test]
     async fn an_unparsable_url_is_a_configuration_error() {
         let error = connect("http://127.0.0.1:6379").await.unwrap_err();
-        assert!(matches!(error, AdapterError::Config { .. }), "{error}");
+        assert!(matches!(error, StoreError::Config { .. }), "{error}");
         assert!(!error.is_retryable());
     }
 }

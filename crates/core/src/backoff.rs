@@ -2,10 +2,10 @@
 //! Architecture Blog, "Exponential Backoff and Jitter"). Pure arithmetic; each retry loop keeps
 //! its own policy values and its own source of randomness, and asks this module for the wait.
 //!
-//! Used by the market store's `UnprocessedItems` resubmission
-//! and the Kinesis and leaderboard resubmissions (`coinking_adapters::RetryPolicy`), the Kafka
-//! sink's delivery retries (`coinking_ingester::kafka::RetryPolicy`), and, through [`Backoff`], the Upbit
-//! reconnects and the stream stage's flush retries in the ingester.
+//! Used through [`RetryPolicy`] by the stores' `UnprocessedItems` and the click sink's refused
+//! records (`coinking_adapters::retry`) and by the Kafka sink's delivery retries
+//! (`coinking_ingester::kafka::retry`), and through [`Backoff`] by the Upbit reconnects and the
+//! stream stage's flush retries in the ingester.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -71,6 +71,62 @@ impl Backoff {
     /// Back to the first attempt, after the work proved healthy again.
     pub fn reset(&mut self) {
         self.attempt = 0;
+    }
+}
+
+/// How often and how patiently one piece of work is retried: attempts in all and the backoff
+/// between them, by the rule above. The platform's one retry policy: the stores' and the click
+/// sink's resubmission of refused items (`coinking_adapters::retry`) and the Kafka sink's
+/// delivery retries (`coinking_ingester::kafka::retry`) are values of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 0 counts as 1.
+    pub max_attempts: u32,
+    /// Ceiling of the wait after the first failed attempt; doubles with each further one.
+    pub base_delay: Duration,
+    /// Cap of the ceiling.
+    pub max_delay: Duration,
+}
+
+/// What to do after an attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Try again once this much time has passed.
+    RetryAfter(Duration),
+    /// The error is not retryable.
+    Permanent,
+    /// The error was retryable but the attempts are used up.
+    Exhausted,
+}
+
+impl RetryPolicy {
+    /// The ceiling of the wait after attempt number `attempt` (1-based): `base × 2^(attempt−1)`,
+    /// capped at `max_delay`.
+    pub fn ceiling(&self, attempt: u32) -> Duration {
+        ceiling(self.base_delay, self.max_delay, attempt)
+    }
+
+    /// The wait after attempt `attempt` with full jitter from `unit` (uniform in `[0, 1)`: the
+    /// caller's generator, seeded in tests).
+    pub fn jittered(&self, attempt: u32, unit: f64) -> Duration {
+        full_jitter(self.ceiling(attempt), unit)
+    }
+
+    /// The wait after attempt `attempt`, jittered by [`random_unit`], so that many writers
+    /// throttled together do not retry together.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        self.jittered(attempt, random_unit())
+    }
+
+    /// The decision after attempt number `attempts` (1 for the first) failed.
+    pub fn decide(&self, retryable: bool, attempts: u32, unit: f64) -> RetryDecision {
+        if !retryable {
+            RetryDecision::Permanent
+        } else if attempts >= self.max_attempts.max(1) {
+            RetryDecision::Exhausted
+        } else {
+            RetryDecision::RetryAfter(self.jittered(attempts, unit))
+        }
     }
 }
 

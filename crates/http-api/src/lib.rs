@@ -2,6 +2,8 @@
 //! read `COINKING_CORS_ORIGINS` by one rule set and answer errors in one shape.
 //!
 //! Module map:
+//! - [`clock`]: [`Clock`] and [`system_clock`], the one wall clock of the Lambdas.
+//! - [`config_error`]: [`ConfigError`], every Lambda's configuration error (variable and rule).
 //! - [`cors`]: [`CorsOrigins`], parsed from the `COINKING_CORS_ORIGINS` text, the API's one CORS
 //!   policy for every answer and preflight ([`apply_policy`], [`apply_preflight`]), and the CORS
 //!   response headers ([`add_allow_origin`], [`add_vary_origin`],
@@ -17,12 +19,16 @@
 //! Routing, preflights and success cache headers stay in each function: they differ by route.
 
 pub mod api_error;
+pub mod clock;
+pub mod config_error;
 pub mod cors;
 pub mod error;
 pub mod logging;
 pub mod query;
 
 pub use api_error::{ApiError, NO_STORE};
+pub use clock::{Clock, system_clock};
+pub use config_error::ConfigError;
 pub use cors::{
     CorsOrigins, CorsParseError, add_allow_methods_and_headers, add_allow_origin, add_vary_origin,
     apply_policy, apply_preflight,

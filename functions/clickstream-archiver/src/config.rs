@@ -21,13 +21,8 @@ use object_store::local::LocalFileSystem;
 pub const ENV_BUCKET: &str = "COINKING_ARCHIVE_BUCKET";
 pub const ENV_DIR: &str = "COINKING_ARCHIVE_DIR";
 
-/// A variable was missing or unusable, or the store could not be built.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration {variable}: {reason}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub reason: String,
-}
+/// The configuration error every Lambda shares (variable and rule).
+pub use coinking_http::ConfigError;
 
 /// Where the archive goes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,7 +37,7 @@ pub async fn run_local_archiver(
     archiver: Archiver,
     batching: LocalBatching,
 ) {
-    let retry = RetryPolicy::default();
+    let retry = coinking_adapters::retry::RESUBMIT_POLICY;
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         let deadline = tokio::time::Instant::now() + batching.linger;

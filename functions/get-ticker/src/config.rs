@@ -23,13 +23,8 @@ pub const DEFAULT_CORS_ORIGINS: &str = "*";
 /// Most markets one configuration or one `?markets=` list may name.
 pub const MAX_MARKETS: usize = coinking_core::market::MAX_LISTED_MARKETS;
 
-/// A variable that does not hold a usable value; the message names the variable and the rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable}: {reason}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub reason: String,
-}
+/// The configuration error every Lambda shares (variable and rule).
+pub use coinking_http::ConfigError;
 
 /// Everything the handler is configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,20 +103,10 @@ impl TickerConfig {
 /// The market-list parser is core's, shared with the leaderboard (`COINKING_GAME_MARKETS`).
 pub use coinking_core::market::parse_market_list;
 
-/// DynamoDB's table-name rule: 3–255 characters of `a-z A-Z 0-9 _ - .`.
+/// DynamoDB's table-name rule ([`coinking_adapters::config::check_table_name`]).
 fn validate_table_name(table: &str) -> Result<(), ConfigError> {
-    let valid = (3..=255).contains(&table.len())
-        && table
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-    if valid {
-        Ok(())
-    } else {
-        Err(ConfigError {
-            variable: ENV_DYNAMODB_TABLE,
-            reason: "must be 3 to 255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`".into(),
-        })
-    }
+    coinking_adapters::config::check_table_name(table)
+        .map_err(|rule| ConfigError::new(ENV_DYNAMODB_TABLE, rule))
 }
 
 #[cfg(test)]

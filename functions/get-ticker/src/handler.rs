@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use coinking_adapters::AdapterError;
+use coinking_adapters::StoreError;
 use coinking_adapters::market_store::{
     CandleReader, CatalogReader, HintReader, HintWriter, TickerReader,
 };
@@ -32,16 +32,7 @@ pub const ALLOWED_WRITE_METHODS: &str = "POST, OPTIONS";
 /// How long a browser may reuse a preflight answer.
 pub const PREFLIGHT_MAX_AGE_SECS: u32 = 600;
 
-/// Source of "now" in epoch ms; tests pin it.
-pub type Clock = fn() -> i64;
-
-/// The wall clock.
-pub fn system_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use coinking_http::{Clock, system_clock};
 
 /// What the handler needs, built once per process: the store (only its reader ports are
 /// used), the configuration, the catalog cache and the clock.
@@ -257,7 +248,7 @@ fn preflight(
 
 /// A store failure: 503 when retrying can help (throttling, timeouts), 500 otherwise. The
 /// caller sees no internals; the log has the details.
-pub(crate) fn store_error(error: AdapterError) -> ApiError {
+pub(crate) fn store_error(error: StoreError) -> ApiError {
     tracing::error!(error = %error, retryable = error.is_retryable(), "market store read failed");
     ApiError::store_failure("market store", "read", error.is_retryable())
 }

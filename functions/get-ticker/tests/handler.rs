@@ -617,8 +617,8 @@ struct FailingStore {
 }
 
 impl FailingStore {
-    fn error(&self) -> coinking_adapters::AdapterError {
-        coinking_adapters::AdapterError::DynamoDb {
+    fn error(&self) -> coinking_adapters::StoreError {
+        coinking_adapters::StoreError::DynamoDb {
             operation: "Query",
             table: "coinking-market".into(),
             retryable: self.retryable,
@@ -631,13 +631,13 @@ impl coinking_adapters::market_store::TickerReader for FailingStore {
     async fn latest(
         &self,
         _: &[MarketCode],
-    ) -> Result<Vec<NormalizedTicker>, coinking_adapters::AdapterError> {
+    ) -> Result<Vec<NormalizedTicker>, coinking_adapters::StoreError> {
         Err(self.error())
     }
     async fn latest_one(
         &self,
         _: &MarketCode,
-    ) -> Result<Option<NormalizedTicker>, coinking_adapters::AdapterError> {
+    ) -> Result<Option<NormalizedTicker>, coinking_adapters::StoreError> {
         Err(self.error())
     }
 }
@@ -649,13 +649,13 @@ impl coinking_adapters::market_store::CandleReader for FailingStore {
         _: i64,
         _: i64,
         _: usize,
-    ) -> Result<Vec<Candle>, coinking_adapters::AdapterError> {
+    ) -> Result<Vec<Candle>, coinking_adapters::StoreError> {
         Err(self.error())
     }
 }
 
 impl coinking_adapters::market_store::CatalogReader for FailingStore {
-    async fn markets(&self) -> Result<Vec<MarketInfo>, coinking_adapters::AdapterError> {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, coinking_adapters::StoreError> {
         Err(self.error())
     }
 }
@@ -663,7 +663,7 @@ impl coinking_adapters::market_store::CatalogReader for FailingStore {
 impl coinking_adapters::market_store::HintReader for FailingStore {
     async fn hints(
         &self,
-    ) -> Result<Option<coinking_core::hints::HintSet>, coinking_adapters::AdapterError> {
+    ) -> Result<Option<coinking_core::hints::HintSet>, coinking_adapters::StoreError> {
         Err(self.error())
     }
 }
@@ -672,7 +672,7 @@ impl coinking_adapters::market_store::HintWriter for FailingStore {
     async fn put_hints(
         &self,
         _: &coinking_core::hints::HintSet,
-    ) -> Result<coinking_adapters::market_store::WriteReport, coinking_adapters::AdapterError> {
+    ) -> Result<coinking_adapters::market_store::WriteReport, coinking_adapters::StoreError> {
         Err(self.error())
     }
 }

@@ -27,13 +27,8 @@ pub struct Config {
     pub cors_origins: CorsOrigins,
 }
 
-/// A configuration value that cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[error("{variable}: {rule}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub rule: String,
-}
+/// The configuration error every Lambda shares (variable and rule).
+pub use coinking_http::ConfigError;
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -58,7 +53,7 @@ impl Config {
                 _ => {
                     return Err(ConfigError {
                         variable: "COINKING_ANALYSIS_INTERVAL_SECS",
-                        rule: format!("must be a positive whole number of seconds, got `{text}`"),
+                        reason: format!("must be a positive whole number of seconds, got `{text}`"),
                     });
                 }
             },
@@ -66,7 +61,7 @@ impl Config {
         let cors_text = non_empty("COINKING_CORS_ORIGINS").unwrap_or_else(|| "*".to_owned());
         let cors_origins = CorsOrigins::parse(&cors_text).map_err(|error| ConfigError {
             variable: "COINKING_CORS_ORIGINS",
-            rule: error.reason,
+            reason: error.reason,
         })?;
         Ok(Self {
             source,

@@ -22,7 +22,6 @@
 pub mod config;
 pub mod reader;
 
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use coinking_core::player::{PlayerField, check_player_text};
 use coinking_http::{ApiError, json_response};
@@ -200,11 +199,6 @@ pub fn max_age_secs(generated_at_ms: i64, interval_secs: u64, now_ms: i64) -> u6
     remaining_secs.max(1) as u64
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
 
 /// The results of one run, from `analysis/_results.json` (all 20 in one document, so they never
 /// mix two runs), and that run's `generated_at_ms`; 404 when no analysis has completed yet.
@@ -271,7 +265,7 @@ async fn answer<R: AnalysisReader>(
             (summary, generated_at_ms)
         }
     };
-    let max_age = max_age_secs(generated_at_ms, deps.config.interval_secs, now_ms());
+    let max_age = max_age_secs(generated_at_ms, deps.config.interval_secs, coinking_http::system_clock());
     Ok((body, max_age))
 }
 

@@ -18,13 +18,8 @@ pub const DEFAULT_MAX_ROWS: usize = 10_000;
 /// Largest `COINKING_LEADERBOARD_MAX_ROWS` accepted (≈ 5 MB of JSON).
 pub const MAX_MAX_ROWS: usize = 30_000;
 
-/// A variable that does not hold a usable value; the message names the variable and the rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable}: {reason}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub reason: String,
-}
+/// The configuration error every Lambda shares (variable and rule).
+pub use coinking_http::ConfigError;
 
 /// Everything the handler is configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,23 +92,15 @@ impl Config {
     }
 }
 
-/// DynamoDB's table-name rule: 3–255 characters of `a-z A-Z 0-9 _ - .`.
+/// A configured table name, trimmed, by DynamoDB's rule
+/// ([`coinking_adapters::config::check_table_name`]).
 fn table(name: Option<String>, variable: &'static str) -> Result<Option<String>, ConfigError> {
     let Some(name) = name.map(|n| n.trim().to_owned()) else {
         return Ok(None);
     };
-    let valid = (3..=255).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-    if valid {
-        Ok(Some(name))
-    } else {
-        Err(ConfigError {
-            variable,
-            reason: "must be 3 to 255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`".into(),
-        })
-    }
+    coinking_adapters::config::check_table_name(&name)
+        .map_err(|rule| ConfigError::new(variable, rule))?;
+    Ok(Some(name))
 }
 
 #[cfg(test)]

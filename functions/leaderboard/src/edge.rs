@@ -12,7 +12,7 @@ use serde::Serialize;
 pub use coinking_http::{ApiError, NO_STORE, Query};
 
 /// A store failure: 503 when retrying can help, 500 otherwise; details only in the log.
-pub fn store_error(error: &coinking_adapters::AdapterError, action: &str) -> ApiError {
+pub fn store_error(error: &coinking_adapters::StoreError, action: &str) -> ApiError {
     tracing::error!(error = %error, retryable = error.is_retryable(), "leaderboard store {action} failed");
     ApiError::store_failure("leaderboard store", action, error.is_retryable())
 }

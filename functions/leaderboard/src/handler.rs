@@ -18,16 +18,7 @@ use crate::edge::{ApiError, preflight};
 use crate::metrics::Metrics;
 use crate::routes;
 
-/// Source of "now" in epoch ms; tests pin it.
-pub type Clock = fn() -> i64;
-
-/// The wall clock.
-pub fn system_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use coinking_http::{Clock, system_clock};
 
 /// What the handler needs, built once per process: the leaderboard store, the market store's
 /// candle reader (for the score bound), the configuration, the rule, the clock, the counters.

@@ -331,7 +331,7 @@ impl coinking_adapters::market_store::CandleReader for CountingCandles {
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Candle>, coinking_adapters::AdapterError> {
+    ) -> Result<Vec<Candle>, coinking_adapters::StoreError> {
         self.calls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         assert!(

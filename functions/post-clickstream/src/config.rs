@@ -21,13 +21,8 @@ pub const ENV_GAME_MARKETS: &str = "COINKING_GAME_MARKETS";
 pub const ENV_NICKNAME_HASH_KEY: &str = "COINKING_NICKNAME_HASH_KEY";
 pub const DEFAULT_STREAM: &str = "coinking-clickstream";
 
-/// A variable was set to something unusable.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration {variable}: {reason}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub reason: String,
-}
+/// The configuration error every Lambda shares (variable and rule).
+pub use coinking_http::ConfigError;
 
 /// Everything the handler needs from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]

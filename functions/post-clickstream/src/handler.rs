@@ -22,7 +22,6 @@
 //! 503 creates a duplicate that the analysis counts once. In a batch, record `i` gets the v5 of
 //! `<key>#<i>`. Without the header every record gets a random (v4) event id.
 
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use coinking_adapters::click_sink::{
     ClickRecord, ClickSink, MAX_BYTES_PER_PUT, MAX_RECORDS_PER_PUT,
@@ -72,7 +71,7 @@ impl<S: ClickSink> Service<S> {
             rules,
             cors,
             nickname_key: None,
-            now_ms: system_now_ms,
+            now_ms: coinking_http::system_clock,
             new_event_id: Uuid::new_v4,
         }
     }
@@ -90,12 +89,6 @@ impl<S: ClickSink> Service<S> {
     }
 }
 
-fn system_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
 
 /// An error answer: status, code, message and the problems behind it.
 #[derive(Debug)]

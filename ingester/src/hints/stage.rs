@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use coinking_adapters::AdapterError;
+use coinking_adapters::StoreError;
 use coinking_adapters::market_store::{CandleReader, HintWriter, TickerReader};
 use coinking_core::candle::{CANDLE_INTERVAL_MS, Candle, minute_start};
 use coinking_core::hints::{
@@ -84,7 +84,7 @@ where
 
     /// One run as of `now_ms`: reads the closed minutes the forecaster wants (at least
     /// [`WINDOW_MINUTES`]) of every market and the latest tickers, computes the set and writes it.
-    pub async fn run_once(&self, now_ms: i64) -> Result<HintSet, AdapterError> {
+    pub async fn run_once(&self, now_ms: i64) -> Result<HintSet, StoreError> {
         if let Some(models) = &self.models {
             models.refresh_if_due(&self.metrics).await;
         }

@@ -255,7 +255,7 @@ mod tests {
             let Some(Reverse(retry)) = next else {
                 return attempt;
             };
-            assert!(retry.due <= Instant::now() + shared.options.retry.max_backoff);
+            assert!(retry.due <= Instant::now() + shared.options.retry.max_delay);
             attempt = retry.attempts + 1;
             shared.outstanding.fetch_add(1, Ordering::AcqRel);
             shared.attempt_failed(retry.key, retry.payload, attempt, error);

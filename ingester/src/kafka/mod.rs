@@ -8,7 +8,8 @@
 //!   backpressure and retry of failed deliveries; its failure paths are in the module doc.
 //! - [`delivery`]: the sink's delivery-report side: records in flight, the retry queue, the
 //!   failed records kept for [`KafkaSink::take_failed`].
-//! - [`retry`]: [`RetryPolicy`], when a failed delivery is tried again.
+//! - [`retry`]: [`DELIVERY_RETRY`], when a failed delivery is tried again (the platform's one
+//!   [`RetryPolicy`]).
 //! - [`throttle`]: [`LogThrottle`], at most one delivery-failure line per interval.
 //! - [`error`]: [`KafkaClientError`], classified as retryable or permanent.
 //!
@@ -29,6 +30,6 @@ pub use config::{
 };
 pub use delivery::{FailedRecord, LOG_INTERVAL};
 pub use error::KafkaClientError;
-pub use retry::{RetryDecision, RetryPolicy};
+pub use retry::{DELIVERY_RETRY, RetryDecision, RetryPolicy};
 pub use sink::{KafkaSink, QUEUE_FULL_BACKOFF, SinkCounters, SinkOptions, SinkStats};
 pub use throttle::LogThrottle;

@@ -4,72 +4,22 @@
 
 use std::time::Duration;
 
-/// How a record whose delivery failed with a retryable error is tried again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Backoff ceiling after the first failed attempt; doubles with each further one.
-    pub initial_backoff: Duration,
-    /// The ceiling never grows past this.
-    pub max_backoff: Duration,
-    /// Attempts per record, the first included; a record failing this many times fails
-    /// permanently. At least 1.
-    pub max_attempts: u32,
-}
+pub use coinking_core::backoff::{RetryDecision, RetryPolicy};
 
-impl Default for RetryPolicy {
-    /// 100 ms doubling to 5 s, 10 attempts. Each attempt already includes librdkafka's own
-    /// retries for `delivery.timeout.ms`, so ten is generous for transient trouble.
-    fn default() -> Self {
-        Self {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
-            max_attempts: 10,
-        }
-    }
-}
-
-/// What to do with a record whose attempt just failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryDecision {
-    /// Produce it again once this much time has passed.
-    RetryAfter(Duration),
-    /// The error is not retryable.
-    Permanent,
-    /// The error was retryable but the record used up its attempts.
-    Exhausted,
-}
-
-impl RetryPolicy {
-    /// The backoff ceiling after `failed_attempts` (≥ 1) failures:
-    /// `min(max_backoff, initial_backoff · 2^(failed_attempts − 1))`.
-    pub fn ceiling(&self, failed_attempts: u32) -> Duration {
-        coinking_core::backoff::ceiling(self.initial_backoff, self.max_backoff, failed_attempts)
-    }
-
-    /// Full jitter: `unit` (uniform in `[0, 1)`) scales the ceiling, which spreads the retries of
-    /// many records failing together instead of sending them back in one burst.
-    pub fn backoff(&self, failed_attempts: u32, unit: f64) -> Duration {
-        coinking_core::backoff::full_jitter(self.ceiling(failed_attempts), unit)
-    }
-
-    /// The decision after attempt number `attempts` (1 for the first) failed.
-    pub fn decide(&self, retryable: bool, attempts: u32, unit: f64) -> RetryDecision {
-        if !retryable {
-            RetryDecision::Permanent
-        } else if attempts >= self.max_attempts.max(1) {
-            RetryDecision::Exhausted
-        } else {
-            RetryDecision::RetryAfter(self.backoff(attempts, unit))
-        }
-    }
-}
+/// A failed delivery: 100 ms doubling to 5 s, 10 attempts. Each attempt already includes
+/// librdkafka's own retries for `delivery.timeout.ms`, so ten is generous for transient trouble.
+pub const DELIVERY_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 10,
+    base_delay: Duration::from_millis(100),
+    max_delay: Duration::from_secs(5),
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn policy() -> RetryPolicy {
-        RetryPolicy::default()
+        DELIVERY_RETRY
     }
 
     #[test]
@@ -86,12 +36,12 @@ mod tests {
     #[test]
     fn full_jitter_spans_zero_to_the_ceiling() {
         let p = policy();
-        assert_eq!(p.backoff(3, 0.0), Duration::ZERO);
-        assert_eq!(p.backoff(3, 0.5), Duration::from_millis(200));
-        assert!(p.backoff(3, 0.999_999) <= Duration::from_millis(400));
+        assert_eq!(p.jittered(3, 0.0), Duration::ZERO);
+        assert_eq!(p.jittered(3, 0.5), Duration::from_millis(200));
+        assert!(p.jittered(3, 0.999_999) <= Duration::from_millis(400));
         // Out-of-range randomness is clamped, never a longer wait.
-        assert_eq!(p.backoff(3, 7.0), Duration::from_millis(400));
-        assert_eq!(p.backoff(3, -1.0), Duration::ZERO);
+        assert_eq!(p.jittered(3, 7.0), Duration::from_millis(400));
+        assert_eq!(p.jittered(3, -1.0), Duration::ZERO);
     }
 
     #[test]

@@ -38,7 +38,7 @@ use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
 
 use super::delivery::{DeliveryTracker, FailedRecord, Retry, Shared, lock};
 use super::error::KafkaClientError;
-use super::retry::RetryPolicy;
+use super::retry::{DELIVERY_RETRY, RetryPolicy};
 
 /// How long a send waits before retrying when librdkafka's queue is full.
 pub const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(5);
@@ -59,7 +59,7 @@ pub struct SinkOptions {
 impl Default for SinkOptions {
     fn default() -> Self {
         Self {
-            retry: RetryPolicy::default(),
+            retry: DELIVERY_RETRY,
             max_retained_failed: 10_000,
         }
     }

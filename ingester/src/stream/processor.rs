@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use coinking_adapters::AdapterError;
+use coinking_adapters::StoreError;
 use coinking_adapters::market_store::MarketStore;
 use coinking_adapters::market_store::items::MAX_CANDLE_MS;
 use coinking_core::candle::{CANDLE_INTERVAL_MS, Candle, Tick, minute_start};
@@ -47,7 +47,7 @@ pub const DLQ_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum FlushError {
     #[error("market store: {0}")]
-    Store(#[from] AdapterError),
+    Store(#[from] StoreError),
     #[error("dead-letter queue: {0}")]
     DeadLetters(#[from] SinkError),
 }
@@ -274,7 +274,7 @@ impl<S: MarketStore> StreamProcessor<S> {
 
     /// Applies the pending ticks to their candles, loading a minute's stored candle the first
     /// time. A tick already applied (a replay, or a retry after a failed load) changes nothing.
-    async fn fold_ticks(&mut self) -> Result<(), AdapterError> {
+    async fn fold_ticks(&mut self) -> Result<(), StoreError> {
         let mut applied = 0;
         for tick in &self.ticks {
             let key = (tick.market.clone(), minute_start(tick.trade_timestamp));

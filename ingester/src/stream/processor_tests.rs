@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use coinking_adapters::AdapterError;
+use coinking_adapters::StoreError;
 use coinking_adapters::market_store::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, InMemoryMarketStore, TickerReader,
     TickerWriter, WriteReport,
@@ -195,9 +195,9 @@ struct FlakyStore {
 }
 
 impl FlakyStore {
-    fn check(&self) -> Result<(), AdapterError> {
+    fn check(&self) -> Result<(), StoreError> {
         if self.down.load(Ordering::Relaxed) {
-            Err(AdapterError::DynamoDb {
+            Err(StoreError::DynamoDb {
                 operation: "PutItem",
                 table: "test".into(),
                 retryable: true,
@@ -210,24 +210,24 @@ impl FlakyStore {
 }
 
 impl TickerWriter for FlakyStore {
-    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, AdapterError> {
+    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, StoreError> {
         self.check()?;
         self.inner.put_latest(tickers).await
     }
 }
 impl TickerReader for FlakyStore {
-    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, AdapterError> {
+    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, StoreError> {
         self.inner.latest(markets).await
     }
     async fn latest_one(
         &self,
         market: &MarketCode,
-    ) -> Result<Option<NormalizedTicker>, AdapterError> {
+    ) -> Result<Option<NormalizedTicker>, StoreError> {
         self.inner.latest_one(market).await
     }
 }
 impl CandleWriter for FlakyStore {
-    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, AdapterError> {
+    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
         self.check()?;
         self.inner.put_candles(candles).await
     }
@@ -239,19 +239,19 @@ impl CandleReader for FlakyStore {
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Candle>, AdapterError> {
+    ) -> Result<Vec<Candle>, StoreError> {
         self.check()?;
         self.inner.candles(market, from_ms, to_ms, limit).await
     }
 }
 impl CatalogWriter for FlakyStore {
-    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, AdapterError> {
+    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, StoreError> {
         self.check()?;
         self.inner.put_markets(markets).await
     }
 }
 impl CatalogReader for FlakyStore {
-    async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, StoreError> {
         self.inner.markets().await
     }
 }

@@ -8,7 +8,7 @@ use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
 use crate::RetryPolicy;
-use crate::error::AdapterError;
+use super::error::ClickSinkError;
 
 /// Error codes of a whole call that mean "try again later".
 const RETRYABLE_CODES: [&str; 5] = [
@@ -47,14 +47,14 @@ impl PutRecordsCall for KinesisClickSink {
     async fn put_records(
         &self,
         records: &[&ClickRecord],
-    ) -> Result<Vec<EntryResult>, AdapterError> {
+    ) -> Result<Vec<EntryResult>, ClickSinkError> {
         let mut entries = Vec::with_capacity(records.len());
         for record in records {
             let entry = PutRecordsRequestEntry::builder()
                 .partition_key(&record.partition_key)
                 .data(Blob::new(record.data.clone()))
                 .build()
-                .map_err(|error| AdapterError::Kinesis {
+                .map_err(|error| ClickSinkError::Kinesis {
                     operation: "PutRecords",
                     stream: self.stream.clone(),
                     retryable: false,
@@ -89,29 +89,18 @@ impl PutRecordsCall for KinesisClickSink {
     }
 }
 
-/// Maps an SDK error to [`AdapterError::Kinesis`], retryable for throttling, 5xx, timeouts and
-/// I/O failures, permanent for requests the service refused (missing stream, bad request).
+/// Maps an SDK error to [`ClickSinkError::Kinesis`], retryable by the adapters' one rule
+/// ([`crate::aws::sdk_error_is_retryable`]) with Kinesis's throttling codes.
 pub fn classify<E>(
     operation: &'static str,
     stream: &str,
     error: SdkError<E, HttpResponse>,
-) -> AdapterError
+) -> ClickSinkError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let retryable = match &error {
-        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
-        SdkError::DispatchFailure(failure) => failure.is_timeout() || failure.is_io(),
-        SdkError::ServiceError(service) => {
-            service
-                .err()
-                .code()
-                .is_some_and(|code| RETRYABLE_CODES.contains(&code))
-                || service.raw().status().is_server_error()
-        }
-        _ => false,
-    };
-    AdapterError::Kinesis {
+    let retryable = crate::aws::sdk_error_is_retryable(&error, &RETRYABLE_CODES);
+    ClickSinkError::Kinesis {
         operation,
         stream: stream.to_owned(),
         retryable,

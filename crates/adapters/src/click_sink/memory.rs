@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
 use crate::RetryPolicy;
-use crate::error::AdapterError;
+use super::error::ClickSinkError;
 
 /// The shard id every accepted record reports.
 pub const MEMORY_SHARD: &str = "shardId-memory";
@@ -80,7 +80,7 @@ impl PutRecordsCall for MemoryClickSink {
     async fn put_records(
         &self,
         records: &[&ClickRecord],
-    ) -> Result<Vec<EntryResult>, AdapterError> {
+    ) -> Result<Vec<EntryResult>, ClickSinkError> {
         let mut state = self.lock();
         state
             .calls

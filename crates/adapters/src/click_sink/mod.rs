@@ -15,6 +15,7 @@
 //! Whole-call failures (network, timeouts, throttling of the call itself) are first retried by
 //! the SDK; what still fails is retried here too if it is retryable, else ends the attempts.
 
+pub mod error;
 pub mod kinesis;
 pub mod memory;
 pub mod queue;
@@ -24,7 +25,7 @@ use std::future::Future;
 use tracing::warn;
 
 use crate::RetryPolicy;
-use crate::error::AdapterError;
+pub use error::ClickSinkError;
 
 /// `PutRecords` takes at most 500 records per call (Kinesis service limit).
 pub const MAX_RECORDS_PER_PUT: usize = 500;
@@ -104,7 +105,7 @@ pub trait PutRecordsCall: Send + Sync {
     fn put_records(
         &self,
         records: &[&ClickRecord],
-    ) -> impl Future<Output = Result<Vec<EntryResult>, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<Vec<EntryResult>, ClickSinkError>> + Send;
 }
 
 /// Puts `records` through `call`, resubmitting only the refused ones (see the module doc).
@@ -214,12 +215,12 @@ mod tests {
 
     /// Answers each call from a script; records what each call was sent.
     struct Scripted {
-        answers: Mutex<VecDeque<Result<Vec<EntryResult>, AdapterError>>>,
+        answers: Mutex<VecDeque<Result<Vec<EntryResult>, ClickSinkError>>>,
         sent: Mutex<Vec<Vec<String>>>,
     }
 
     impl Scripted {
-        fn new(answers: Vec<Result<Vec<EntryResult>, AdapterError>>) -> Self {
+        fn new(answers: Vec<Result<Vec<EntryResult>, ClickSinkError>>) -> Self {
             Self {
                 answers: Mutex::new(answers.into()),
                 sent: Mutex::new(Vec::new()),
@@ -231,7 +232,7 @@ mod tests {
         async fn put_records(
             &self,
             records: &[&ClickRecord],
-        ) -> Result<Vec<EntryResult>, AdapterError> {
+        ) -> Result<Vec<EntryResult>, ClickSinkError> {
             self.sent
                 .lock()
                 .unwrap()
@@ -326,7 +327,7 @@ mod tests {
 
     #[tokio::test]
     async fn retries_a_retryable_call_failure_but_stops_at_a_permanent_one() {
-        let unreachable = || AdapterError::Kinesis {
+        let unreachable = || ClickSinkError::Kinesis {
             operation: "PutRecords",
             stream: "s".to_owned(),
             retryable: true,
@@ -339,7 +340,7 @@ mod tests {
                 .all_accepted()
         );
 
-        let missing = AdapterError::Kinesis {
+        let missing = ClickSinkError::Kinesis {
             operation: "PutRecords",
             stream: "s".to_owned(),
             retryable: false,

@@ -43,7 +43,7 @@ use super::{
     RankingScope, ScoreWriter, SubmitOutcome,
 };
 use crate::RetryPolicy;
-use crate::error::AdapterError;
+use crate::error::StoreError;
 use crate::market_store::dynamodb::{
     BATCH_WRITE_MAX_ITEMS, BatchSender, classify, wait_until_active, write_batch,
 };
@@ -73,7 +73,7 @@ impl Default for LeaderboardConfig {
             table: DEFAULT_LEADERBOARD_TABLE.to_owned(),
             query_page_size: None,
             consistent_reads: false,
-            batch_retry: RetryPolicy::default(),
+            batch_retry: crate::retry::RESUBMIT_POLICY,
         }
     }
 }
@@ -133,7 +133,7 @@ impl DynamoDbLeaderboard {
         self.counters.writes.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn error<E>(&self, operation: &'static str, error: SdkError<E, HttpResponse>) -> AdapterError
+    fn error<E>(&self, operation: &'static str, error: SdkError<E, HttpResponse>) -> StoreError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -146,7 +146,7 @@ impl DynamoDbLeaderboard {
         entry: &ScoreEntry,
         at_ms: i64,
         request_id: &str,
-    ) -> Result<Option<Item>, AdapterError> {
+    ) -> Result<Option<Item>, StoreError> {
         let shard = items::global_shard(&entry.affiliation, &entry.name);
         self.write();
         let sent = self
@@ -188,7 +188,7 @@ impl DynamoDbLeaderboard {
         entry: &ScoreEntry,
         at_ms: i64,
         request_id: &str,
-    ) -> Result<Option<Item>, AdapterError> {
+    ) -> Result<Option<Item>, StoreError> {
         self.write();
         let sent = self
             .client
@@ -211,7 +211,7 @@ impl DynamoDbLeaderboard {
     }
 
     /// Steps 3 and 4.
-    async fn list_affiliation(&self, entry: &ScoreEntry) -> Result<(), AdapterError> {
+    async fn list_affiliation(&self, entry: &ScoreEntry) -> Result<(), StoreError> {
         self.write();
         self.client
             .put_item()
@@ -247,7 +247,7 @@ impl DynamoDbLeaderboard {
         key: &'static str,
         value: String,
         limit: usize,
-    ) -> Result<Vec<Item>, AdapterError> {
+    ) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();
         let mut start_key = None;
         while found.len() < limit {
@@ -308,7 +308,7 @@ impl ScoreWriter for DynamoDbLeaderboard {
         entry: &ScoreEntry,
         at_ms: i64,
         request_id: &str,
-    ) -> Result<SubmitOutcome, AdapterError> {
+    ) -> Result<SubmitOutcome, StoreError> {
         let (outcome, old) = match self.write_if_best(entry, at_ms, request_id).await? {
             Some(old) => {
                 let previous = if old.is_empty() {
@@ -343,7 +343,7 @@ impl RankingReader for DynamoDbLeaderboard {
         &self,
         scope: &RankingScope,
         limit: usize,
-    ) -> Result<Vec<PlayerRow>, AdapterError> {
+    ) -> Result<Vec<PlayerRow>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -384,7 +384,7 @@ impl RankingReader for DynamoDbLeaderboard {
 }
 
 impl AffiliationReader for DynamoDbLeaderboard {
-    async fn affiliations(&self) -> Result<Vec<String>, AdapterError> {
+    async fn affiliations(&self) -> Result<Vec<String>, StoreError> {
         let found = self
             .query(
                 None,
@@ -406,7 +406,7 @@ impl PlayerReader for DynamoDbLeaderboard {
         &self,
         affiliation: &str,
         name: &str,
-    ) -> Result<Option<PlayerRecord>, AdapterError> {
+    ) -> Result<Option<PlayerRecord>, StoreError> {
         self.read();
         let got = self
             .client
@@ -426,7 +426,7 @@ struct SdkBatchSender<'a> {
 }
 
 impl BatchSender for SdkBatchSender<'_> {
-    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, AdapterError> {
+    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, StoreError> {
         let table = self.store.table();
         self.store.write();
         let output = self
@@ -444,18 +444,18 @@ impl BatchSender for SdkBatchSender<'_> {
     }
 }
 
-fn put_request(item: Item) -> Result<WriteRequest, AdapterError> {
+fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
     let put = PutRequest::builder()
         .set_item(Some(item))
         .build()
-        .map_err(|error| AdapterError::InvalidRequest(error.to_string()))?;
+        .map_err(|error| StoreError::InvalidRequest(error.to_string()))?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
 impl LeaderboardImport for DynamoDbLeaderboard {
     /// `BatchWriteItem` in chunks of 25, several in flight, `UnprocessedItems` resubmitted; the
     /// last record per player wins within the call (a batch refuses duplicate keys).
-    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, AdapterError> {
+    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, StoreError> {
         let mut players = std::collections::BTreeMap::new();
         let mut affiliations = std::collections::BTreeSet::new();
         for record in records {
@@ -489,7 +489,7 @@ impl LeaderboardImport for DynamoDbLeaderboard {
 /// Creates the leaderboard table if it is missing (PAY_PER_REQUEST, `pk` S / `sk` S, both
 /// indexes) and waits until it is `ACTIVE`. For tests and the local run; deployments create it
 /// from template.yaml (the same definition).
-pub async fn ensure_leaderboard_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+pub async fn ensure_leaderboard_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let described = client.describe_table().table_name(table).send().await;
     match described {
         Ok(_) => {}
@@ -505,9 +505,9 @@ pub async fn ensure_leaderboard_table(client: &Client, table: &str) -> Result<()
     wait_until_active(client, table).await
 }
 
-async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
-        AdapterError::InvalidRequest(error.to_string())
+        StoreError::InvalidRequest(error.to_string())
     };
     let key = |name: &str, key_type| {
         KeySchemaElement::builder()
@@ -529,7 +529,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> 
             items::PROJECTED.iter().map(|a| (*a).to_owned()).collect(),
         ))
         .build();
-    let index = |name: &str, partition: &str| -> Result<GlobalSecondaryIndex, AdapterError> {
+    let index = |name: &str, partition: &str| -> Result<GlobalSecondaryIndex, StoreError> {
         GlobalSecondaryIndex::builder()
             .index_name(name)
             .key_schema(key(partition, KeyType::Hash)?)

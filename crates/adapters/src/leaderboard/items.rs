@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use coinking_core::leaderboard::{PlayerRecord, PlayerRow};
 use coinking_core::market::MarketCode;
 
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -119,8 +119,8 @@ pub fn record_to_item(record: &PlayerRecord) -> Item {
 }
 
 /// The rank row of a player item or an index entry.
-pub fn row_from_item(item: &Item) -> Result<PlayerRow, AdapterError> {
-    let coin = |index: usize| -> Result<MarketCode, AdapterError> {
+pub fn row_from_item(item: &Item) -> Result<PlayerRow, StoreError> {
+    let coin = |index: usize| -> Result<MarketCode, StoreError> {
         let text = string(item, COINS[index])?;
         MarketCode::parse(text).map_err(|err| invalid(item, COINS[index], err.to_string()))
     };
@@ -133,7 +133,7 @@ pub fn row_from_item(item: &Item) -> Result<PlayerRow, AdapterError> {
 }
 
 /// The whole record of a player item.
-pub fn record_from_item(item: &Item) -> Result<PlayerRecord, AdapterError> {
+pub fn record_from_item(item: &Item) -> Result<PlayerRecord, StoreError> {
     Ok(PlayerRecord {
         row: row_from_item(item)?,
         games_played: number(item, GAMES_PLAYED)?,
@@ -151,7 +151,7 @@ pub fn describe_key(item: &Item) -> String {
     format!("{}/{}", part(PK), part(SK))
 }
 
-pub fn string<'a>(item: &'a Item, attribute: &str) -> Result<&'a str, AdapterError> {
+pub fn string<'a>(item: &'a Item, attribute: &str) -> Result<&'a str, StoreError> {
     match item.get(attribute) {
         Some(AttributeValue::S(text)) => Ok(text),
         _ => Err(invalid(
@@ -162,7 +162,7 @@ pub fn string<'a>(item: &'a Item, attribute: &str) -> Result<&'a str, AdapterErr
     }
 }
 
-pub fn number<T: std::str::FromStr>(item: &Item, attribute: &str) -> Result<T, AdapterError> {
+pub fn number<T: std::str::FromStr>(item: &Item, attribute: &str) -> Result<T, StoreError> {
     match item.get(attribute) {
         Some(AttributeValue::N(text)) => text
             .parse()
@@ -179,8 +179,8 @@ pub fn flag(item: &Item, attribute: &str) -> bool {
     matches!(item.get(attribute), Some(AttributeValue::Bool(true)))
 }
 
-fn invalid(item: &Item, attribute: &str, reason: String) -> AdapterError {
-    AdapterError::InvalidItem {
+fn invalid(item: &Item, attribute: &str, reason: String) -> StoreError {
+    StoreError::InvalidItem {
         key: describe_key(item),
         attribute: attribute.to_owned(),
         reason,

@@ -10,7 +10,7 @@ use super::{
     AffiliationReader, LeaderboardImport, PlayerReader, RankingReader, RankingScope, ScoreWriter,
     SubmitOutcome,
 };
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 #[derive(Debug)]
 struct Stored {
@@ -50,7 +50,7 @@ impl ScoreWriter for InMemoryLeaderboard {
         entry: &ScoreEntry,
         at_ms: i64,
         request_id: &str,
-    ) -> Result<SubmitOutcome, AdapterError> {
+    ) -> Result<SubmitOutcome, StoreError> {
         let balance = entry.balance_krw();
         let row = PlayerRow {
             name: entry.name.clone(),
@@ -103,7 +103,7 @@ impl RankingReader for InMemoryLeaderboard {
         &self,
         scope: &RankingScope,
         limit: usize,
-    ) -> Result<Vec<PlayerRow>, AdapterError> {
+    ) -> Result<Vec<PlayerRow>, StoreError> {
         let state = self.state();
         let mut rows: Vec<PlayerRow> = state
             .players
@@ -122,7 +122,7 @@ impl RankingReader for InMemoryLeaderboard {
 }
 
 impl AffiliationReader for InMemoryLeaderboard {
-    async fn affiliations(&self) -> Result<Vec<String>, AdapterError> {
+    async fn affiliations(&self) -> Result<Vec<String>, StoreError> {
         Ok(self.state().affiliations.iter().cloned().collect())
     }
 }
@@ -132,14 +132,14 @@ impl PlayerReader for InMemoryLeaderboard {
         &self,
         affiliation: &str,
         name: &str,
-    ) -> Result<Option<PlayerRecord>, AdapterError> {
+    ) -> Result<Option<PlayerRecord>, StoreError> {
         let key = (affiliation.to_owned(), name.to_owned());
         Ok(self.state().players.get(&key).map(|s| s.record.clone()))
     }
 }
 
 impl LeaderboardImport for InMemoryLeaderboard {
-    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, AdapterError> {
+    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, StoreError> {
         let mut state = self.state();
         for record in records {
             let row = &record.row;

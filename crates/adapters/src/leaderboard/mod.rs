@@ -31,7 +31,7 @@ use std::future::Future;
 
 use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry};
 
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 #[cfg(test)]
 #[macro_use]
@@ -84,7 +84,7 @@ pub trait ScoreWriter: Send + Sync {
         entry: &ScoreEntry,
         at_ms: i64,
         request_id: &str,
-    ) -> impl Future<Output = Result<SubmitOutcome, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<SubmitOutcome, StoreError>> + Send;
 }
 
 /// Reads rankings, best first ([`coinking_core::leaderboard::rank_order`]).
@@ -94,12 +94,12 @@ pub trait RankingReader: Send + Sync {
         &self,
         scope: &RankingScope,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<PlayerRow>, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<Vec<PlayerRow>, StoreError>> + Send;
 }
 
 /// Reads the affiliations that have at least one player, sorted.
 pub trait AffiliationReader: Send + Sync {
-    fn affiliations(&self) -> impl Future<Output = Result<Vec<String>, AdapterError>> + Send;
+    fn affiliations(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }
 
 /// Reads one player's stored record.
@@ -108,7 +108,7 @@ pub trait PlayerReader: Send + Sync {
         &self,
         affiliation: &str,
         name: &str,
-    ) -> impl Future<Output = Result<Option<PlayerRecord>, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<Option<PlayerRecord>, StoreError>> + Send;
 }
 
 /// Writes whole player records at once (restores, migrations from the original's table, test
@@ -117,7 +117,7 @@ pub trait LeaderboardImport: Send + Sync {
     fn import(
         &self,
         records: &[PlayerRecord],
-    ) -> impl Future<Output = Result<usize, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }
 
 /// Every port at once (the local platform, the contract tests).

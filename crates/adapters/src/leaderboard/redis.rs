@@ -31,7 +31,7 @@ use super::{
     AffiliationReader, LeaderboardImport, PlayerReader, RankingReader, RankingScope, ScoreWriter,
     SubmitOutcome,
 };
-use crate::error::AdapterError;
+use crate::error::StoreError;
 use crate::redis_client::{DEFAULT_PREFIX, Namespace, connect};
 
 /// KEYS: player hash, global ranking, affiliation ranking, affiliations set.
@@ -102,7 +102,7 @@ pub struct RedisLeaderboard {
 
 impl RedisLeaderboard {
     /// Connects to `url` with the default key prefix (`coinking`).
-    pub async fn connect(url: &str) -> Result<Self, AdapterError> {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Ok(Self::new(connect(url).await?, DEFAULT_PREFIX))
     }
 
@@ -150,7 +150,7 @@ impl RedisLeaderboard {
     }
 
     /// The rows of `members` (missing hashes left out).
-    async fn rows(&self, members: &[String]) -> Result<Vec<PlayerRow>, AdapterError> {
+    async fn rows(&self, members: &[String]) -> Result<Vec<PlayerRow>, StoreError> {
         let mut pipeline = redis::pipe();
         for member in members {
             pipeline
@@ -175,14 +175,14 @@ fn member(affiliation: &str, name: &str) -> String {
     format!("{affiliation}\n{name}")
 }
 
-fn field<'a>(key: &str, name: &str, value: Option<&'a String>) -> Result<&'a str, AdapterError> {
+fn field<'a>(key: &str, name: &str, value: Option<&'a String>) -> Result<&'a str, StoreError> {
     value
         .map(String::as_str)
         .ok_or_else(|| invalid(key, name, "is missing"))
 }
 
-fn invalid(key: &str, attribute: &str, reason: &str) -> AdapterError {
-    AdapterError::InvalidItem {
+fn invalid(key: &str, attribute: &str, reason: &str) -> StoreError {
+    StoreError::InvalidItem {
         key: key.to_owned(),
         attribute: attribute.to_owned(),
         reason: reason.to_owned(),
@@ -193,19 +193,19 @@ fn number<T: std::str::FromStr>(
     key: &str,
     name: &str,
     value: Option<&String>,
-) -> Result<T, AdapterError> {
+) -> Result<T, StoreError> {
     field(key, name, value)?
         .parse()
         .map_err(|_| invalid(key, name, "is not a whole number"))
 }
 
-fn market(key: &str, name: &str, value: Option<&String>) -> Result<MarketCode, AdapterError> {
+fn market(key: &str, name: &str, value: Option<&String>) -> Result<MarketCode, StoreError> {
     MarketCode::parse(field(key, name, value)?)
         .map_err(|error| invalid(key, name, &error.to_string()))
 }
 
 /// A row from the values of [`ROW_FIELDS`] (the first six of [`RECORD_FIELDS`] too).
-fn row_of(key: &str, fields: &[Option<String>]) -> Result<PlayerRow, AdapterError> {
+fn row_of(key: &str, fields: &[Option<String>]) -> Result<PlayerRow, StoreError> {
     Ok(PlayerRow {
         name: field(key, "name", fields[0].as_ref())?.to_owned(),
         affiliation: field(key, "affiliation", fields[1].as_ref())?.to_owned(),
@@ -224,7 +224,7 @@ impl ScoreWriter for RedisLeaderboard {
         entry: &ScoreEntry,
         at_ms: i64,
         request_id: &str,
-    ) -> Result<SubmitOutcome, AdapterError> {
+    ) -> Result<SubmitOutcome, StoreError> {
         let row = PlayerRow {
             name: entry.name.clone(),
             affiliation: entry.affiliation.clone(),
@@ -250,7 +250,7 @@ impl RankingReader for RedisLeaderboard {
         &self,
         scope: &RankingScope,
         limit: usize,
-    ) -> Result<Vec<PlayerRow>, AdapterError> {
+    ) -> Result<Vec<PlayerRow>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -292,7 +292,7 @@ impl RankingReader for RedisLeaderboard {
 }
 
 impl AffiliationReader for RedisLeaderboard {
-    async fn affiliations(&self) -> Result<Vec<String>, AdapterError> {
+    async fn affiliations(&self) -> Result<Vec<String>, StoreError> {
         let mut affiliations: Vec<String> = self
             .keys
             .query("SMEMBERS", cmd("SMEMBERS").arg(self.affiliations_key()))
@@ -307,7 +307,7 @@ impl PlayerReader for RedisLeaderboard {
         &self,
         affiliation: &str,
         name: &str,
-    ) -> Result<Option<PlayerRecord>, AdapterError> {
+    ) -> Result<Option<PlayerRecord>, StoreError> {
         let key = self.player_key(&member(affiliation, name));
         let fields: Vec<Option<String>> = self
             .keys
@@ -330,7 +330,7 @@ impl LeaderboardImport for RedisLeaderboard {
     /// Each record through [`UPSERT`]: a record is written unless the stored one has counted
     /// more games (a newer state of the same player), so importing a snapshot never rolls a
     /// player back.
-    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, AdapterError> {
+    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, StoreError> {
         for chunk in records.chunks(IMPORT_CONCURRENCY) {
             let writes = chunk.iter().map(|record| self.upsert(record));
             for result in futures_util::future::join_all(writes).await {
@@ -365,7 +365,7 @@ return 1
 
 impl RedisLeaderboard {
     /// Writes `record` unless a newer state of the player is stored; whether it was written.
-    pub async fn upsert(&self, record: &PlayerRecord) -> Result<bool, AdapterError> {
+    pub async fn upsert(&self, record: &PlayerRecord) -> Result<bool, StoreError> {
         let row = &record.row;
         let mut invocation = self.player_invocation(&UPSERT, row);
         invocation
@@ -380,21 +380,21 @@ impl RedisLeaderboard {
 
     /// Whether the rankings were built from the source of truth since this Redis started (the
     /// marker lives in Redis: a restarted, empty Redis has none).
-    pub async fn is_built(&self) -> Result<bool, AdapterError> {
+    pub async fn is_built(&self) -> Result<bool, StoreError> {
         self.keys
             .query("EXISTS", cmd("EXISTS").arg(self.built_key()))
             .await
     }
 
     /// Marks the rankings as built (see [`Self::is_built`]).
-    pub async fn mark_built(&self) -> Result<(), AdapterError> {
+    pub async fn mark_built(&self) -> Result<(), StoreError> {
         self.keys
             .query("SET", cmd("SET").arg(self.built_key()).arg(1))
             .await
     }
 
     /// Forgets [`Self::mark_built`]: the next reader rebuilds.
-    pub async fn mark_stale(&self) -> Result<(), AdapterError> {
+    pub async fn mark_stale(&self) -> Result<(), StoreError> {
         let _: usize = self
             .keys
             .query("DEL", cmd("DEL").arg(self.built_key()))

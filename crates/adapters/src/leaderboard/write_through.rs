@@ -20,7 +20,7 @@ use super::{
     AffiliationReader, Leaderboard, LeaderboardImport, PlayerReader, RankingReader, RankingScope,
     RedisLeaderboard, ScoreWriter, SubmitOutcome,
 };
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 /// See the module doc.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ impl<D: Leaderboard> WriteThroughLeaderboard<D> {
     }
 
     /// Rebuilds the cache from the durable store when it is not built; players copied.
-    pub async fn ensure_built(&self) -> Result<usize, AdapterError> {
+    pub async fn ensure_built(&self) -> Result<usize, StoreError> {
         if self.cache.is_built().await? {
             return Ok(0);
         }
@@ -83,10 +83,10 @@ impl<D: Leaderboard> WriteThroughLeaderboard<D> {
         &self,
         cached: impl FnOnce() -> Cached,
         durable: impl FnOnce() -> Durable,
-    ) -> Result<T, AdapterError>
+    ) -> Result<T, StoreError>
     where
-        Cached: Future<Output = Result<T, AdapterError>>,
-        Durable: Future<Output = Result<T, AdapterError>>,
+        Cached: Future<Output = Result<T, StoreError>>,
+        Durable: Future<Output = Result<T, StoreError>>,
     {
         let from_cache = match self.ensure_built().await {
             Ok(_) => cached().await,
@@ -108,7 +108,7 @@ impl<D: Leaderboard> ScoreWriter for WriteThroughLeaderboard<D> {
         entry: &ScoreEntry,
         at_ms: i64,
         request_id: &str,
-    ) -> Result<SubmitOutcome, AdapterError> {
+    ) -> Result<SubmitOutcome, StoreError> {
         let outcome = self.durable.submit(entry, at_ms, request_id).await?;
         if outcome != SubmitOutcome::Duplicate {
             self.copy_player(&entry.affiliation, &entry.name).await;
@@ -122,7 +122,7 @@ impl<D: Leaderboard> RankingReader for WriteThroughLeaderboard<D> {
         &self,
         scope: &RankingScope,
         limit: usize,
-    ) -> Result<Vec<PlayerRow>, AdapterError> {
+    ) -> Result<Vec<PlayerRow>, StoreError> {
         self.read(
             || self.cache.ranking(scope, limit),
             || self.durable.ranking(scope, limit),
@@ -132,7 +132,7 @@ impl<D: Leaderboard> RankingReader for WriteThroughLeaderboard<D> {
 }
 
 impl<D: Leaderboard> AffiliationReader for WriteThroughLeaderboard<D> {
-    async fn affiliations(&self) -> Result<Vec<String>, AdapterError> {
+    async fn affiliations(&self) -> Result<Vec<String>, StoreError> {
         self.read(|| self.cache.affiliations(), || self.durable.affiliations())
             .await
     }
@@ -143,7 +143,7 @@ impl<D: Leaderboard> PlayerReader for WriteThroughLeaderboard<D> {
         &self,
         affiliation: &str,
         name: &str,
-    ) -> Result<Option<PlayerRecord>, AdapterError> {
+    ) -> Result<Option<PlayerRecord>, StoreError> {
         self.read(
             || self.cache.player(affiliation, name),
             || self.durable.player(affiliation, name),
@@ -153,7 +153,7 @@ impl<D: Leaderboard> PlayerReader for WriteThroughLeaderboard<D> {
 }
 
 impl<D: Leaderboard> LeaderboardImport for WriteThroughLeaderboard<D> {
-    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, AdapterError> {
+    async fn import(&self, records: &[PlayerRecord]) -> Result<usize, StoreError> {
         let imported = self.durable.import(records).await?;
         if let Err(error) = self.cache.import(records).await {
             tracing::warn!(%error, "leaderboard cache not updated by the import; it will be rebuilt");

@@ -42,7 +42,7 @@ use super::{
     check_candle_time, check_hint_set, last_per_market, latest_per_candle, newest_per_market,
 };
 use crate::RetryPolicy;
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 /// DynamoDB's limit on the items of one `BatchWriteItem`.
 pub const BATCH_WRITE_MAX_ITEMS: usize = 25;
@@ -92,7 +92,7 @@ impl Default for DynamoDbStoreConfig {
             table: DEFAULT_TABLE_NAME.to_owned(),
             candle_retention: DEFAULT_CANDLE_RETENTION,
             write_concurrency: DEFAULT_WRITE_CONCURRENCY,
-            batch_retry: RetryPolicy::default(),
+            batch_retry: crate::retry::RESUBMIT_POLICY,
             query_page_size: None,
             consistent_reads: false,
         }
@@ -127,7 +127,7 @@ impl DynamoDbMarketStore {
         &self.config.table
     }
 
-    fn error<E>(&self, operation: &'static str, error: SdkError<E, HttpResponse>) -> AdapterError
+    fn error<E>(&self, operation: &'static str, error: SdkError<E, HttpResponse>) -> StoreError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -141,7 +141,7 @@ impl DynamoDbMarketStore {
         condition: &'static str,
         placeholder: &'static str,
         value: AttributeValue,
-    ) -> Result<Outcome, AdapterError> {
+    ) -> Result<Outcome, StoreError> {
         let sent = self
             .client
             .put_item()
@@ -170,9 +170,9 @@ impl DynamoDbMarketStore {
         &self,
         puts: Vec<F>,
         mut report: WriteReport,
-    ) -> Result<WriteReport, AdapterError>
+    ) -> Result<WriteReport, StoreError>
     where
-        F: Future<Output = Result<Outcome, AdapterError>>,
+        F: Future<Output = Result<Outcome, StoreError>>,
     {
         let mut in_flight =
             stream::iter(puts).buffer_unordered(self.config.write_concurrency.max(1));
@@ -192,7 +192,7 @@ impl DynamoDbMarketStore {
         key_condition: &'static str,
         values: Vec<(&'static str, AttributeValue)>,
         limit: usize,
-    ) -> Result<Vec<Item>, AdapterError> {
+    ) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();
         let mut start_key = None;
         loop {
@@ -228,7 +228,7 @@ impl DynamoDbMarketStore {
 }
 
 impl TickerWriter for DynamoDbMarketStore {
-    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, AdapterError> {
+    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, StoreError> {
         let (newest, stale_in_batch) = newest_per_market(tickers);
         let puts = newest
             .into_iter()
@@ -252,7 +252,7 @@ impl TickerWriter for DynamoDbMarketStore {
 impl TickerReader for DynamoDbMarketStore {
     /// One Query on `pk = TICKER`, narrowed to the sort-key range of the requested markets;
     /// tickers of other markets inside that range are dropped here.
-    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, AdapterError> {
+    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, StoreError> {
         let wanted: BTreeSet<&str> = markets.iter().map(MarketCode::as_str).collect();
         let (Some(first), Some(last)) = (wanted.first(), wanted.last()) else {
             return Ok(Vec::new());
@@ -278,7 +278,7 @@ impl TickerReader for DynamoDbMarketStore {
     async fn latest_one(
         &self,
         market: &MarketCode,
-    ) -> Result<Option<NormalizedTicker>, AdapterError> {
+    ) -> Result<Option<NormalizedTicker>, StoreError> {
         let got = self
             .client
             .get_item()
@@ -293,7 +293,7 @@ impl TickerReader for DynamoDbMarketStore {
 }
 
 impl CandleWriter for DynamoDbMarketStore {
-    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, AdapterError> {
+    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
         for candle in candles {
             check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
         }
@@ -325,7 +325,7 @@ impl CandleReader for DynamoDbMarketStore {
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Candle>, AdapterError> {
+    ) -> Result<Vec<Candle>, StoreError> {
         check_candle_time("from", from_ms)?;
         check_candle_time("to", to_ms)?;
         if from_ms > to_ms || limit == 0 {
@@ -344,7 +344,7 @@ impl CandleReader for DynamoDbMarketStore {
 }
 
 impl CatalogWriter for DynamoDbMarketStore {
-    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, AdapterError> {
+    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, StoreError> {
         let distinct = last_per_market(markets);
         let sender = SdkBatchSender { store: self };
         for chunk in distinct.chunks(BATCH_WRITE_MAX_ITEMS) {
@@ -362,7 +362,7 @@ impl CatalogWriter for DynamoDbMarketStore {
 }
 
 impl CatalogReader for DynamoDbMarketStore {
-    async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, StoreError> {
         let values = vec![(":pk", AttributeValue::S(items::MARKET_PK.to_owned()))];
         let found = self.query("pk = :pk", values, usize::MAX).await?;
         found.iter().map(items::market_from_item).collect()
@@ -372,7 +372,7 @@ impl CatalogReader for DynamoDbMarketStore {
 impl HintWriter for DynamoDbMarketStore {
     /// The entries in chunks of [`BATCH_WRITE_MAX_ITEMS`], the set's item in the last chunk, so
     /// it lands only after every entry (chunks are sent one after the other).
-    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, AdapterError> {
+    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, StoreError> {
         check_hint_set(set)?;
         let mut requests = Vec::with_capacity(set.entries.len() + 1);
         for hint in &set.entries {
@@ -391,18 +391,18 @@ impl HintWriter for DynamoDbMarketStore {
 }
 
 impl HintReader for DynamoDbMarketStore {
-    async fn hints(&self) -> Result<Option<HintSet>, AdapterError> {
+    async fn hints(&self) -> Result<Option<HintSet>, StoreError> {
         let values = vec![(":pk", AttributeValue::S(items::HINT_PK.to_owned()))];
         let found = self.query("pk = :pk", values, usize::MAX).await?;
         items::hint_set_from_items(&found)
     }
 }
 
-fn put_request(item: Item) -> Result<WriteRequest, AdapterError> {
+fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
     let put = PutRequest::builder()
         .set_item(Some(item))
         .build()
-        .map_err(|error| AdapterError::InvalidRequest(error.to_string()))?;
+        .map_err(|error| StoreError::InvalidRequest(error.to_string()))?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
@@ -421,7 +421,7 @@ pub(crate) trait BatchSender: Send + Sync {
     fn send(
         &self,
         requests: Vec<WriteRequest>,
-    ) -> impl Future<Output = Result<Vec<WriteRequest>, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<Vec<WriteRequest>, StoreError>> + Send;
 }
 
 struct SdkBatchSender<'a> {
@@ -429,7 +429,7 @@ struct SdkBatchSender<'a> {
 }
 
 impl BatchSender for SdkBatchSender<'_> {
-    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, AdapterError> {
+    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, StoreError> {
         let table = self.store.table();
         let output = self
             .store
@@ -454,7 +454,7 @@ pub(crate) async fn write_batch(
     table: &str,
     requests: Vec<WriteRequest>,
     policy: &RetryPolicy,
-) -> Result<(), AdapterError> {
+) -> Result<(), StoreError> {
     let mut pending = requests;
     let mut attempt = 0;
     loop {
@@ -464,7 +464,7 @@ pub(crate) async fn write_batch(
             return Ok(());
         }
         if attempt >= policy.max_attempts.max(1) {
-            return Err(AdapterError::Unprocessed {
+            return Err(StoreError::Unprocessed {
                 table: table.to_owned(),
                 attempts: attempt,
                 keys: unprocessed.iter().map(describe_request).collect(),
@@ -483,30 +483,18 @@ pub(crate) async fn write_batch(
     }
 }
 
-/// Turns an SDK error into an [`AdapterError::DynamoDb`], deciding whether retrying can help:
-/// transport timeouts and I/O failures, malformed responses, throttling codes and 5xx statuses
-/// are retryable; validation, missing tables, access denied and request construction are not.
+/// Turns an SDK error into a [`StoreError::DynamoDb`], retryable by the adapters' one rule
+/// ([`crate::aws::sdk_error_is_retryable`]) with DynamoDB's throttling codes.
 pub fn classify<E>(
     operation: &'static str,
     table: &str,
     error: SdkError<E, HttpResponse>,
-) -> AdapterError
+) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let retryable = match &error {
-        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
-        SdkError::DispatchFailure(failure) => failure.is_timeout() || failure.is_io(),
-        SdkError::ServiceError(service) => {
-            let code_is_retryable = service
-                .err()
-                .code()
-                .is_some_and(|code| RETRYABLE_CODES.contains(&code));
-            code_is_retryable || service.raw().status().is_server_error()
-        }
-        _ => false,
-    };
-    AdapterError::DynamoDb {
+    let retryable = crate::aws::sdk_error_is_retryable(&error, &RETRYABLE_CODES);
+    StoreError::DynamoDb {
         operation,
         table: table.to_owned(),
         retryable,
@@ -517,7 +505,7 @@ where
 /// Creates the market table if it is missing (PAY_PER_REQUEST, `pk` S / `sk` S), waits until it
 /// is `ACTIVE` and enables TTL on `ttl`. For tests and the local run; deployments create the
 /// table from template.yaml. A server without TTL support (dynalite) is tolerated with a warning.
-pub async fn ensure_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let described = client.describe_table().table_name(table).send().await;
     match described {
         Ok(_) => {}
@@ -534,7 +522,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), AdapterErr
     enable_ttl(client, table).await
 }
 
-async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> {
+async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let key = |name: &str, key_type| {
         KeySchemaElement::builder()
             .attribute_name(name)
@@ -548,7 +536,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> 
             .build()
     };
     let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
-        AdapterError::InvalidRequest(error.to_string())
+        StoreError::InvalidRequest(error.to_string())
     };
     let created = client
         .create_table()
@@ -577,7 +565,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), AdapterError> 
     }
 }
 
-pub(crate) async fn wait_until_active(client: &Client, table: &str) -> Result<(), AdapterError> {
+pub(crate) async fn wait_until_active(client: &Client, table: &str) -> Result<(), StoreError> {
     let deadline = tokio::time::Instant::now() + TABLE_ACTIVE_TIMEOUT;
     loop {
         let described = client
@@ -591,7 +579,7 @@ pub(crate) async fn wait_until_active(client: &Client, table: &str) -> Result<()
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(AdapterError::DynamoDb {
+            return Err(StoreError::DynamoDb {
                 operation: "DescribeTable",
                 table: table.to_owned(),
                 retryable: true,
@@ -602,12 +590,12 @@ pub(crate) async fn wait_until_active(client: &Client, table: &str) -> Result<()
     }
 }
 
-async fn enable_ttl(client: &Client, table: &str) -> Result<(), AdapterError> {
+async fn enable_ttl(client: &Client, table: &str) -> Result<(), StoreError> {
     let specification = TimeToLiveSpecification::builder()
         .attribute_name(items::TTL)
         .enabled(true)
         .build()
-        .map_err(|error| AdapterError::InvalidRequest(error.to_string()))?;
+        .map_err(|error| StoreError::InvalidRequest(error.to_string()))?;
     let updated = client
         .update_time_to_live()
         .table_name(table)

@@ -35,7 +35,7 @@ impl BatchSender for ScriptedSender {
     async fn send(
         &self,
         mut requests: Vec<WriteRequest>,
-    ) -> Result<Vec<WriteRequest>, AdapterError> {
+    ) -> Result<Vec<WriteRequest>, StoreError> {
         self.calls.lock().unwrap().push(requests.len());
         let left = self
             .unprocessed_per_call
@@ -87,7 +87,7 @@ async fn gives_up_after_max_attempts_and_names_the_items_not_written() {
     assert_eq!(sender.calls(), [25, 5, 4]);
     assert!(error.is_retryable());
     match &error {
-        AdapterError::Unprocessed { attempts, keys, .. } => {
+        StoreError::Unprocessed { attempts, keys, .. } => {
             assert_eq!(*attempts, 3);
             assert_eq!(keys, &["MARKET/KRW-M023", "MARKET/KRW-M024"]);
         }

@@ -19,7 +19,7 @@ use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{AskBid, Change, StreamType};
 use rust_decimal::Decimal;
 
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 /// One DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
@@ -126,7 +126,7 @@ pub fn ticker_to_item(ticker: &NormalizedTicker) -> Item {
     item
 }
 
-pub fn ticker_from_item(item: &Item) -> Result<NormalizedTicker, AdapterError> {
+pub fn ticker_from_item(item: &Item) -> Result<NormalizedTicker, StoreError> {
     let read = Reader::new(item);
     Ok(NormalizedTicker {
         v: read.number("v")?,
@@ -185,7 +185,7 @@ pub fn candle_to_item(candle: &Candle, retention: Duration) -> Item {
     ])
 }
 
-pub fn candle_from_item(item: &Item) -> Result<Candle, AdapterError> {
+pub fn candle_from_item(item: &Item) -> Result<Candle, StoreError> {
     let read = Reader::new(item);
     let pk = read.string(PK)?;
     let market_text = pk
@@ -239,7 +239,7 @@ pub fn market_to_item(info: &MarketInfo) -> Item {
     item
 }
 
-pub fn market_from_item(item: &Item) -> Result<MarketInfo, AdapterError> {
+pub fn market_from_item(item: &Item) -> Result<MarketInfo, StoreError> {
     let read = Reader::new(item);
     let caution_map = match item.get(CAUTION) {
         Some(AttributeValue::M(map)) => map,
@@ -295,7 +295,7 @@ pub fn hint_to_item(hint: &Hint, generated_at_ms: i64) -> Item {
     item
 }
 
-pub fn hint_from_item(item: &Item) -> Result<Hint, AdapterError> {
+pub fn hint_from_item(item: &Item) -> Result<Hint, StoreError> {
     let read = Reader::new(item);
     let mut hint = Hint::unknown(read.market(SK)?);
     hint.percentage = read.number("percentage")?;
@@ -328,7 +328,7 @@ pub fn hint_set_to_item(set: &HintSet) -> Item {
 
 /// The set from its own item and the market items of one Query: the entries of the markets it
 /// names, in its order (missing ones left out); market items it does not name are ignored.
-pub fn hint_set_from_items(items: &[Item]) -> Result<Option<HintSet>, AdapterError> {
+pub fn hint_set_from_items(items: &[Item]) -> Result<Option<HintSet>, StoreError> {
     let is_set =
         |item: &Item| matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == HINT_SET_SK);
     let Some(set_item) = items.iter().find(|item| is_set(item)) else {
@@ -373,35 +373,35 @@ impl<'a> Reader<'a> {
         Self { item }
     }
 
-    fn invalid(&self, attribute: impl Into<String>, reason: impl ToString) -> AdapterError {
-        AdapterError::InvalidItem {
+    fn invalid(&self, attribute: impl Into<String>, reason: impl ToString) -> StoreError {
+        StoreError::InvalidItem {
             key: describe_key(self.item),
             attribute: attribute.into(),
             reason: reason.to_string(),
         }
     }
 
-    fn get(&self, name: &str) -> Result<&'a AttributeValue, AdapterError> {
+    fn get(&self, name: &str) -> Result<&'a AttributeValue, StoreError> {
         self.item
             .get(name)
             .ok_or_else(|| self.invalid(name, "is missing"))
     }
 
-    fn string(&self, name: &str) -> Result<&'a str, AdapterError> {
+    fn string(&self, name: &str) -> Result<&'a str, StoreError> {
         match self.get(name)? {
             AttributeValue::S(text) => Ok(text),
             _ => Err(self.invalid(name, "is not a string (S)")),
         }
     }
 
-    fn number_text(&self, name: &str) -> Result<&'a str, AdapterError> {
+    fn number_text(&self, name: &str) -> Result<&'a str, StoreError> {
         match self.get(name)? {
             AttributeValue::N(text) => Ok(text),
             _ => Err(self.invalid(name, "is not a number (N)")),
         }
     }
 
-    fn number<T: FromStr>(&self, name: &str) -> Result<T, AdapterError>
+    fn number<T: FromStr>(&self, name: &str) -> Result<T, StoreError>
     where
         T::Err: ToString,
     {
@@ -410,7 +410,7 @@ impl<'a> Reader<'a> {
             .map_err(|err: T::Err| self.invalid(name, err))
     }
 
-    fn decimal(&self, name: &str) -> Result<Decimal, AdapterError> {
+    fn decimal(&self, name: &str) -> Result<Decimal, StoreError> {
         let text = self.number_text(name)?;
         // DynamoDB may spell a number in exponent form; both parse exactly.
         Decimal::from_str(text)
@@ -418,14 +418,14 @@ impl<'a> Reader<'a> {
             .map_err(|err| self.invalid(name, err))
     }
 
-    fn boolean(&self, name: &str) -> Result<bool, AdapterError> {
+    fn boolean(&self, name: &str) -> Result<bool, StoreError> {
         match self.get(name)? {
             AttributeValue::Bool(value) => Ok(*value),
             _ => Err(self.invalid(name, "is not a boolean (BOOL)")),
         }
     }
 
-    fn market(&self, name: &str) -> Result<MarketCode, AdapterError> {
+    fn market(&self, name: &str) -> Result<MarketCode, StoreError> {
         MarketCode::parse(self.string(name)?).map_err(|err| self.invalid(name, err))
     }
 
@@ -434,7 +434,7 @@ impl<'a> Reader<'a> {
         name: &str,
         choices: &[T],
         spelling: impl Fn(T) -> &'static str,
-    ) -> Result<T, AdapterError> {
+    ) -> Result<T, StoreError> {
         let text = self.string(name)?;
         choices
             .iter()
@@ -446,8 +446,8 @@ impl<'a> Reader<'a> {
     fn optional<T>(
         &self,
         name: &str,
-        read: impl FnOnce(&Self, &str) -> Result<T, AdapterError>,
-    ) -> Result<Option<T>, AdapterError> {
+        read: impl FnOnce(&Self, &str) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
         match self.item.get(name) {
             None | Some(AttributeValue::Null(_)) => Ok(None),
             Some(_) => read(self, name).map(Some),

@@ -16,7 +16,7 @@ use super::{
     TickerWriter, WriteReport, check_candle_time, check_hint_set, last_per_market,
     latest_per_candle, newest_per_market,
 };
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 #[derive(Debug, Default)]
 struct State {
@@ -47,7 +47,7 @@ impl InMemoryMarketStore {
 }
 
 impl TickerWriter for InMemoryMarketStore {
-    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, AdapterError> {
+    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, StoreError> {
         let (newest, stale_in_batch) = newest_per_market(tickers);
         let mut report = WriteReport {
             written: 0,
@@ -68,7 +68,7 @@ impl TickerWriter for InMemoryMarketStore {
 }
 
 impl TickerReader for InMemoryMarketStore {
-    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, AdapterError> {
+    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, StoreError> {
         let state = self.state();
         let mut found: Vec<NormalizedTicker> = markets
             .iter()
@@ -82,13 +82,13 @@ impl TickerReader for InMemoryMarketStore {
     async fn latest_one(
         &self,
         market: &MarketCode,
-    ) -> Result<Option<NormalizedTicker>, AdapterError> {
+    ) -> Result<Option<NormalizedTicker>, StoreError> {
         Ok(self.state().tickers.get(market).cloned())
     }
 }
 
 impl CandleWriter for InMemoryMarketStore {
-    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, AdapterError> {
+    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
         for candle in candles {
             check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
         }
@@ -119,7 +119,7 @@ impl CandleReader for InMemoryMarketStore {
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Candle>, AdapterError> {
+    ) -> Result<Vec<Candle>, StoreError> {
         check_candle_time("from", from_ms)?;
         check_candle_time("to", to_ms)?;
         if from_ms > to_ms || limit == 0 {
@@ -137,7 +137,7 @@ impl CandleReader for InMemoryMarketStore {
 }
 
 impl CatalogWriter for InMemoryMarketStore {
-    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, AdapterError> {
+    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, StoreError> {
         let distinct = last_per_market(markets);
         let mut state = self.state();
         for info in &distinct {
@@ -151,13 +151,13 @@ impl CatalogWriter for InMemoryMarketStore {
 }
 
 impl CatalogReader for InMemoryMarketStore {
-    async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, StoreError> {
         Ok(self.state().markets.values().cloned().collect())
     }
 }
 
 impl HintWriter for InMemoryMarketStore {
-    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, AdapterError> {
+    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, StoreError> {
         check_hint_set(set)?;
         self.state().hints = Some(set.clone());
         Ok(WriteReport {
@@ -168,7 +168,7 @@ impl HintWriter for InMemoryMarketStore {
 }
 
 impl HintReader for InMemoryMarketStore {
-    async fn hints(&self) -> Result<Option<HintSet>, AdapterError> {
+    async fn hints(&self) -> Result<Option<HintSet>, StoreError> {
         Ok(self.state().hints.clone())
     }
 }

@@ -33,7 +33,7 @@ use coinking_core::hints::HintSet;
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 #[cfg(test)]
 #[macro_use]
@@ -71,7 +71,7 @@ pub trait TickerWriter: Send + Sync {
     fn put_latest(
         &self,
         tickers: &[NormalizedTicker],
-    ) -> impl Future<Output = Result<WriteReport, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<WriteReport, StoreError>> + Send;
 }
 
 /// Reads latest tickers.
@@ -80,13 +80,13 @@ pub trait TickerReader: Send + Sync {
     fn latest(
         &self,
         markets: &[MarketCode],
-    ) -> impl Future<Output = Result<Vec<NormalizedTicker>, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<Vec<NormalizedTicker>, StoreError>> + Send;
 
     /// One market's stored ticker.
     fn latest_one(
         &self,
         market: &MarketCode,
-    ) -> impl Future<Output = Result<Option<NormalizedTicker>, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<Option<NormalizedTicker>, StoreError>> + Send;
 }
 
 /// Writes 1-minute candles; a candle replaces the stored one only with a higher `last_position`,
@@ -95,7 +95,7 @@ pub trait CandleWriter: Send + Sync {
     fn put_candles(
         &self,
         candles: &[Candle],
-    ) -> impl Future<Output = Result<WriteReport, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<WriteReport, StoreError>> + Send;
 }
 
 /// Reads 1-minute candles.
@@ -108,7 +108,7 @@ pub trait CandleReader: Send + Sync {
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Candle>, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Candle>, StoreError>> + Send;
 }
 
 /// Writes market catalog entries (unconditionally: the catalog is refreshed from Upbit).
@@ -116,13 +116,13 @@ pub trait CatalogWriter: Send + Sync {
     fn put_markets(
         &self,
         markets: &[MarketInfo],
-    ) -> impl Future<Output = Result<WriteReport, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<WriteReport, StoreError>> + Send;
 }
 
 /// Reads the market catalog.
 pub trait CatalogReader: Send + Sync {
     /// Every stored market, sorted by market code.
-    fn markets(&self) -> impl Future<Output = Result<Vec<MarketInfo>, AdapterError>> + Send;
+    fn markets(&self) -> impl Future<Output = Result<Vec<MarketInfo>, StoreError>> + Send;
 }
 
 /// Writes the AI hint set (`/get_deeplearning`), replacing the stored one: entries first, the
@@ -131,7 +131,7 @@ pub trait HintWriter: Send + Sync {
     fn put_hints(
         &self,
         set: &HintSet,
-    ) -> impl Future<Output = Result<WriteReport, AdapterError>> + Send;
+    ) -> impl Future<Output = Result<WriteReport, StoreError>> + Send;
 }
 
 /// Reads the AI hint set.
@@ -140,7 +140,7 @@ pub trait HintReader: Send + Sync {
     /// Entries of markets the set names but that are missing are left out, and a read during a
     /// write may mix two generations' entries: callers re-check the set rules
     /// (`coinking_core::hints::fit_to_markets`).
-    fn hints(&self) -> impl Future<Output = Result<Option<HintSet>, AdapterError>> + Send;
+    fn hints(&self) -> impl Future<Output = Result<Option<HintSet>, StoreError>> + Send;
 }
 
 /// Every port at once, for the places that hold the whole store (the stream stage, the local run,
@@ -198,11 +198,11 @@ fn latest_per_candle(candles: &[Candle]) -> (Vec<&Candle>, usize) {
 
 /// A hint set the store can hold: each market once (one item per market), finite numbers
 /// (DynamoDB numbers have no NaN or infinity).
-fn check_hint_set(set: &HintSet) -> Result<(), AdapterError> {
+fn check_hint_set(set: &HintSet) -> Result<(), StoreError> {
     let mut seen = std::collections::BTreeSet::new();
     for (index, hint) in set.entries.iter().enumerate() {
         if !seen.insert(&hint.code) {
-            return Err(AdapterError::InvalidRequest(format!(
+            return Err(StoreError::InvalidRequest(format!(
                 "hint set entries[{index}].code: {} appears twice",
                 hint.code
             )));
@@ -214,7 +214,7 @@ fn check_hint_set(set: &HintSet) -> Result<(), AdapterError> {
         ];
         for (field, value) in numbers {
             if !value.is_finite() {
-                return Err(AdapterError::InvalidRequest(format!(
+                return Err(StoreError::InvalidRequest(format!(
                     "hint set entries[{index}].{field}: must be a finite number"
                 )));
             }
@@ -225,11 +225,11 @@ fn check_hint_set(set: &HintSet) -> Result<(), AdapterError> {
 
 /// Candle keys are zero-padded decimal text, which sorts like the number only for
 /// non-negative values of at most 13 digits.
-fn check_candle_time(what: &str, epoch_ms: i64) -> Result<(), AdapterError> {
+fn check_candle_time(what: &str, epoch_ms: i64) -> Result<(), StoreError> {
     if (0..=items::MAX_CANDLE_MS).contains(&epoch_ms) {
         Ok(())
     } else {
-        Err(AdapterError::InvalidRequest(format!(
+        Err(StoreError::InvalidRequest(format!(
             "{what} {epoch_ms} is outside 0..={} epoch ms",
             items::MAX_CANDLE_MS
         )))

@@ -36,7 +36,7 @@ use super::{
     HintWriter, TickerReader, TickerWriter, WriteReport, check_candle_time, check_hint_set,
     last_per_market, latest_per_candle, newest_per_market,
 };
-use crate::error::AdapterError;
+use crate::error::StoreError;
 use crate::redis_client::{DEFAULT_PREFIX, Namespace, connect};
 
 /// KEYS: tickers hash, timestamps hash. ARGV: (market, trade_timestamp, JSON) repeated.
@@ -88,7 +88,7 @@ pub struct RedisMarketStore {
 
 impl RedisMarketStore {
     /// Connects to `url` with the default key prefix (`coinking`).
-    pub async fn connect(url: &str) -> Result<Self, AdapterError> {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Ok(Self::new(connect(url).await?, DEFAULT_PREFIX))
     }
 
@@ -115,14 +115,14 @@ impl RedisMarketStore {
     }
 }
 
-fn to_json(value: &impl Serialize) -> Result<String, AdapterError> {
+fn to_json(value: &impl Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value)
-        .map_err(|error| AdapterError::InvalidRequest(format!("not storable as JSON: {error}")))
+        .map_err(|error| StoreError::InvalidRequest(format!("not storable as JSON: {error}")))
 }
 
 /// A stored value that does not decode is a permanent error naming its key.
-fn from_json<T: DeserializeOwned>(key: &str, field: &str, text: &str) -> Result<T, AdapterError> {
-    serde_json::from_str(text).map_err(|error| AdapterError::InvalidItem {
+fn from_json<T: DeserializeOwned>(key: &str, field: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|error| StoreError::InvalidItem {
         key: key.to_owned(),
         attribute: field.to_owned(),
         reason: error.to_string(),
@@ -130,7 +130,7 @@ fn from_json<T: DeserializeOwned>(key: &str, field: &str, text: &str) -> Result<
 }
 
 impl TickerWriter for RedisMarketStore {
-    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, AdapterError> {
+    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, StoreError> {
         let (newest, stale_in_batch) = newest_per_market(tickers);
         if newest.is_empty() {
             return Ok(WriteReport::default());
@@ -154,7 +154,7 @@ impl TickerWriter for RedisMarketStore {
 }
 
 impl TickerReader for RedisMarketStore {
-    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, AdapterError> {
+    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, StoreError> {
         if markets.is_empty() {
             return Ok(Vec::new());
         }
@@ -179,7 +179,7 @@ impl TickerReader for RedisMarketStore {
     async fn latest_one(
         &self,
         market: &MarketCode,
-    ) -> Result<Option<NormalizedTicker>, AdapterError> {
+    ) -> Result<Option<NormalizedTicker>, StoreError> {
         let key = self.key("tickers");
         let stored: Option<String> = self
             .keys
@@ -192,7 +192,7 @@ impl TickerReader for RedisMarketStore {
 }
 
 impl CandleWriter for RedisMarketStore {
-    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, AdapterError> {
+    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
         for candle in candles {
             check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
         }
@@ -234,7 +234,7 @@ impl CandleReader for RedisMarketStore {
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Candle>, AdapterError> {
+    ) -> Result<Vec<Candle>, StoreError> {
         check_candle_time("from", from_ms)?;
         check_candle_time("to", to_ms)?;
         if from_ms > to_ms || limit == 0 {
@@ -263,7 +263,7 @@ impl CandleReader for RedisMarketStore {
 }
 
 impl CatalogWriter for RedisMarketStore {
-    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, AdapterError> {
+    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, StoreError> {
         let distinct = last_per_market(markets);
         if distinct.is_empty() {
             return Ok(WriteReport::default());
@@ -282,7 +282,7 @@ impl CatalogWriter for RedisMarketStore {
 }
 
 impl CatalogReader for RedisMarketStore {
-    async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, StoreError> {
         let key = self.key("markets");
         let stored: Vec<(String, String)> =
             self.keys.query("HGETALL", cmd("HGETALL").arg(&key)).await?;
@@ -296,7 +296,7 @@ impl CatalogReader for RedisMarketStore {
 }
 
 impl HintWriter for RedisMarketStore {
-    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, AdapterError> {
+    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, StoreError> {
         check_hint_set(set)?;
         let () = self
             .keys
@@ -310,7 +310,7 @@ impl HintWriter for RedisMarketStore {
 }
 
 impl HintReader for RedisMarketStore {
-    async fn hints(&self) -> Result<Option<HintSet>, AdapterError> {
+    async fn hints(&self) -> Result<Option<HintSet>, StoreError> {
         let key = self.key("hints");
         let stored: Option<String> = self.keys.query("GET", cmd("GET").arg(&key)).await?;
         stored

@@ -39,7 +39,7 @@ use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, HintReader, HintWriter, MarketStore,
     TickerReader, TickerWriter, WriteReport,
 };
-use crate::error::AdapterError;
+use crate::error::StoreError;
 
 /// How far back the first candle of a market after a start looks for minutes to copy.
 pub const CATCH_UP: Duration = Duration::from_secs(10 * 60);
@@ -90,26 +90,26 @@ impl<H, C> TieredMarketStore<H, C> {
 }
 
 impl<H: TickerWriter, C: Send + Sync> TickerWriter for TieredMarketStore<H, C> {
-    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, AdapterError> {
+    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, StoreError> {
         self.hot.put_latest(tickers).await
     }
 }
 
 impl<H: TickerReader, C: Send + Sync> TickerReader for TieredMarketStore<H, C> {
-    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, AdapterError> {
+    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, StoreError> {
         self.hot.latest(markets).await
     }
 
     async fn latest_one(
         &self,
         market: &MarketCode,
-    ) -> Result<Option<NormalizedTicker>, AdapterError> {
+    ) -> Result<Option<NormalizedTicker>, StoreError> {
         self.hot.latest_one(market).await
     }
 }
 
 impl<H: MarketStore, C: MarketStore> CandleWriter for TieredMarketStore<H, C> {
-    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, AdapterError> {
+    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
         let report = self.hot.put_candles(candles).await?;
         // Per market, its candles of this batch by minute (the newest state of each minute).
         let mut by_market: BTreeMap<&MarketCode, BTreeMap<i64, &Candle>> = BTreeMap::new();
@@ -179,7 +179,7 @@ impl<H: CandleReader, C: CandleReader> CandleReader for TieredMarketStore<H, C> 
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Candle>, AdapterError> {
+    ) -> Result<Vec<Candle>, StoreError> {
         let hot = self.hot.candles(market, from_ms, to_ms, limit).await?;
         if !hot.is_empty() {
             return Ok(hot);
@@ -189,7 +189,7 @@ impl<H: CandleReader, C: CandleReader> CandleReader for TieredMarketStore<H, C> 
 }
 
 impl<H: CatalogWriter, C: CatalogWriter> CatalogWriter for TieredMarketStore<H, C> {
-    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, AdapterError> {
+    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, StoreError> {
         let cold = self.cold.put_markets(markets).await?;
         self.cold_writes
             .fetch_add(cold.written as u64, Ordering::Relaxed);
@@ -198,7 +198,7 @@ impl<H: CatalogWriter, C: CatalogWriter> CatalogWriter for TieredMarketStore<H, 
 }
 
 impl<H: CatalogReader, C: CatalogReader> CatalogReader for TieredMarketStore<H, C> {
-    async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, StoreError> {
         let hot = self.hot.markets().await?;
         if !hot.is_empty() {
             return Ok(hot);
@@ -208,13 +208,13 @@ impl<H: CatalogReader, C: CatalogReader> CatalogReader for TieredMarketStore<H, 
 }
 
 impl<H: HintWriter, C: Send + Sync> HintWriter for TieredMarketStore<H, C> {
-    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, AdapterError> {
+    async fn put_hints(&self, set: &HintSet) -> Result<WriteReport, StoreError> {
         self.hot.put_hints(set).await
     }
 }
 
 impl<H: HintReader, C: Send + Sync> HintReader for TieredMarketStore<H, C> {
-    async fn hints(&self) -> Result<Option<HintSet>, AdapterError> {
+    async fn hints(&self) -> Result<Option<HintSet>, StoreError> {
         self.hot.hints().await
     }
 }

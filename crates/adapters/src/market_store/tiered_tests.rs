@@ -134,7 +134,7 @@ struct Flaky {
 }
 
 impl CandleWriter for Flaky {
-    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, AdapterError> {
+    async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
         if self
             .failures
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
@@ -142,7 +142,7 @@ impl CandleWriter for Flaky {
             })
             .is_ok()
         {
-            return Err(AdapterError::Unprocessed {
+            return Err(StoreError::Unprocessed {
                 table: "cold".to_owned(),
                 attempts: 1,
                 keys: vec!["CANDLE".to_owned()],
@@ -159,38 +159,38 @@ impl CandleReader for Flaky {
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Candle>, AdapterError> {
+    ) -> Result<Vec<Candle>, StoreError> {
         self.inner.candles(market, from_ms, to_ms, limit).await
     }
 }
 
 impl TickerWriter for Flaky {
-    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, AdapterError> {
+    async fn put_latest(&self, tickers: &[NormalizedTicker]) -> Result<WriteReport, StoreError> {
         self.inner.put_latest(tickers).await
     }
 }
 
 impl TickerReader for Flaky {
-    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, AdapterError> {
+    async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, StoreError> {
         self.inner.latest(markets).await
     }
 
     async fn latest_one(
         &self,
         market: &MarketCode,
-    ) -> Result<Option<NormalizedTicker>, AdapterError> {
+    ) -> Result<Option<NormalizedTicker>, StoreError> {
         self.inner.latest_one(market).await
     }
 }
 
 impl CatalogWriter for Flaky {
-    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, AdapterError> {
+    async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, StoreError> {
         self.inner.put_markets(markets).await
     }
 }
 
 impl CatalogReader for Flaky {
-    async fn markets(&self) -> Result<Vec<MarketInfo>, AdapterError> {
+    async fn markets(&self) -> Result<Vec<MarketInfo>, StoreError> {
         self.inner.markets().await
     }
 }
