@@ -56,7 +56,6 @@ pub enum StoreError {
         reason: String,
     },
 
-
     /// A Redis call failed after the connection manager's own reconnects; `retryable` comes from
     /// the client's classification (see [`crate::redis_client::classify`]).
     #[error("redis {operation}: {message}")]
@@ -79,8 +78,7 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Config { .. } => false,
-            Self::DynamoDb { retryable, .. }
-            | Self::Redis { retryable, .. } => *retryable,
+            Self::DynamoDb { retryable, .. } | Self::Redis { retryable, .. } => *retryable,
             Self::Unprocessed { .. } => true,
             Self::InvalidItem { .. } | Self::InvalidRequest(_) => false,
         }

@@ -15,7 +15,6 @@
 
 use std::time::Duration;
 
-
 pub use coinking_core::backoff::RetryPolicy;
 
 /// The stores' resubmission of a batch's leftovers: 8 attempts in all, 50 ms doubling to 5 s.

@@ -22,7 +22,6 @@
 pub mod config;
 pub mod reader;
 
-
 use coinking_core::player::{PlayerField, check_player_text};
 use coinking_http::{ApiError, json_response};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
@@ -199,7 +198,6 @@ pub fn max_age_secs(generated_at_ms: i64, interval_secs: u64, now_ms: i64) -> u6
     remaining_secs.max(1) as u64
 }
 
-
 /// The results of one run, from `analysis/_results.json` (all 20 in one document, so they never
 /// mix two runs), and that run's `generated_at_ms`; 404 when no analysis has completed yet.
 async fn analysis<R: AnalysisReader>(reader: &R, all: bool) -> Result<(Value, i64), ApiError> {
@@ -265,7 +263,11 @@ async fn answer<R: AnalysisReader>(
             (summary, generated_at_ms)
         }
     };
-    let max_age = max_age_secs(generated_at_ms, deps.config.interval_secs, coinking_http::system_clock());
+    let max_age = max_age_secs(
+        generated_at_ms,
+        deps.config.interval_secs,
+        coinking_http::system_clock(),
+    );
     Ok((body, max_age))
 }
 

@@ -22,7 +22,6 @@
 //! 503 creates a duplicate that the analysis counts once. In a batch, record `i` gets the v5 of
 //! `<key>#<i>`. Without the header every record gets a random (v4) event id.
 
-
 use coinking_adapters::click_sink::{
     ClickRecord, ClickSink, MAX_BYTES_PER_PUT, MAX_RECORDS_PER_PUT,
 };
@@ -88,7 +87,6 @@ impl<S: ClickSink> Service<S> {
         ClickEnvelope::new(record, event_id, received_at_ms).with_nickname_hash(hash)
     }
 }
-
 
 /// An error answer: status, code, message and the problems behind it.
 #[derive(Debug)]

@@ -6,9 +6,9 @@ use aws_sdk_kinesis::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
+use super::error::ClickSinkError;
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
 use crate::RetryPolicy;
-use super::error::ClickSinkError;
 
 /// Error codes of a whole call that mean "try again later".
 const RETRYABLE_CODES: [&str; 5] = [

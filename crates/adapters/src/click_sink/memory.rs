@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use super::error::ClickSinkError;
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
 use crate::RetryPolicy;
-use super::error::ClickSinkError;
 
 /// The shard id every accepted record reports.
 pub const MEMORY_SHARD: &str = "shardId-memory";

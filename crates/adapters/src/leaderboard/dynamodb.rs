@@ -506,9 +506,8 @@ pub async fn ensure_leaderboard_table(client: &Client, table: &str) -> Result<()
 }
 
 async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
-        StoreError::InvalidRequest(error.to_string())
-    };
+    let invalid =
+        |error: aws_sdk_dynamodb::error::BuildError| StoreError::InvalidRequest(error.to_string());
     let key = |name: &str, key_type| {
         KeySchemaElement::builder()
             .attribute_name(name)

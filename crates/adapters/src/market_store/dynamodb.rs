@@ -535,9 +535,8 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
             .attribute_type(ScalarAttributeType::S)
             .build()
     };
-    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
-        StoreError::InvalidRequest(error.to_string())
-    };
+    let invalid =
+        |error: aws_sdk_dynamodb::error::BuildError| StoreError::InvalidRequest(error.to_string());
     let created = client
         .create_table()
         .table_name(table)

@@ -32,10 +32,7 @@ impl ScriptedSender {
 }
 
 impl BatchSender for ScriptedSender {
-    async fn send(
-        &self,
-        mut requests: Vec<WriteRequest>,
-    ) -> Result<Vec<WriteRequest>, StoreError> {
+    async fn send(&self, mut requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, StoreError> {
         self.calls.lock().unwrap().push(requests.len());
         let left = self
             .unprocessed_per_call
