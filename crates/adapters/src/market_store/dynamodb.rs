@@ -39,7 +39,8 @@ use super::items::{self, Item};
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION,
     DEFAULT_TABLE_NAME, HintReader, HintWriter, TickerReader, TickerWriter, WriteReport,
-    check_candle_time, check_hint_set, last_per_market, latest_per_candle, newest_per_market,
+    candle_range_is_empty, check_candle_time, check_hint_set, last_per_market, latest_per_candle,
+    newest_per_market,
 };
 use crate::RetryPolicy;
 use crate::error::StoreError;
@@ -326,9 +327,7 @@ impl CandleReader for DynamoDbMarketStore {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Candle>, StoreError> {
-        check_candle_time("from", from_ms)?;
-        check_candle_time("to", to_ms)?;
-        if from_ms > to_ms || limit == 0 {
+        if candle_range_is_empty(from_ms, to_ms, limit)? {
             return Ok(Vec::new());
         }
         let values = vec![

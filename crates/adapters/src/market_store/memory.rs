@@ -13,8 +13,8 @@ use coinking_core::ticker::NormalizedTicker;
 
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, HintReader, HintWriter, TickerReader,
-    TickerWriter, WriteReport, check_candle_time, check_hint_set, last_per_market,
-    latest_per_candle, newest_per_market,
+    TickerWriter, WriteReport, candle_range_is_empty, check_candle_time, check_hint_set,
+    last_per_market, latest_per_candle, newest_per_market,
 };
 use crate::error::StoreError;
 
@@ -120,9 +120,7 @@ impl CandleReader for InMemoryMarketStore {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Candle>, StoreError> {
-        check_candle_time("from", from_ms)?;
-        check_candle_time("to", to_ms)?;
-        if from_ms > to_ms || limit == 0 {
+        if candle_range_is_empty(from_ms, to_ms, limit)? {
             return Ok(Vec::new());
         }
         let state = self.state();

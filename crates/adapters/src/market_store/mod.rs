@@ -223,6 +223,15 @@ fn check_hint_set(set: &HintSet) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The one check of a candle range query, for every implementation: both ends must be valid
+/// candle times ([`check_candle_time`]); `true` when nothing can match (`from > to`, or
+/// `limit` 0), so the caller answers an empty list without asking its store.
+fn candle_range_is_empty(from_ms: i64, to_ms: i64, limit: usize) -> Result<bool, StoreError> {
+    check_candle_time("from", from_ms)?;
+    check_candle_time("to", to_ms)?;
+    Ok(from_ms > to_ms || limit == 0)
+}
+
 /// Candle keys are zero-padded decimal text, which sorts like the number only for
 /// non-negative values of at most 13 digits.
 fn check_candle_time(what: &str, epoch_ms: i64) -> Result<(), StoreError> {

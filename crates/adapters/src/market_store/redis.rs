@@ -33,8 +33,8 @@ use serde::de::DeserializeOwned;
 
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION, HintReader,
-    HintWriter, TickerReader, TickerWriter, WriteReport, check_candle_time, check_hint_set,
-    last_per_market, latest_per_candle, newest_per_market,
+    HintWriter, TickerReader, TickerWriter, WriteReport, candle_range_is_empty, check_candle_time,
+    check_hint_set, last_per_market, latest_per_candle, newest_per_market,
 };
 use crate::error::StoreError;
 use crate::redis_client::{DEFAULT_PREFIX, Namespace, connect};
@@ -235,9 +235,7 @@ impl CandleReader for RedisMarketStore {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Candle>, StoreError> {
-        check_candle_time("from", from_ms)?;
-        check_candle_time("to", to_ms)?;
-        if from_ms > to_ms || limit == 0 {
+        if candle_range_is_empty(from_ms, to_ms, limit)? {
             return Ok(Vec::new());
         }
         let key = self.candle_key(market);
