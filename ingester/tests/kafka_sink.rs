@@ -8,10 +8,9 @@
 
 mod common;
 
+use common::services::{OwnProcess, unique};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coinking_adapters::KafkaSettings;
@@ -23,10 +22,6 @@ use rdkafka::consumer::Consumer;
 use rdkafka::error::RDKafkaErrorCode;
 
 use coinking_core::market::DEFAULT_GAME_MARKETS as MARKETS;
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
 
 /// Reads `expected` records from `topic` with a fresh consumer group: value → (key, partition)
 /// for every delivery, duplicates included.
@@ -105,112 +100,12 @@ async fn everything_sent_is_delivered_and_a_full_queue_is_backpressure() {
     admin.delete_topic(&topic).await.unwrap();
 }
 
-/// A tansu broker of the test's own, on a free port with its own SQLite data, so the test can
-/// stop and restart it without disturbing the shared one.
-struct OwnBroker {
-    port: u16,
-    data_dir: PathBuf,
-    child: Option<Child>,
-}
-
-impl OwnBroker {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data_dir = std::env::temp_dir().join(unique("coinking-tansu"));
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let mut broker = Self {
-            port,
-            data_dir,
-            child: None,
-        };
-        broker.restart();
-        broker
-    }
-
-    fn binary() -> String {
-        if let Ok(path) = std::env::var("COINKING_TANSU_BIN") {
-            return path;
-        }
-        let cargo_home = std::env::var("CARGO_HOME")
-            .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap()));
-        let installed = format!("{cargo_home}/bin/tansu");
-        if std::path::Path::new(&installed).exists() {
-            installed
-        } else {
-            "tansu".to_owned()
-        }
-    }
-
-    fn restart(&mut self) {
-        let url = format!("tcp://127.0.0.1:{}", self.port);
-        let log = std::fs::File::create(self.data_dir.join("tansu.log")).unwrap();
-        let child = Command::new(Self::binary())
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
-            .args(["--storage-engine", "sqlite://tansu.db"])
-            .current_dir(&self.data_dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start tansu ({e}); install it with `scripts/services.sh install`")
-            });
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tansu did not listen within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGTERM, as an orchestrator would stop it, then wait for the exit.
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn settings(&self) -> KafkaSettings {
-        KafkaSettings {
-            brokers: format!("127.0.0.1:{}", self.port),
-            session_timeout: Duration::from_secs(6),
-            ..KafkaSettings::default()
-        }
-    }
-}
-
-impl Drop for OwnBroker {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_down_for_ten_seconds_mid_stream_loses_nothing() {
-    let mut broker = OwnBroker::start();
-    let settings = broker.settings();
+    // A broker of the test's own, so it can be stopped and restarted without disturbing the
+    // shared one.
+    let mut broker = OwnProcess::tansu();
+    let settings = broker.kafka_settings();
     let topic = unique("outage");
     KafkaAdmin::new(&settings)
         .unwrap()
