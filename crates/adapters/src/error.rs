@@ -16,7 +16,7 @@ pub enum StoreError {
 
     /// A DynamoDB call failed after the SDK's own retries; `retryable` was decided from the
     /// service's error code, the HTTP status or the kind of transport failure
-    /// (see [`crate::market_store::dynamodb::classify`]).
+    /// (see [`crate::dynamodb::classify`]).
     #[error("dynamodb {operation} on table {table}: {message}")]
     DynamoDb {
         /// The API operation (`PutItem`, `Query`, …).

@@ -10,6 +10,8 @@
 //! - [`click_sink`]: the clickstream's write port [`click_sink::ClickSink`] with Kinesis
 //!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations, and
 //!   its error [`click_sink::ClickSinkError`].
+//! - [`dynamodb`]: what the two DynamoDB adapters share: items and their typed reader, error
+//!   classification, batched writes resubmitting `UnprocessedItems`, paged queries, table set-up.
 //! - [`error`]: [`StoreError`], the store ports' error, classified as retryable or permanent.
 //! - [`leaderboard`]: ports for the players table (best score per player, rankings through
 //!   sharded GSIs, the affiliation list), with DynamoDB and in-memory implementations.
@@ -31,6 +33,7 @@ extern crate self as coinking_adapters;
 pub mod aws;
 pub mod click_sink;
 pub mod config;
+pub mod dynamodb;
 pub mod error;
 pub mod leaderboard;
 pub mod market_store;

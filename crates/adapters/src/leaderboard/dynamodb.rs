@@ -29,13 +29,11 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, PutRequest, ReturnValue, ScalarAttributeType,
-    WriteRequest,
+    AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
+    ReturnValue, ScalarAttributeType,
 };
 use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, rank_order};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use tracing::info;
 
 use super::items::{self, Item, n, s};
 use super::{
@@ -43,10 +41,12 @@ use super::{
     RankingScope, ScoreWriter, SubmitOutcome,
 };
 use crate::RetryPolicy;
+use crate::dynamodb::batch::{SdkBatchSender, put_request, write_in_chunks};
+use crate::dynamodb::item::Reader;
+use crate::dynamodb::query::{Paging, query_all};
+use crate::dynamodb::table::{attribute, create_if_missing, key};
+use crate::dynamodb::{classify, invalid_request, is_condition_failure};
 use crate::error::StoreError;
-use crate::market_store::dynamodb::{
-    BATCH_WRITE_MAX_ITEMS, BatchSender, classify, wait_until_active, write_batch,
-};
 
 /// Step 1's rule: only a strictly higher balance replaces the stored best.
 const HIGHER_BALANCE_WINS: &str = "attribute_not_exists(pk) OR balance < :b";
@@ -248,58 +248,27 @@ impl DynamoDbLeaderboard {
         value: String,
         limit: usize,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut found = Vec::new();
-        let mut start_key = None;
-        while found.len() < limit {
-            let remaining = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
-            let page_limit = self
-                .config
-                .query_page_size
-                .map_or(remaining, |size| size.min(remaining));
-            let mut request = self
-                .client
-                .query()
-                .table_name(self.table())
-                .set_index_name(index.map(str::to_owned))
-                .key_condition_expression("#k = :k")
-                .expression_attribute_names("#k", key)
-                .expression_attribute_values(":k", s(value.as_str()))
-                .set_exclusive_start_key(start_key.take());
-            if index.is_some() {
-                request = request.scan_index_forward(false);
-            } else {
-                // Indexes offer eventually consistent reads only.
-                request = request.consistent_read(self.config.consistent_reads);
-            }
-            if limit != usize::MAX || self.config.query_page_size.is_some() {
-                request = request.limit(page_limit);
-            }
-            self.read();
-            let page = request
-                .send()
-                .await
-                .map_err(|error| self.error("Query", error))?;
-            found.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => break,
-            }
-        }
-        found.truncate(limit);
-        Ok(found)
+        let mut request = self
+            .client
+            .query()
+            .table_name(self.table())
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression("#k = :k")
+            .expression_attribute_names("#k", key)
+            .expression_attribute_values(":k", s(value));
+        request = if index.is_some() {
+            request.scan_index_forward(false)
+        } else {
+            // Indexes offer eventually consistent reads only.
+            request.consistent_read(self.config.consistent_reads)
+        };
+        let paging = Paging {
+            limit,
+            page_size: self.config.query_page_size,
+            calls: Some(&self.counters.reads),
+        };
+        query_all(request, self.table(), paging).await
     }
-}
-
-fn is_condition_failure<E>(error: &SdkError<E, HttpResponse>) -> bool
-where
-    E: ProvideErrorMetadata,
-{
-    matches!(
-        error
-            .as_service_error()
-            .and_then(ProvideErrorMetadata::code),
-        Some("ConditionalCheckFailedException")
-    )
 }
 
 impl ScoreWriter for DynamoDbLeaderboard {
@@ -314,13 +283,13 @@ impl ScoreWriter for DynamoDbLeaderboard {
                 let previous = if old.is_empty() {
                     None
                 } else {
-                    Some(items::number::<u64>(&old, items::BALANCE)?)
+                    Some(Reader::new(&old).number::<u64>(items::BALANCE)?)
                 };
                 (SubmitOutcome::NewBest { previous }, Some(old))
             }
             None => match self.count_game(entry, at_ms, request_id).await? {
                 Some(old) => {
-                    let best = items::number::<u64>(&old, items::BALANCE)?;
+                    let best = Reader::new(&old).number::<u64>(items::BALANCE)?;
                     (SubmitOutcome::Kept { best }, Some(old))
                 }
                 None => (SubmitOutcome::Duplicate, None),
@@ -330,7 +299,7 @@ impl ScoreWriter for DynamoDbLeaderboard {
         // listing is idempotent, so it is repeated rather than trusted.
         let listed = old
             .as_ref()
-            .is_some_and(|old| items::flag(old, items::LISTED));
+            .is_some_and(|old| Reader::new(old).flag(items::LISTED));
         if !listed {
             self.list_affiliation(entry).await?;
         }
@@ -396,7 +365,7 @@ impl AffiliationReader for DynamoDbLeaderboard {
         // Sort keys come back in UTF-8 byte order, which is `str`'s order.
         found
             .iter()
-            .map(|item| items::string(item, items::SK).map(str::to_owned))
+            .map(|item| Reader::new(item).string(items::SK).map(str::to_owned))
             .collect()
     }
 }
@@ -421,37 +390,6 @@ impl PlayerReader for DynamoDbLeaderboard {
     }
 }
 
-struct SdkBatchSender<'a> {
-    store: &'a DynamoDbLeaderboard,
-}
-
-impl BatchSender for SdkBatchSender<'_> {
-    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, StoreError> {
-        let table = self.store.table();
-        self.store.write();
-        let output = self
-            .store
-            .client
-            .batch_write_item()
-            .request_items(table, requests)
-            .send()
-            .await
-            .map_err(|error| self.store.error("BatchWriteItem", error))?;
-        Ok(output
-            .unprocessed_items
-            .and_then(|mut unprocessed| unprocessed.remove(table))
-            .unwrap_or_default())
-    }
-}
-
-fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
-    let put = PutRequest::builder()
-        .set_item(Some(item))
-        .build()
-        .map_err(|error| StoreError::InvalidRequest(error.to_string()))?;
-    Ok(WriteRequest::builder().put_request(put).build())
-}
-
 impl LeaderboardImport for DynamoDbLeaderboard {
     /// `BatchWriteItem` in chunks of 25, several in flight, `UnprocessedItems` resubmitted; the
     /// last record per player wins within the call (a batch refuses duplicate keys).
@@ -470,18 +408,13 @@ impl LeaderboardImport for DynamoDbLeaderboard {
         for record in players.values() {
             requests.push(put_request(items::record_to_item(record))?);
         }
-        let sender = SdkBatchSender { store: self };
-        let mut chunks = Vec::new();
-        while !requests.is_empty() {
-            let rest = requests.split_off(requests.len().min(BATCH_WRITE_MAX_ITEMS));
-            chunks.push(std::mem::replace(&mut requests, rest));
-        }
-        let sender = &sender;
-        stream::iter(chunks)
-            .map(|chunk| write_batch(sender, self.table(), chunk, &self.config.batch_retry))
-            .buffer_unordered(IMPORT_CONCURRENCY)
-            .try_collect::<Vec<()>>()
-            .await?;
+        let sender = SdkBatchSender {
+            client: &self.client,
+            table: self.table(),
+            calls: Some(&self.counters.writes),
+        };
+        let policy = &self.config.batch_retry;
+        write_in_chunks(&sender, self.table(), requests, policy, IMPORT_CONCURRENCY).await?;
         Ok(players.len())
     }
 }
@@ -490,38 +423,6 @@ impl LeaderboardImport for DynamoDbLeaderboard {
 /// indexes) and waits until it is `ACTIVE`. For tests and the local run; deployments create it
 /// from template.yaml (the same definition).
 pub async fn ensure_leaderboard_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let described = client.describe_table().table_name(table).send().await;
-    match described {
-        Ok(_) => {}
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) =>
-        {
-            create_table(client, table).await?;
-        }
-        Err(error) => return Err(classify("DescribeTable", table, error)),
-    }
-    wait_until_active(client, table).await
-}
-
-async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let invalid =
-        |error: aws_sdk_dynamodb::error::BuildError| StoreError::InvalidRequest(error.to_string());
-    let key = |name: &str, key_type| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-            .map_err(invalid)
-    };
-    let attribute = |name: &str, kind| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(kind)
-            .build()
-            .map_err(invalid)
-    };
     let projection = Projection::builder()
         .projection_type(ProjectionType::Include)
         .set_non_key_attributes(Some(
@@ -535,9 +436,9 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
             .key_schema(key(items::BALANCE, KeyType::Range)?)
             .projection(projection.clone())
             .build()
-            .map_err(invalid)
+            .map_err(invalid_request)
     };
-    let created = client
+    let definition = client
         .create_table()
         .table_name(table)
         .key_schema(key(items::PK, KeyType::Hash)?)
@@ -549,22 +450,6 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
         .attribute_definitions(attribute(items::BALANCE, ScalarAttributeType::N)?)
         .global_secondary_indexes(index(items::GSI_ALL, items::GSI_ALL_PK)?)
         .global_secondary_indexes(index(items::GSI_AFFILIATION, items::GSI_AFF_PK)?)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {
-            info!(table, "leaderboard table created");
-            Ok(())
-        }
-        // Someone else created it between our describe and create: fine.
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            Ok(())
-        }
-        Err(error) => Err(classify("CreateTable", table, error)),
-    }
+        .billing_mode(BillingMode::PayPerRequest);
+    create_if_missing(client, table, definition).await
 }

@@ -4,14 +4,12 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use coinking_core::leaderboard::{PlayerRecord, PlayerRow};
-use coinking_core::market::MarketCode;
 
+use crate::dynamodb::item::Reader;
 use crate::error::StoreError;
 
-pub type Item = HashMap<String, AttributeValue>;
+pub use crate::dynamodb::item::{Item, PK, SK, describe_key, n, s};
 
-pub const PK: &str = "pk";
-pub const SK: &str = "sk";
 pub const PLAYER_PK_PREFIX: &str = "PLAYER#";
 pub const AFFILIATION_PK: &str = "AFFILIATION";
 
@@ -41,14 +39,6 @@ pub const GLOBAL_SHARDS: u32 = 8;
 
 /// The attributes both indexes project besides the keys: exactly the rank page's row.
 pub const PROJECTED: [&str; 5] = [PLAYER_NAME, AFFILIATION, COINS[0], COINS[1], COINS[2]];
-
-pub fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
-}
-
-pub fn n(number: impl ToString) -> AttributeValue {
-    AttributeValue::N(number.to_string())
-}
 
 pub fn player_pk(affiliation: &str) -> String {
     format!("{PLAYER_PK_PREFIX}{affiliation}")
@@ -120,76 +110,36 @@ pub fn record_to_item(record: &PlayerRecord) -> Item {
 
 /// The rank row of a player item or an index entry.
 pub fn row_from_item(item: &Item) -> Result<PlayerRow, StoreError> {
-    let coin = |index: usize| -> Result<MarketCode, StoreError> {
-        let text = string(item, COINS[index])?;
-        MarketCode::parse(text).map_err(|err| invalid(item, COINS[index], err.to_string()))
-    };
+    let read = Reader::new(item);
     Ok(PlayerRow {
-        name: string(item, PLAYER_NAME)?.to_owned(),
-        affiliation: string(item, AFFILIATION)?.to_owned(),
-        coins: [coin(0)?, coin(1)?, coin(2)?],
-        balance: number(item, BALANCE)?,
+        name: read.string(PLAYER_NAME)?.to_owned(),
+        affiliation: read.string(AFFILIATION)?.to_owned(),
+        coins: [
+            read.market(COINS[0])?,
+            read.market(COINS[1])?,
+            read.market(COINS[2])?,
+        ],
+        balance: read.number(BALANCE)?,
     })
 }
 
 /// The whole record of a player item.
 pub fn record_from_item(item: &Item) -> Result<PlayerRecord, StoreError> {
+    let read = Reader::new(item);
     Ok(PlayerRecord {
         row: row_from_item(item)?,
-        games_played: number(item, GAMES_PLAYED)?,
-        first_seen_ms: number(item, FIRST_SEEN_MS)?,
-        best_at_ms: number(item, BEST_AT_MS)?,
-        last_seen_ms: number(item, LAST_SEEN_MS)?,
+        games_played: read.number(GAMES_PLAYED)?,
+        first_seen_ms: read.number(FIRST_SEEN_MS)?,
+        best_at_ms: read.number(BEST_AT_MS)?,
+        last_seen_ms: read.number(LAST_SEEN_MS)?,
     })
-}
-
-pub fn describe_key(item: &Item) -> String {
-    let part = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(text)) => text.as_str(),
-        _ => "?",
-    };
-    format!("{}/{}", part(PK), part(SK))
-}
-
-pub fn string<'a>(item: &'a Item, attribute: &str) -> Result<&'a str, StoreError> {
-    match item.get(attribute) {
-        Some(AttributeValue::S(text)) => Ok(text),
-        _ => Err(invalid(
-            item,
-            attribute,
-            "missing or not a string".to_owned(),
-        )),
-    }
-}
-
-pub fn number<T: std::str::FromStr>(item: &Item, attribute: &str) -> Result<T, StoreError> {
-    match item.get(attribute) {
-        Some(AttributeValue::N(text)) => text
-            .parse()
-            .map_err(|_| invalid(item, attribute, format!("`{text}` is out of range"))),
-        _ => Err(invalid(
-            item,
-            attribute,
-            "missing or not a number".to_owned(),
-        )),
-    }
-}
-
-pub fn flag(item: &Item, attribute: &str) -> bool {
-    matches!(item.get(attribute), Some(AttributeValue::Bool(true)))
-}
-
-fn invalid(item: &Item, attribute: &str, reason: String) -> StoreError {
-    StoreError::InvalidItem {
-        key: describe_key(item),
-        attribute: attribute.to_owned(),
-        reason,
-    }
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use coinking_core::market::MarketCode;
+
     use super::*;
 
     #[test]

@@ -21,11 +21,8 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
-    ScalarAttributeType, TableStatus, TimeToLiveSpecification, WriteRequest,
-};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, KeyType, ScalarAttributeType};
 use coinking_core::candle::Candle;
 use coinking_core::catalog::MarketInfo;
 use coinking_core::hints::HintSet;
@@ -33,7 +30,6 @@ use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use futures_util::StreamExt;
 use futures_util::stream;
-use tracing::{info, warn};
 
 use super::items::{self, Item};
 use super::{
@@ -43,31 +39,22 @@ use super::{
     newest_per_market,
 };
 use crate::RetryPolicy;
+use crate::dynamodb::batch::{SdkBatchSender, put_request, write_in_chunks};
+use crate::dynamodb::query::{Paging, query_all};
+use crate::dynamodb::table::{attribute, create_if_missing, enable_ttl, key};
+use crate::dynamodb::{classify, is_condition_failure};
 use crate::error::StoreError;
 
-/// DynamoDB's limit on the items of one `BatchWriteItem`.
-pub const BATCH_WRITE_MAX_ITEMS: usize = 25;
+pub use crate::dynamodb::batch::BATCH_WRITE_MAX_ITEMS;
+pub use crate::dynamodb::table::TABLE_ACTIVE_TIMEOUT;
+
 /// Conditional puts in flight per write call by default.
 pub const DEFAULT_WRITE_CONCURRENCY: usize = 16;
-/// How long [`ensure_table`] waits for a new table to become `ACTIVE`.
-pub const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The latest-ticker rule: only a strictly newer trade replaces the stored ticker.
 const TICKER_NEWER_WINS: &str = "attribute_not_exists(sk) OR trade_timestamp < :ts";
 /// The candle rule: only a candle that has applied more of the stream replaces the stored one.
 const CANDLE_ADVANCES: &str = "attribute_not_exists(sk) OR last_position < :pos";
-
-/// Error codes that mean "busy, try again later", not "the request is wrong".
-const RETRYABLE_CODES: [&str; 8] = [
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
-    "InternalServerError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-];
 
 /// Settings of the DynamoDB market store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,13 +141,7 @@ impl DynamoDbMarketStore {
             .await;
         match sent {
             Ok(_) => Ok(Outcome::Written),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Outcome::Stale)
-            }
+            Err(error) if is_condition_failure(&error) => Ok(Outcome::Stale),
             Err(error) => Err(self.error("PutItem", error)),
         }
     }
@@ -194,36 +175,28 @@ impl DynamoDbMarketStore {
         values: Vec<(&'static str, AttributeValue)>,
         limit: usize,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut found = Vec::new();
-        let mut start_key = None;
-        loop {
-            let remaining = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
-            let page_limit = self
-                .config
-                .query_page_size
-                .map_or(remaining, |size| size.min(remaining));
-            let mut request = self
-                .client
-                .query()
-                .table_name(self.table())
-                .key_condition_expression(key_condition)
-                .consistent_read(self.config.consistent_reads)
-                .set_exclusive_start_key(start_key.take());
-            if limit != usize::MAX || self.config.query_page_size.is_some() {
-                request = request.limit(page_limit);
-            }
-            for (placeholder, value) in &values {
-                request = request.expression_attribute_values(*placeholder, value.clone());
-            }
-            let page = request
-                .send()
-                .await
-                .map_err(|error| self.error("Query", error))?;
-            found.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() && found.len() < limit => start_key = Some(key),
-                _ => return Ok(found),
-            }
+        let mut request = self
+            .client
+            .query()
+            .table_name(self.table())
+            .key_condition_expression(key_condition)
+            .consistent_read(self.config.consistent_reads);
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(placeholder, value);
+        }
+        let paging = Paging {
+            limit,
+            page_size: self.config.query_page_size,
+            calls: None,
+        };
+        query_all(request, self.table(), paging).await
+    }
+
+    fn batch_sender(&self) -> SdkBatchSender<'_> {
+        SdkBatchSender {
+            client: &self.client,
+            table: self.table(),
+            calls: None,
         }
     }
 }
@@ -345,14 +318,12 @@ impl CandleReader for DynamoDbMarketStore {
 impl CatalogWriter for DynamoDbMarketStore {
     async fn put_markets(&self, markets: &[MarketInfo]) -> Result<WriteReport, StoreError> {
         let distinct = last_per_market(markets);
-        let sender = SdkBatchSender { store: self };
-        for chunk in distinct.chunks(BATCH_WRITE_MAX_ITEMS) {
-            let mut requests = Vec::with_capacity(chunk.len());
-            for info in chunk {
-                requests.push(put_request(items::market_to_item(info))?);
-            }
-            write_batch(&sender, self.table(), requests, &self.config.batch_retry).await?;
-        }
+        let requests = distinct
+            .iter()
+            .map(|info| put_request(items::market_to_item(info)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sender = self.batch_sender();
+        write_in_chunks(&sender, self.table(), requests, &self.config.batch_retry, 1).await?;
         Ok(WriteReport {
             written: distinct.len(),
             stale: 0,
@@ -379,12 +350,9 @@ impl HintWriter for DynamoDbMarketStore {
         }
         requests.push(put_request(items::hint_set_to_item(set))?);
         let written = requests.len();
-        let sender = SdkBatchSender { store: self };
-        let mut remaining = requests.into_iter().peekable();
-        while remaining.peek().is_some() {
-            let chunk: Vec<WriteRequest> = remaining.by_ref().take(BATCH_WRITE_MAX_ITEMS).collect();
-            write_batch(&sender, self.table(), chunk, &self.config.batch_retry).await?;
-        }
+        // One chunk after the other: the set's item, last, lands after every entry.
+        let sender = self.batch_sender();
+        write_in_chunks(&sender, self.table(), requests, &self.config.batch_retry, 1).await?;
         Ok(WriteReport { written, stale: 0 })
     }
 }
@@ -397,225 +365,18 @@ impl HintReader for DynamoDbMarketStore {
     }
 }
 
-fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
-    let put = PutRequest::builder()
-        .set_item(Some(item))
-        .build()
-        .map_err(|error| StoreError::InvalidRequest(error.to_string()))?;
-    Ok(WriteRequest::builder().put_request(put).build())
-}
-
-fn describe_request(request: &WriteRequest) -> String {
-    if let Some(put) = request.put_request() {
-        return items::describe_key(put.item());
-    }
-    if let Some(delete) = request.delete_request() {
-        return items::describe_key(delete.key());
-    }
-    "?".to_owned()
-}
-
-/// One `BatchWriteItem` call: sends `requests`, answers the ones left unprocessed.
-pub(crate) trait BatchSender: Send + Sync {
-    fn send(
-        &self,
-        requests: Vec<WriteRequest>,
-    ) -> impl Future<Output = Result<Vec<WriteRequest>, StoreError>> + Send;
-}
-
-struct SdkBatchSender<'a> {
-    store: &'a DynamoDbMarketStore,
-}
-
-impl BatchSender for SdkBatchSender<'_> {
-    async fn send(&self, requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, StoreError> {
-        let table = self.store.table();
-        let output = self
-            .store
-            .client
-            .batch_write_item()
-            .request_items(table, requests)
-            .send()
-            .await
-            .map_err(|error| self.store.error("BatchWriteItem", error))?;
-        Ok(output
-            .unprocessed_items
-            .and_then(|mut unprocessed| unprocessed.remove(table))
-            .unwrap_or_default())
-    }
-}
-
-/// Sends `requests` (at most [`BATCH_WRITE_MAX_ITEMS`]) and resubmits whatever comes back
-/// unprocessed, waiting a jittered, growing delay between attempts; after
-/// `policy.max_attempts` the error names every item not written.
-pub(crate) async fn write_batch(
-    sender: &impl BatchSender,
-    table: &str,
-    requests: Vec<WriteRequest>,
-    policy: &RetryPolicy,
-) -> Result<(), StoreError> {
-    let mut pending = requests;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let unprocessed = sender.send(pending).await?;
-        if unprocessed.is_empty() {
-            return Ok(());
-        }
-        if attempt >= policy.max_attempts.max(1) {
-            return Err(StoreError::Unprocessed {
-                table: table.to_owned(),
-                attempts: attempt,
-                keys: unprocessed.iter().map(describe_request).collect(),
-            });
-        }
-        let wait = policy.backoff(attempt);
-        warn!(
-            table,
-            attempt,
-            unprocessed = unprocessed.len(),
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "batch write left items unprocessed, retrying"
-        );
-        tokio::time::sleep(wait).await;
-        pending = unprocessed;
-    }
-}
-
-/// Turns an SDK error into a [`StoreError::DynamoDb`], retryable by the adapters' one rule
-/// ([`crate::aws::sdk_error_is_retryable`]) with DynamoDB's throttling codes.
-pub fn classify<E>(
-    operation: &'static str,
-    table: &str,
-    error: SdkError<E, HttpResponse>,
-) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let retryable = crate::aws::sdk_error_is_retryable(&error, &RETRYABLE_CODES);
-    StoreError::DynamoDb {
-        operation,
-        table: table.to_owned(),
-        retryable,
-        message: DisplayErrorContext(&error).to_string(),
-    }
-}
-
 /// Creates the market table if it is missing (PAY_PER_REQUEST, `pk` S / `sk` S), waits until it
 /// is `ACTIVE` and enables TTL on `ttl`. For tests and the local run; deployments create the
 /// table from template.yaml. A server without TTL support (dynalite) is tolerated with a warning.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let described = client.describe_table().table_name(table).send().await;
-    match described {
-        Ok(_) => {}
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) =>
-        {
-            create_table(client, table).await?;
-        }
-        Err(error) => return Err(classify("DescribeTable", table, error)),
-    }
-    wait_until_active(client, table).await?;
-    enable_ttl(client, table).await
-}
-
-async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let key = |name: &str, key_type| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-    };
-    let string_attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-    };
-    let invalid =
-        |error: aws_sdk_dynamodb::error::BuildError| StoreError::InvalidRequest(error.to_string());
-    let created = client
+    let definition = client
         .create_table()
         .table_name(table)
-        .key_schema(key(items::PK, KeyType::Hash).map_err(invalid)?)
-        .key_schema(key(items::SK, KeyType::Range).map_err(invalid)?)
-        .attribute_definitions(string_attribute(items::PK).map_err(invalid)?)
-        .attribute_definitions(string_attribute(items::SK).map_err(invalid)?)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {
-            info!(table, "table created");
-            Ok(())
-        }
-        // Someone else created it between our describe and create: fine.
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            Ok(())
-        }
-        Err(error) => Err(classify("CreateTable", table, error)),
-    }
+        .key_schema(key(items::PK, KeyType::Hash)?)
+        .key_schema(key(items::SK, KeyType::Range)?)
+        .attribute_definitions(attribute(items::PK, ScalarAttributeType::S)?)
+        .attribute_definitions(attribute(items::SK, ScalarAttributeType::S)?)
+        .billing_mode(BillingMode::PayPerRequest);
+    create_if_missing(client, table, definition).await?;
+    enable_ttl(client, table, items::TTL).await
 }
-
-pub(crate) async fn wait_until_active(client: &Client, table: &str) -> Result<(), StoreError> {
-    let deadline = tokio::time::Instant::now() + TABLE_ACTIVE_TIMEOUT;
-    loop {
-        let described = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|error| classify("DescribeTable", table, error))?;
-        let status = described.table.and_then(|t| t.table_status);
-        if status == Some(TableStatus::Active) {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(StoreError::DynamoDb {
-                operation: "DescribeTable",
-                table: table.to_owned(),
-                retryable: true,
-                message: format!("not ACTIVE after {TABLE_ACTIVE_TIMEOUT:?} (status {status:?})"),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn enable_ttl(client: &Client, table: &str) -> Result<(), StoreError> {
-    let specification = TimeToLiveSpecification::builder()
-        .attribute_name(items::TTL)
-        .enabled(true)
-        .build()
-        .map_err(|error| StoreError::InvalidRequest(error.to_string()))?;
-    let updated = client
-        .update_time_to_live()
-        .table_name(table)
-        .time_to_live_specification(specification)
-        .send()
-        .await;
-    match updated {
-        Ok(_) => Ok(()),
-        // dynalite has no UpdateTimeToLive, and DynamoDB refuses to enable TTL twice: neither
-        // stops a test or the local run, where candles simply never expire.
-        Err(SdkError::ServiceError(service)) => {
-            warn!(
-                table,
-                code = service.err().code().unwrap_or("unknown"),
-                "could not enable TTL on the table, candles will not expire"
-            );
-            Ok(())
-        }
-        Err(error) => Err(classify("UpdateTimeToLive", table, error)),
-    }
-}
-
-#[cfg(test)]
-#[path = "dynamodb_tests.rs"]
-mod tests;

@@ -7,7 +7,6 @@
 //! `Decimal` equality is numeric and tickers are normalised before storage anyway.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -17,15 +16,11 @@ use coinking_core::hints::{Flag, Hint, HintSet};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::{AskBid, Change, StreamType};
-use rust_decimal::Decimal;
 
+use crate::dynamodb::item::{Reader, n, s};
 use crate::error::StoreError;
 
-/// One DynamoDB item.
-pub type Item = HashMap<String, AttributeValue>;
-
-pub const PK: &str = "pk";
-pub const SK: &str = "sk";
+pub use crate::dynamodb::item::{Item, PK, SK, describe_key};
 /// The TTL attribute (epoch seconds) DynamoDB's time-to-live is enabled on.
 pub const TTL: &str = "ttl";
 pub const TICKER_PK: &str = "TICKER";
@@ -49,14 +44,6 @@ const CAUTION_FLAGS: [&str; 5] = [
     "concentration_of_small_accounts",
 ];
 
-fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
-}
-
-fn n(number: impl ToString) -> AttributeValue {
-    AttributeValue::N(number.to_string())
-}
-
 /// The key of `market`'s latest ticker.
 pub fn ticker_key(market: &MarketCode) -> Item {
     Item::from([(PK.into(), s(TICKER_PK)), (SK.into(), s(market.as_str()))])
@@ -76,15 +63,6 @@ pub fn candle_sk(minute_start_ms: i64) -> String {
 /// The key of `market`'s catalog entry.
 pub fn market_key(market: &MarketCode) -> Item {
     Item::from([(PK.into(), s(MARKET_PK)), (SK.into(), s(market.as_str()))])
-}
-
-/// `pk/sk` of an item, for messages.
-pub fn describe_key(item: &Item) -> String {
-    let part = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(text)) => text.as_str(),
-        _ => "?",
-    };
-    format!("{}/{}", part(PK), part(SK))
 }
 
 pub fn ticker_to_item(ticker: &NormalizedTicker) -> Item {
@@ -363,101 +341,13 @@ pub fn hint_set_from_items(items: &[Item]) -> Result<Option<HintSet>, StoreError
     }))
 }
 
-/// Typed attribute access that names the item and attribute in every error.
-struct Reader<'a> {
-    item: &'a Item,
-}
-
-impl<'a> Reader<'a> {
-    fn new(item: &'a Item) -> Self {
-        Self { item }
-    }
-
-    fn invalid(&self, attribute: impl Into<String>, reason: impl ToString) -> StoreError {
-        StoreError::InvalidItem {
-            key: describe_key(self.item),
-            attribute: attribute.into(),
-            reason: reason.to_string(),
-        }
-    }
-
-    fn get(&self, name: &str) -> Result<&'a AttributeValue, StoreError> {
-        self.item
-            .get(name)
-            .ok_or_else(|| self.invalid(name, "is missing"))
-    }
-
-    fn string(&self, name: &str) -> Result<&'a str, StoreError> {
-        match self.get(name)? {
-            AttributeValue::S(text) => Ok(text),
-            _ => Err(self.invalid(name, "is not a string (S)")),
-        }
-    }
-
-    fn number_text(&self, name: &str) -> Result<&'a str, StoreError> {
-        match self.get(name)? {
-            AttributeValue::N(text) => Ok(text),
-            _ => Err(self.invalid(name, "is not a number (N)")),
-        }
-    }
-
-    fn number<T: FromStr>(&self, name: &str) -> Result<T, StoreError>
-    where
-        T::Err: ToString,
-    {
-        self.number_text(name)?
-            .parse()
-            .map_err(|err: T::Err| self.invalid(name, err))
-    }
-
-    fn decimal(&self, name: &str) -> Result<Decimal, StoreError> {
-        let text = self.number_text(name)?;
-        // DynamoDB may spell a number in exponent form; both parse exactly.
-        Decimal::from_str(text)
-            .or_else(|_| Decimal::from_scientific(text))
-            .map_err(|err| self.invalid(name, err))
-    }
-
-    fn boolean(&self, name: &str) -> Result<bool, StoreError> {
-        match self.get(name)? {
-            AttributeValue::Bool(value) => Ok(*value),
-            _ => Err(self.invalid(name, "is not a boolean (BOOL)")),
-        }
-    }
-
-    fn market(&self, name: &str) -> Result<MarketCode, StoreError> {
-        MarketCode::parse(self.string(name)?).map_err(|err| self.invalid(name, err))
-    }
-
-    fn one_of<T: Copy>(
-        &self,
-        name: &str,
-        choices: &[T],
-        spelling: impl Fn(T) -> &'static str,
-    ) -> Result<T, StoreError> {
-        let text = self.string(name)?;
-        choices
-            .iter()
-            .copied()
-            .find(|choice| spelling(*choice) == text)
-            .ok_or_else(|| self.invalid(name, format!("unknown value {text:?}")))
-    }
-
-    fn optional<T>(
-        &self,
-        name: &str,
-        read: impl FnOnce(&Self, &str) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
-        match self.item.get(name) {
-            None | Some(AttributeValue::Null(_)) => Ok(None),
-            Some(_) => read(self, name).map(Some),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
 
     use super::*;
 

@@ -3,10 +3,12 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use aws_sdk_dynamodb::error::{ConnectorError, ErrorMetadata};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use std::time::Duration;
+
+use coinking_core::market::MarketCode;
 
 use super::*;
+use crate::market_store::items;
 
 /// A scripted `BatchWriteItem`. Using a fake is right here, and only here: no stand-in can
 /// be made to return `UnprocessedItems` on demand (dynalite never throttles), and this is
@@ -16,6 +18,8 @@ struct ScriptedSender {
     unprocessed_per_call: Mutex<VecDeque<usize>>,
     /// How many requests each call received.
     calls: Mutex<Vec<usize>>,
+    /// The keys of the last call's requests.
+    last_keys: Mutex<Vec<String>>,
 }
 
 impl ScriptedSender {
@@ -23,7 +27,12 @@ impl ScriptedSender {
         Self {
             unprocessed_per_call: Mutex::new(script.iter().copied().collect()),
             calls: Mutex::new(Vec::new()),
+            last_keys: Mutex::new(Vec::new()),
         }
+    }
+
+    fn last_keys(&self) -> Vec<String> {
+        self.last_keys.lock().unwrap().clone()
     }
 
     fn calls(&self) -> Vec<usize> {
@@ -34,6 +43,7 @@ impl ScriptedSender {
 impl BatchSender for ScriptedSender {
     async fn send(&self, mut requests: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, StoreError> {
         self.calls.lock().unwrap().push(requests.len());
+        *self.last_keys.lock().unwrap() = requests.iter().map(describe_request).collect();
         let left = self
             .unprocessed_per_call
             .lock()
@@ -97,50 +107,6 @@ async fn gives_up_after_max_attempts_and_names_the_items_not_written() {
     );
 }
 
-fn put_error(code: &str, status: u16) -> SdkError<PutItemError, HttpResponse> {
-    let metadata = ErrorMetadata::builder()
-        .code(code)
-        .message("scripted")
-        .build();
-    let raw = HttpResponse::new(status.try_into().unwrap(), "{}".into());
-    SdkError::service_error(PutItemError::generic(metadata), raw)
-}
-
-#[test]
-fn throttling_server_errors_and_timeouts_are_retryable() {
-    let retryable = [
-        put_error("ProvisionedThroughputExceededException", 400),
-        put_error("ThrottlingException", 400),
-        put_error("SomethingNew", 503),
-        SdkError::timeout_error("attempt timed out"),
-        SdkError::dispatch_failure(ConnectorError::timeout("read timed out".into())),
-        SdkError::dispatch_failure(ConnectorError::io("connection reset".into())),
-    ];
-    for error in retryable {
-        let classified = classify("PutItem", "t", error);
-        assert!(classified.is_retryable(), "{classified}");
-    }
-}
-
-#[test]
-fn rejected_requests_are_permanent_and_keep_the_service_message() {
-    let permanent = [
-        put_error("ValidationException", 400),
-        put_error("ResourceNotFoundException", 400),
-        put_error("AccessDeniedException", 400),
-        SdkError::construction_failure("no region"),
-    ];
-    for error in permanent {
-        let classified = classify("PutItem", "t", error);
-        assert!(!classified.is_retryable(), "{classified}");
-    }
-    let classified = classify("PutItem", "t", put_error("ValidationException", 400));
-    assert!(
-        classified.to_string().contains("ValidationException"),
-        "{classified}"
-    );
-}
-
 #[tokio::test]
 async fn a_batch_written_at_once_is_one_call() {
     let sender = ScriptedSender::new(&[]);
@@ -150,4 +116,17 @@ async fn a_batch_written_at_once_is_one_call() {
         .unwrap();
 
     assert_eq!(sender.calls(), [25]);
+}
+
+#[tokio::test]
+async fn chunks_go_in_order_one_after_the_other_with_a_concurrency_of_one() {
+    let sender = ScriptedSender::new(&[]);
+
+    write_in_chunks(&sender, "t", requests(60), &quick_policy(1), 1)
+        .await
+        .unwrap();
+
+    assert_eq!(sender.calls(), [25, 25, 10]);
+    let last = sender.last_keys();
+    assert_eq!(last.last().map(String::as_str), Some("MARKET/KRW-M059"));
 }
