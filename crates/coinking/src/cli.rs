@@ -231,11 +231,7 @@ impl ModelRange {
     /// (from, to) in epoch ms, `--last-days` counted back from the current UTC minute; an error
     /// names the flag and the rule.
     pub fn parse(&self) -> anyhow::Result<(i64, i64)> {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        self.parse_at(now_ms)
+        self.parse_at(coinking_core::time::now_epoch_ms())
     }
 
     /// [`Self::parse`] with the clock given: `--last-days N` is

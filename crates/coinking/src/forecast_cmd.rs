@@ -62,10 +62,7 @@ pub async fn backtest(args: ModelArgs) -> anyhow::Result<()> {
 
 pub async fn train(args: ModelArgs) -> anyhow::Result<()> {
     let lake = Lake::open(&args.lake).with_context(|| format!("--lake {}", args.lake))?;
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now_ms = coinking_core::time::now_epoch_ms();
     let (cards, report) = run_train(&lake, request(&args)?, now_ms).await?;
     print_report(&report, &args)?;
     for card in &cards {

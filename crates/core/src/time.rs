@@ -6,6 +6,16 @@
 /// Milliseconds in one day.
 pub const MS_PER_DAY: i64 = 86_400_000;
 
+/// The platform's one wall clock: now in epoch milliseconds (0 before 1970, `i64::MAX` past the
+/// year 292 million). Code that must be testable takes "now" as an argument or a
+/// `coinking_http::Clock` and calls this only at its edge.
+pub fn now_epoch_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 /// A UTC calendar date and time of day, to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UtcDateTime {
@@ -155,6 +165,12 @@ mod tests {
         );
         assert_eq!(UtcDateTime::from_epoch_ms(-1).dashed_date(), "1969-12-31");
         assert_eq!(UtcDateTime::from_epoch_ms(-1).compact_time(), "235959");
+    }
+
+    #[test]
+    fn the_wall_clock_is_after_2024() {
+        // 2024-01-01T00:00:00Z: a clock before it is not the wall clock.
+        assert!(super::now_epoch_ms() > 1_704_067_200_000);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use coinking_core::time::{UtcDateTime, parse_utc};
+use coinking_core::time::{UtcDateTime, now_epoch_ms as now_ms, parse_utc};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -96,13 +96,6 @@ pub fn block_key(market: &str, block_start_ms: i64) -> String {
 fn iso(epoch_ms: i64) -> String {
     let at = UtcDateTime::from_epoch_ms(epoch_ms);
     format!("{}T{}Z", at.dashed_date(), at.colon_time())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// A REST answer.

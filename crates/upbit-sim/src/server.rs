@@ -354,10 +354,7 @@ async fn serve_rest(mut stream: TcpStream, peer: SocketAddr, faults: &RestFaults
         .next()
         .and_then(|line| line.split(' ').nth(1))
         .unwrap_or("/");
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now_ms = coinking_core::time::now_epoch_ms();
     let response = rest::answer(target, faults, now_ms);
     let reason = StatusCode::from_u16(response.status)
         .ok()

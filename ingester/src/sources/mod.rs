@@ -29,10 +29,5 @@ pub use config::{DataType, SourceConfig, WireFormat};
 pub use metrics::{SourceMetrics, SourceMetricsSnapshot};
 pub use upbit::{ConnectionId, SourceEvent, UpbitSource};
 
-/// Now, as epoch milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+/// Now, as epoch milliseconds: the platform's one wall clock.
+pub(crate) use coinking_core::time::now_epoch_ms as now_ms;

@@ -2,12 +2,13 @@
 //! puts, the local archiver loop drains it in batches.
 //!
 //! Records get sequence numbers like a shard's: increasing decimal integers. They start from the
-//! clock (microseconds since the epoch, times 1,000) so that a restarted platform never reuses a
+//! clock (milliseconds since the epoch, times 1,000,000) so that a restarted platform never reuses a
 //! number, and so never overwrites an earlier archive object with the same name.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use coinking_core::time::now_epoch_ms;
 use tokio::sync::mpsc;
 
 use super::{ClickRecord, ClickSink, PutReport, RecordOutcome};
@@ -39,12 +40,11 @@ pub struct QueueClickSink {
 /// Creates a queue holding at most `capacity` records (at least 1).
 pub fn click_queue(capacity: usize) -> (QueueClickSink, mpsc::Receiver<QueuedRecord>) {
     let (sender, receiver) = mpsc::channel(capacity.max(1));
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let start = u64::try_from(now.as_micros())
-        .unwrap_or(u64::MAX / 1000)
-        .saturating_mul(1000);
+    // Sequence numbers start at now in nanoseconds (at ms resolution), so a restarted queue
+    // continues above the numbers of the previous one.
+    let start = u64::try_from(now_epoch_ms())
+        .unwrap_or(0)
+        .saturating_mul(1_000_000);
     (
         QueueClickSink {
             sender,
@@ -56,10 +56,7 @@ pub fn click_queue(capacity: usize) -> (QueueClickSink, mpsc::Receiver<QueuedRec
 
 impl ClickSink for QueueClickSink {
     async fn put(&self, records: &[ClickRecord]) -> PutReport {
-        let arrival_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or_default();
+        let arrival_ms = now_epoch_ms();
         let mut outcomes = Vec::with_capacity(records.len());
         for record in records {
             let sequence_number = self

@@ -292,10 +292,7 @@ fn api_gateway_event(
         Ok(text) => (Value::String(text.to_owned()), false),
         Err(_) => (Value::String(base64(body)), true),
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
+    let now = coinking_core::time::now_epoch_ms();
     let mut event = json!({
         "version": "2.0",
         "routeKey": matched.route_key,
