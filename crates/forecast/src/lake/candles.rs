@@ -6,20 +6,18 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use arrow_array::builder::{StringBuilder, TimestampMillisecondBuilder, UInt64Builder};
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, TimestampMillisecondType, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
 use coinking_core::candle::Candle;
 use coinking_core::time::MS_PER_DAY;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::CANDLES_PREFIX;
 use super::encoding::{
-    self, DECIMAL_PRECISION, DECIMAL_SCALE, decimal_builder, from_mantissa, mantissa, write_parquet,
+    self, DECIMAL_PRECISION, DECIMAL_SCALE, decimal_at, decimal_builder, from_mantissa, mantissa,
+    read_parquet, write_parquet,
 };
 use super::location::{Expected, Lake};
 use crate::error::ForecastError;
@@ -166,31 +164,21 @@ pub fn to_parquet(rows: &[CandleRow]) -> Result<Vec<u8>, ForecastError> {
 
 /// Decodes a file written by [`to_parquet`].
 pub fn from_parquet(file: Bytes) -> Result<Vec<CandleRow>, ForecastError> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
     let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch?;
-        let column = |name: &str| {
-            batch.column_by_name(name).ok_or_else(|| {
-                ForecastError::Config(format!("candle file: column {name} is missing"))
-            })
-        };
-        let market = column("market")?.as_string::<i32>().clone();
-        let minute = column("minute_start")?
-            .as_primitive::<TimestampMillisecondType>()
-            .clone();
-        let decimals: Vec<_> = ["open", "high", "low", "close", "volume", "quote_volume"]
+    read_parquet(file, "candle", |columns| {
+        let market = columns.strings("market")?;
+        let minute = columns.timestamps("minute_start")?;
+        let decimals = ["open", "high", "low", "close", "volume", "quote_volume"]
             .iter()
-            .map(|name| Ok(column(name)?.as_primitive::<Decimal128Type>().clone()))
-            .collect::<Result<_, ForecastError>>()?;
-        let trade_count = column("trade_count")?.as_primitive::<UInt64Type>().clone();
-        let source = column("source")?.as_string::<i32>().clone();
-        for index in 0..batch.num_rows() {
+            .map(|name| columns.decimals(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let trade_count = columns.counts("trade_count")?;
+        let source = columns.strings("source")?;
+        for index in 0..columns.rows() {
             let Ok(row_source) = Source::from_str(source.value(index)) else {
-                return Err(ForecastError::Config(format!(
-                    "candle file: unknown source {:?}",
-                    source.value(index)
-                )));
+                return Err(
+                    columns.invalid(format_args!("unknown source {:?}", source.value(index)))
+                );
             };
             rows.push(CandleRow {
                 market: market.value(index).to_owned(),
@@ -200,13 +188,13 @@ pub fn from_parquet(file: Bytes) -> Result<Vec<CandleRow>, ForecastError> {
                 low: from_mantissa(decimals[2].value(index)),
                 close: from_mantissa(decimals[3].value(index)),
                 volume: from_mantissa(decimals[4].value(index)),
-                quote_volume: (!decimals[5].is_null(index))
-                    .then(|| from_mantissa(decimals[5].value(index))),
+                quote_volume: decimal_at(&decimals[5], index),
                 trade_count: (!trade_count.is_null(index)).then(|| trade_count.value(index)),
                 source: row_source,
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(rows)
 }
 

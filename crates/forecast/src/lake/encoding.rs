@@ -1,11 +1,18 @@
 //! What every lake table shares: exact decimals as Decimal128(38, 12), zstd Parquet written in
 //! memory (one PUT per file), and the Hive-partitioned per-minute keys.
 
-use arrow_array::RecordBatch;
 use arrow_array::builder::Decimal128Builder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, TimestampMillisecondType, UInt64Type};
+use arrow_array::{
+    Array, ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampMillisecondArray,
+    UInt64Array,
+};
 use arrow_schema::SchemaRef;
+use bytes::Bytes;
 use coinking_core::time::UtcDateTime;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use rust_decimal::Decimal;
@@ -33,6 +40,11 @@ pub fn from_mantissa(value: i128) -> Decimal {
     Decimal::from_i128_with_scale(value, DECIMAL_SCALE as u32).normalize()
 }
 
+/// The decimal at `index`, `None` where the column is null.
+pub fn decimal_at(array: &Decimal128Array, index: usize) -> Option<Decimal> {
+    (!array.is_null(index)).then(|| from_mantissa(array.value(index)))
+}
+
 /// A builder for one decimal column of `rows` rows.
 pub fn decimal_builder(rows: usize) -> Result<Decimal128Builder, ForecastError> {
     Ok(Decimal128Builder::with_capacity(rows)
@@ -50,6 +62,67 @@ pub fn write_parquet(schema: SchemaRef, batch: &RecordBatch) -> Result<Vec<u8>, 
     writer.write(batch)?;
     writer.close()?;
     Ok(file)
+}
+
+/// Calls `each` with every batch of a file written by [`write_parquet`], its columns looked up
+/// by name through [`Columns`], whose errors name the file's `table`.
+pub fn read_parquet(
+    file: Bytes,
+    table: &'static str,
+    mut each: impl FnMut(&Columns<'_>) -> Result<(), ForecastError>,
+) -> Result<(), ForecastError> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+    for batch in reader {
+        let batch = batch?;
+        each(&Columns {
+            batch: &batch,
+            table,
+        })?;
+    }
+    Ok(())
+}
+
+/// Typed columns of one batch of a lake file; a missing column is an error naming it.
+#[derive(Debug)]
+pub struct Columns<'a> {
+    batch: &'a RecordBatch,
+    table: &'static str,
+}
+
+impl Columns<'_> {
+    pub fn rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// An error about this file's contents.
+    pub fn invalid(&self, reason: impl std::fmt::Display) -> ForecastError {
+        ForecastError::Config(format!("{} file: {reason}", self.table))
+    }
+
+    fn column(&self, name: &str) -> Result<&ArrayRef, ForecastError> {
+        self.batch
+            .column_by_name(name)
+            .ok_or_else(|| self.invalid(format_args!("column {name} is missing")))
+    }
+
+    pub fn strings(&self, name: &str) -> Result<StringArray, ForecastError> {
+        Ok(self.column(name)?.as_string::<i32>().clone())
+    }
+
+    pub fn timestamps(&self, name: &str) -> Result<TimestampMillisecondArray, ForecastError> {
+        Ok(self
+            .column(name)?
+            .as_primitive::<TimestampMillisecondType>()
+            .clone())
+    }
+
+    pub fn decimals(&self, name: &str) -> Result<Decimal128Array, ForecastError> {
+        Ok(self.column(name)?.as_primitive::<Decimal128Type>().clone())
+    }
+
+    pub fn counts(&self, name: &str) -> Result<UInt64Array, ForecastError> {
+        Ok(self.column(name)?.as_primitive::<UInt64Type>().clone())
+    }
 }
 
 /// `<table>/dt=YYYY-MM-DD/market=<market>`.

@@ -6,20 +6,17 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arrow_array::builder::{StringBuilder, TimestampMillisecondBuilder};
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, TimestampMillisecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
 use coinking_core::candle::{Candle, Tick, build_candles, minute_start};
 use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rust_decimal::Decimal;
 
 use super::encoding::{
-    DECIMAL_PRECISION, DECIMAL_SCALE, decimal_builder, from_mantissa, mantissa, minute_key,
-    write_parquet,
+    DECIMAL_PRECISION, DECIMAL_SCALE, decimal_at, decimal_builder, from_mantissa, mantissa,
+    minute_key, read_parquet, write_parquet,
 };
 use super::location::Lake;
 use super::{TICKS_PREFIX, candles};
@@ -161,40 +158,23 @@ pub fn to_parquet<'a>(
 
 /// Decodes a file written by [`to_parquet`].
 pub fn from_parquet(file: Bytes) -> Result<Vec<TickRow>, ForecastError> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
     let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch?;
-        let column = |name: &str| {
-            batch.column_by_name(name).ok_or_else(|| {
-                ForecastError::Config(format!("tick file: column {name} is missing"))
-            })
-        };
-        let market = column("market")?.as_string::<i32>().clone();
-        let trade_time = column("trade_time")?
-            .as_primitive::<TimestampMillisecondType>()
-            .clone();
-        let time = column("time")?
-            .as_primitive::<TimestampMillisecondType>()
-            .clone();
+    read_parquet(file, "tick", |columns| {
+        let market = columns.strings("market")?;
+        let trade_time = columns.timestamps("trade_time")?;
+        let time = columns.timestamps("time")?;
         let decimal_arrays = DECIMAL_COLUMNS
             .iter()
-            .map(|(name, _)| Ok(column(name)?.as_primitive::<Decimal128Type>().clone()))
-            .collect::<Result<Vec<_>, ForecastError>>()?;
-        let change = column("change")?.as_string::<i32>().clone();
-        let ask_bid = column("ask_bid")?.as_string::<i32>().clone();
-        let stream_type = column("stream_type")?.as_string::<i32>().clone();
-        for index in 0..batch.num_rows() {
-            let decimal = |column: usize| {
-                let array = &decimal_arrays[column];
-                (!array.is_null(index)).then(|| from_mantissa(array.value(index)))
-            };
+            .map(|(name, _)| columns.decimals(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let change = columns.strings("change")?;
+        let ask_bid = columns.strings("ask_bid")?;
+        let stream_type = columns.strings("stream_type")?;
+        for index in 0..columns.rows() {
+            let decimal = |column: usize| decimal_at(&decimal_arrays[column], index);
             let required = |column: usize| {
                 decimal(column).ok_or_else(|| {
-                    ForecastError::Config(format!(
-                        "tick file: {} is null",
-                        DECIMAL_COLUMNS[column].0
-                    ))
+                    columns.invalid(format_args!("{} is null", DECIMAL_COLUMNS[column].0))
                 })
             };
             let text = |array: &arrow_array::StringArray| {
@@ -218,7 +198,8 @@ pub fn from_parquet(file: Bytes) -> Result<Vec<TickRow>, ForecastError> {
                 stream_type: text(&stream_type),
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(rows)
 }
 
