@@ -1,6 +1,6 @@
 //! [`StoreError`]: what the store ports (market store, leaderboard) and the settings behind their
 //! clients fail with, classified as retryable or permanent at the service boundary. The click
-//! sink has its own ([`crate::click_sink::ClickSinkError`]), the Kafka client the ingester's.
+//! sink has its own (`coinking_click_sink::ClickSinkError`, crate `crates/click-sink`), the Kafka client the ingester's.
 
 /// Everything a store call (DynamoDB, Redis) or a store client's settings can fail with.
 #[derive(Debug, thiserror::Error)]

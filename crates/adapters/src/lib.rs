@@ -7,9 +7,6 @@
 //!   code that uses the latter is the ingester's (`coinking_ingester::kafka`), so no crate that
 //!   depends on this one links librdkafka.
 //! - [`aws`]: the shared SDK config (rustls + ring HTTPS) and DynamoDB, Kinesis and S3 clients.
-//! - [`click_sink`]: the clickstream's write port [`click_sink::ClickSink`] with Kinesis
-//!   (`PutRecords`, retrying only refused records), in-memory and local-queue implementations, and
-//!   its error [`click_sink::ClickSinkError`].
 //! - [`dynamodb`]: what the two DynamoDB adapters share: items and their typed reader, error
 //!   classification, batched writes resubmitting `UnprocessedItems`, paged queries, table set-up.
 //! - [`error`]: [`StoreError`], the store ports' error, classified as retryable or permanent.
@@ -31,7 +28,6 @@
 extern crate self as coinking_adapters;
 
 pub mod aws;
-pub mod click_sink;
 pub mod config;
 pub mod dynamodb;
 pub mod error;

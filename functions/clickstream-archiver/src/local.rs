@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use coinking_adapters::click_sink::queue::{QUEUE_SHARD, QueuedRecord};
+use coinking_click_sink::queue::{QUEUE_SHARD, QueuedRecord};
 use coinking_clickstream::partition::compare_sequence_numbers;
 use coinking_clickstream::{Archiver, StreamRecord};
 use tokio::sync::mpsc;

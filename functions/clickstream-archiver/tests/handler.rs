@@ -134,7 +134,7 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn the_frontends_record_is_archived_with_typed_hint_prices_and_no_clear_nickname() {
-    use coinking_adapters::click_sink::memory::MemoryClickSink;
+    use coinking_click_sink::memory::MemoryClickSink;
     use coinking_core::game::{RecordRules, parse_game_record};
     use post_clickstream::{CorsOrigins, NicknameKey, Service};
 

@@ -22,9 +22,7 @@
 //! 503 creates a duplicate that the analysis counts once. In a batch, record `i` gets the v5 of
 //! `<key>#<i>`. Without the header every record gets a random (v4) event id.
 
-use coinking_adapters::click_sink::{
-    ClickRecord, ClickSink, MAX_BYTES_PER_PUT, MAX_RECORDS_PER_PUT,
-};
+use coinking_click_sink::{ClickRecord, ClickSink, MAX_BYTES_PER_PUT, MAX_RECORDS_PER_PUT};
 use coinking_core::game::{
     ClickEnvelope, GameRecord, Problem, RecordError, RecordRules, duplicate_key_problems,
     parse_game_record,

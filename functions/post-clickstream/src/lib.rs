@@ -6,7 +6,7 @@
 //! - [`nickname`]: the keyed hash that replaces the player's nickname (an e-mail) before the
 //!   record goes to the stream.
 //! - [`handler`]: the plain, tested request → response function over a
-//!   [`ClickSink`](coinking_adapters::click_sink::ClickSink); every answer and limit is listed in
+//!   [`ClickSink`](coinking_click_sink::ClickSink); every answer and limit is listed in
 //!   its module doc.
 //!
 //! `main.rs` only wires these to the Kinesis sink and the Lambda runtime; the local platform

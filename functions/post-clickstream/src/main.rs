@@ -1,8 +1,8 @@
 //! Lambda entry point: config and clients once, then the handler for every request.
 
-use coinking_adapters::click_sink::handler_retry_policy;
-use coinking_adapters::click_sink::kinesis::KinesisClickSink;
 use coinking_adapters::{AwsSettings, aws};
+use coinking_click_sink::handler_retry_policy;
+use coinking_click_sink::kinesis::KinesisClickSink;
 use lambda_http::{Error, run, service_fn};
 use post_clickstream::{Config, Service, handle};
 

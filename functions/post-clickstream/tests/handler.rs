@@ -3,7 +3,7 @@
 //! in-memory sink: every documented answer, the bad-input suite, and partial stream failures.
 
 use base64::Engine as _;
-use coinking_adapters::click_sink::memory::MemoryClickSink;
+use coinking_click_sink::memory::MemoryClickSink;
 use coinking_core::game::{RecordRules, parse_envelope, parse_game_record};
 use lambda_http::{Body, Request};
 use post_clickstream::handler::{IDEMPOTENCY_NAMESPACE, event_id_for};

@@ -44,7 +44,6 @@ use anyhow::Context;
 use clickstream_archiver::{LocalBatching, run_local_archiver};
 use coinking_adapters::AwsSettings;
 use coinking_adapters::aws::{dynamodb_client, sdk_config};
-use coinking_adapters::click_sink::queue::click_queue;
 use coinking_adapters::leaderboard::{
     DynamoDbLeaderboard, InMemoryLeaderboard, Leaderboard, LeaderboardConfig, RedisLeaderboard,
     ensure_leaderboard_table,
@@ -55,6 +54,7 @@ use coinking_adapters::market_store::{
 };
 use coinking_adapters::redis_client::REDIS_URL_VARIABLE;
 use coinking_analytics::{AnalyzeConfig, Location, run_every};
+use coinking_click_sink::queue::click_queue;
 use coinking_clickstream::Archiver;
 use coinking_core::catalog::Catalog;
 use coinking_core::synth::{self, SynthConfig};

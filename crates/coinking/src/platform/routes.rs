@@ -10,11 +10,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use coinking_adapters::click_sink::ClickSink;
 use coinking_adapters::leaderboard::{AffiliationReader, RankingReader, ScoreWriter};
 use coinking_adapters::market_store::{
     CandleReader, CatalogReader, HintReader, HintWriter, TickerReader,
 };
+use coinking_click_sink::ClickSink;
 use get_user_analysis::AnalysisReader;
 use lambda_http::{Body, Request, Response};
 

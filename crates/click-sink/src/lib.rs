@@ -24,7 +24,7 @@ use std::future::Future;
 
 use tracing::warn;
 
-use crate::RetryPolicy;
+use coinking_adapters::RetryPolicy;
 pub use error::ClickSinkError;
 
 /// `PutRecords` takes at most 500 records per call (Kinesis service limit).

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::error::ClickSinkError;
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
-use crate::RetryPolicy;
+use coinking_adapters::RetryPolicy;
 
 /// The shard id every accepted record reports.
 pub const MEMORY_SHARD: &str = "shardId-memory";

@@ -8,7 +8,7 @@ use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use super::error::ClickSinkError;
 use super::{ClickRecord, ClickSink, EntryResult, PutRecordsCall, PutReport, put_with_retry};
-use crate::RetryPolicy;
+use coinking_adapters::RetryPolicy;
 
 /// Error codes of a whole call that mean "try again later".
 const RETRYABLE_CODES: [&str; 5] = [
@@ -90,7 +90,7 @@ impl PutRecordsCall for KinesisClickSink {
 }
 
 /// Maps an SDK error to [`ClickSinkError::Kinesis`], retryable by the adapters' one rule
-/// ([`crate::aws::sdk_error_is_retryable`]) with Kinesis's throttling codes.
+/// ([`coinking_adapters::aws::sdk_error_is_retryable`]) with Kinesis's throttling codes.
 pub fn classify<E>(
     operation: &'static str,
     stream: &str,
@@ -99,7 +99,7 @@ pub fn classify<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let retryable = crate::aws::sdk_error_is_retryable(&error, &RETRYABLE_CODES);
+    let retryable = coinking_adapters::aws::sdk_error_is_retryable(&error, &RETRYABLE_CODES);
     ClickSinkError::Kinesis {
         operation,
         stream: stream.to_owned(),
