@@ -9,8 +9,6 @@ pub enum AnalyticsError {
     InvalidLocation { location: String, reason: String },
     #[error("object store: {0}")]
     ObjectStore(#[from] object_store::Error),
-    #[error("query engine: {0}")]
-    Engine(#[from] datafusion::error::DataFusionError),
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("parquet: {0}")]

@@ -144,7 +144,7 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
 
     let manifest = Manifest {
         run_id,
-        engine: "datafusion".to_owned(),
+        engine: "embedded".to_owned(),
         generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         generated_at_ms: now.timestamp_millis(),
         input_files: files.iter().map(|f| f.relative.clone()).collect(),

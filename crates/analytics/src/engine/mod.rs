@@ -1,0 +1,238 @@
+//! The engine: the archived Parquet in, [`PopulationStats`] and [`PlayerAggregate`]s out, in
+//! three streaming passes over the listed files. Each pass reads the files `target_partitions`
+//! at a time, decoding only the columns it needs, and adds every row to a per-worker partial sum
+//! as it is read; no pass holds more than the files in flight. What is kept across passes is
+//! small: one 16-byte key per row (pass 1 only), one balance per game, the rows of the ids seen
+//! more than once (a few percent), and one entry per player.
+//!
+//! 1. **Ids**: every `event_id` → the ids seen more than once.
+//! 2. **All games**: the rows of every other id are added to the whole population and to their
+//!    players as they are read; the rows of the duplicated ids are kept, and only the one
+//!    [`OwnedGame::dedup_order`] ranks first is added, once all are read. Every game's balance
+//!    is kept for the 0.9 quantile, taken as Spark's `approxQuantile(…, 0.0)` takes it
+//!    ([`approx_quantile_exact`]).
+//! 3. **Top**: the games with a balance at or above the quantile are added to the top
+//!    population and counted as their players' top games.
+//!
+//! Every mean is an exact decimal sum ([`exact`]), so the same lake gives the same bits in every
+//! run whatever order the files finish in, and the same bits as the Spark job and the DuckDB
+//! peer (`scripts/analytics_duckdb.py`), which sum the same way.
+
+mod accumulate;
+mod batch;
+mod exact;
+mod ids;
+mod scan;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::array::Array;
+use tracing::debug;
+
+use self::accumulate::{Players, Population, game_at, owned_game};
+use self::batch::{GAME_COLUMNS, Games, ID_COLUMNS, OwnedGame, event_ids};
+use self::ids::{EventKey, duplicated};
+use self::scan::scan;
+use crate::error::AnalyticsError;
+use crate::results::{PopulationStats, TOP_QUANTILE, approx_quantile_exact};
+use crate::storage::{InputFile, Store};
+use crate::users::{PlayerAggregate, PopulationContext};
+
+/// Everything the outputs are computed from.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOutput {
+    /// Rows read (before deduplication).
+    pub rows_read: u64,
+    pub all: PopulationStats,
+    pub top: PopulationStats,
+    /// `None` when there are no games.
+    pub top_threshold: Option<f64>,
+    pub players: Vec<PlayerAggregate>,
+    pub context: Option<PopulationContext>,
+}
+
+/// Pass 1's partial: the key of every row read.
+#[derive(Default)]
+struct IdPass {
+    keys: Vec<EventKey>,
+}
+
+/// Pass 2's partial.
+#[derive(Default)]
+struct AllPass {
+    all: Population,
+    players: Players,
+    balances: Vec<f64>,
+    /// The rows of duplicated ids, by id.
+    candidates: Vec<(EventKey, OwnedGame)>,
+}
+
+/// Pass 3's partial.
+#[derive(Default)]
+struct TopPass {
+    top: Population,
+    players: Players,
+}
+
+/// Runs the analysis over `files` (already listed from `store`).
+pub async fn analyze(
+    store: &Store,
+    files: &[InputFile],
+    target_partitions: usize,
+) -> Result<EngineOutput, AnalyticsError> {
+    if files.is_empty() {
+        return Ok(EngineOutput::default());
+    }
+    let workers = target_partitions.max(1);
+
+    let phase = Instant::now();
+    let id_passes = scan(
+        store,
+        files,
+        workers,
+        ID_COLUMNS,
+        |partial: &mut IdPass, file, batch| {
+            let ids = event_ids(file, batch)?;
+            partial
+                .keys
+                .extend((0..ids.len()).map(|row| EventKey::of(ids.value(row))));
+            Ok(())
+        },
+    )
+    .await?;
+    let mut keys: Vec<EventKey> = Vec::with_capacity(id_passes.iter().map(|p| p.keys.len()).sum());
+    for partial in id_passes {
+        keys.extend(partial.keys);
+    }
+    let rows_read = keys.len() as u64;
+    let duplicates = Arc::new(duplicated(keys));
+    let phase = phase_done("ids", phase);
+
+    let seen_twice = Arc::clone(&duplicates);
+    let all_passes = scan(
+        store,
+        files,
+        workers,
+        GAME_COLUMNS,
+        move |partial: &mut AllPass, file, batch| {
+            let games = Games::of(file, batch)?;
+            for row in 0..games.rows {
+                let key = EventKey::of(games.event_id.value(row));
+                if seen_twice.contains(&key) {
+                    partial.candidates.push((key, games.owned(row)));
+                    continue;
+                }
+                partial.balances.push(games.balance.value(row));
+                let game = game_at(&games, row);
+                partial.all.add(&game);
+                partial.players.add(&game);
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let mut all = Population::default();
+    let mut players = Players::default();
+    let mut balances = Vec::new();
+    let mut winners: HashMap<EventKey, OwnedGame> = HashMap::with_capacity(duplicates.len());
+    for partial in all_passes {
+        all.merge(partial.all);
+        players.merge(partial.players);
+        balances.extend(partial.balances);
+        for (key, game) in partial.candidates {
+            match winners.get_mut(&key) {
+                Some(kept) if game.dedup_order(kept).is_lt() => *kept = game,
+                Some(_) => {}
+                None => {
+                    winners.insert(key, game);
+                }
+            }
+        }
+    }
+    for owned in winners.values() {
+        balances.push(owned.balance);
+        let game = owned_game(owned);
+        all.add(&game);
+        players.add(&game);
+    }
+    let phase = phase_done("all games", phase);
+
+    balances.sort_unstable_by(f64::total_cmp);
+    let Some(q) = approx_quantile_exact(&balances, TOP_QUANTILE) else {
+        return Ok(EngineOutput {
+            rows_read,
+            ..EngineOutput::default()
+        });
+    };
+
+    let seen_twice = Arc::clone(&duplicates);
+    let top_passes = scan(
+        store,
+        files,
+        workers,
+        GAME_COLUMNS,
+        move |partial: &mut TopPass, file, batch| {
+            let games = Games::of(file, batch)?;
+            for row in 0..games.rows {
+                // Most rows stop here: only a tenth of the games are at or above q.
+                if games.balance.value(row) < q
+                    || seen_twice.contains(&EventKey::of(games.event_id.value(row)))
+                {
+                    continue;
+                }
+                partial.top.add(&game_at(&games, row));
+                partial.players.add_top_game(games.user_name.value(row));
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let mut top = Population::default();
+    for partial in top_passes {
+        top.merge(partial.top);
+        players.merge(partial.players);
+    }
+    for owned in winners.values().filter(|game| game.balance >= q) {
+        top.add(&owned_game(owned));
+        players.add_top_game(&owned.user_name);
+    }
+    phase_done("top games", phase);
+
+    let all = all.stats();
+    let top = top.stats();
+    let mut players = players.aggregates()?;
+    let mut bests: Vec<f64> = players.iter().map(|p| p.best_balance).collect();
+    bests.sort_unstable_by(f64::total_cmp);
+    for player in &mut players {
+        let best = player.best_balance;
+        player.games_below_best = balances.partition_point(|b| *b < best) as u64;
+        player.players_below = bests.partition_point(|b| *b < best) as u64;
+    }
+    let context = PopulationContext {
+        games: all.games,
+        players: players.len() as u64,
+        avg_sell_time: all.avg_sell_time.map(|t| t.unwrap_or(0.0)),
+        top_avg_sell_time: top.avg_sell_time.map(|t| t.unwrap_or(0.0)),
+        top_threshold: q,
+    };
+    Ok(EngineOutput {
+        rows_read,
+        all,
+        top,
+        top_threshold: Some(q),
+        players,
+        context: Some(context),
+    })
+}
+
+/// Logs how long one pass took (where a run's time goes) and starts the next.
+fn phase_done(step: &str, started: Instant) -> Instant {
+    debug!(
+        step,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "engine pass done"
+    );
+    Instant::now()
+}
