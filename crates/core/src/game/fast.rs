@@ -385,5 +385,5 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for MapOnly<D> {
 }
 
 #[cfg(test)]
-#[path = "fast_tests.rs"]
+#[path = "fast_tests/mod.rs"]
 mod tests;

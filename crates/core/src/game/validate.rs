@@ -590,5 +590,5 @@ fn length_rule(allowed: &RangeInclusive<usize>, actual: usize, unit: &str) -> St
 }
 
 #[cfg(test)]
-#[path = "validate_tests.rs"]
+#[path = "validate_tests/mod.rs"]
 mod tests;
