@@ -30,6 +30,7 @@ use coinking_adapters::market_store::{
 };
 use coinking_adapters::{AwsSettings, aws};
 use coinking_core::market::MarketCode;
+use coinking_core::time::now_epoch_ms as now_ms;
 use coinking_ingester::embedded::{self, EmbeddedConfig};
 use coinking_ingester::hints::HintsSettings;
 use coinking_ingester::sources::{DataType, SourceConfig, WireFormat};
@@ -53,11 +54,6 @@ fn template() -> serde_json::Value {
     serde_json::from_str(line["frame"].as_str().expect("a text frame")).expect("a ticker frame")
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
-}
 
 /// The frame giving `market` the price `price` now.
 fn frame(template: &serde_json::Value, market: &MarketCode, price: u64) -> Vec<u8> {
@@ -126,6 +122,8 @@ struct Outcome {
     superseded: usize,
     /// Still unseen at the end.
     unseen: usize,
+    /// How long each `/upbit_data` call took: the read's share of every latency.
+    reads: Vec<Duration>,
 }
 
 /// Sends a price to one market after another until `until`; notes each in `pending`,
@@ -175,8 +173,10 @@ where
     let mut outcome = Outcome::default();
     while Instant::now() < until {
         let request = lambda_http::request::from_str(EVENT).expect("the fixture parses");
+        let started = Instant::now();
         let response = handle(deps, request).await;
         let seen_at = Instant::now();
+        outcome.reads.push(seen_at - started);
         if response.status() == 200 {
             let body: serde_json::Value =
                 serde_json::from_slice(response.body().as_ref()).unwrap_or_default();
@@ -243,11 +243,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn report(path: &str, window: Duration, mut outcome: Outcome) {
     outcome.latencies.sort();
+    outcome.reads.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let p99 = percentile(&outcome.latencies, 0.99);
     let goal = window + Duration::from_millis(50);
     println!(
-        "| {path} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
+        "| {path} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} | {} |",
         outcome.latencies.len(),
         outcome.superseded,
         outcome.unseen,
@@ -255,6 +256,8 @@ fn report(path: &str, window: Duration, mut outcome: Outcome) {
         ms(percentile(&outcome.latencies, 0.90)),
         ms(p99),
         ms(outcome.latencies.last().copied().unwrap_or_default()),
+        ms(percentile(&outcome.reads, 0.50)),
+        ms(percentile(&outcome.reads, 0.99)),
         if outcome.latencies.is_empty() {
             "no data"
         } else if p99 <= goal {
@@ -433,9 +436,9 @@ fn main() {
         args.window.as_millis() + 50
     );
     println!(
-        "| path | prices seen | superseded | unseen | p50 ms | p90 ms | p99 ms | max ms | goal |"
+        "| path | prices seen | superseded | unseen | p50 ms | p90 ms | p99 ms | max ms | read p50 / p99 ms | goal |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let outcome = runtime.block_on(in_process(
         InMemoryMarketStore::new(),
         args.window,

@@ -1,12 +1,13 @@
 //! The embedded analytics engine: the 20 clickstream results and per-player summaries computed
-//! with DataFusion over the archived Parquet (`clickstream/dt=…/hour=…/*.parquet`), written as
-//! `analysis/*.json`. The same results come from the Spark job in `spark/` (parity-tested).
-//! No Lambda links this crate (DataFusion is heavy).
+//! in three streaming passes over the archived Parquet (`clickstream/dt=…/hour=…/*.parquet`),
+//! written as `analysis/*.json`. The same results come from the Spark job in `spark/`
+//! (parity-tested) and from DuckDB running the same SQL (`scripts/analytics_duckdb.py`, the
+//! benchmark's peer). No Lambda links this crate.
 //!
 //! Module map, in the order a run flows through it:
 //! - [`storage`] — input/output locations (local directory or `s3://`), paginated listing,
 //!   atomic writes (`local_output` for a local directory);
-//! - [`engine`] — DataFusion: deduplication by event_id, the 0.9 quantile, the aggregates;
+//! - [`engine`] — the passes: deduplication by event_id, the 0.9 quantile, the exact sums;
 //! - [`results`] — the 20 results' shapes and rules as pure functions of the aggregates;
 //! - [`users`] — the per-player summaries;
 //! - [`run`] — [`run_analysis`] (list → analyze → write results, users, manifest last) and the

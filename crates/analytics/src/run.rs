@@ -27,7 +27,7 @@ pub struct AnalyzeConfig {
     /// The output root; results go to `<output>/analysis/`.
     pub output: Location,
     pub s3: S3Settings,
-    /// DataFusion's parallelism (default: the number of cores).
+    /// Files decoded at once (default: the number of cores).
     pub target_partitions: usize,
 }
 

@@ -76,14 +76,14 @@ impl Location {
     }
 }
 
-/// An opened location: the store, the key prefix inside it, and the URL DataFusion knows it by.
+/// An opened location: the store, the key prefix inside it, and its URL.
 #[derive(Debug, Clone)]
 pub struct Store {
     pub location: Location,
     pub store: Arc<dyn ObjectStore>,
     /// Key prefix of the location inside `store` (no leading or trailing `/`).
     pub prefix: Path,
-    /// `file:///` or `s3://bucket/`: prepended to a key to make the URL DataFusion reads.
+    /// `file:///` or `s3://bucket/`: prepended to a key to make a file's URL.
     pub url_base: String,
 }
 
@@ -92,7 +92,7 @@ pub struct Store {
 pub struct InputFile {
     /// The key relative to the location, e.g. `clickstream/dt=…/hour=…/x.parquet`.
     pub relative: String,
-    /// The URL DataFusion reads.
+    /// The file's URL (`url_base` + key), for messages.
     pub url: String,
     pub size: u64,
 }

@@ -74,7 +74,7 @@ pub struct AnalyzeArgs {
     /// Output root (a directory or `s3://bucket/prefix`): results go to `<output>/analysis/`.
     #[arg(long)]
     pub output: String,
-    /// DataFusion parallelism (default: the number of cores).
+    /// Files the analysis decodes at once (default: the number of cores).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub partitions: Option<u64>,
 }

@@ -5,15 +5,15 @@ use anyhow::Context;
 use clap::Parser;
 use coinking_analytics::{AnalyzeConfig, Location, run_analysis};
 
-/// DataFusion allocates and frees large buffers all the time; glibc's malloc returns them to the
-/// kernel and faults them back in (most of a 10M-game run's time was system time). mimalloc keeps
-/// them (README "Benchmarks", Analytics).
+/// Every decoded batch allocates and frees large buffers; glibc's malloc returned them to the
+/// kernel and faulted them back in (most of a 10M-game run's time was system time, measured with
+/// the earlier DataFusion engine). mimalloc keeps them (README "Benchmarks", Analytics).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(
-    about = "Compute the clickstream analysis (20 results, per-player summaries) with DataFusion"
+    about = "Compute the clickstream analysis (20 results, per-player summaries) with the embedded engine"
 )]
 struct Args {
     /// Lake root: games are read from <input>/clickstream/.

@@ -1,6 +1,5 @@
 #![allow(clippy::unwrap_used)]
-//! The engine's integration tests, in one binary (each test binary links DataFusion, about 1 GB
-//! with debug info, so one binary instead of three):
+//! The engine's integration tests, in one binary (one link instead of four):
 //! - `engine`: hand-made lakes with hand-computed results;
 //! - `parity`: the embedded engine and the Spark job on 100,000 generated games;
 //! - `spark_oracle`: the top-10 % threshold and the rounding against real Spark;
