@@ -54,7 +54,6 @@ fn template() -> serde_json::Value {
     serde_json::from_str(line["frame"].as_str().expect("a text frame")).expect("a ticker frame")
 }
 
-
 /// The frame giving `market` the price `price` now.
 fn frame(template: &serde_json::Value, market: &MarketCode, price: u64) -> Vec<u8> {
     let mut frame = template.clone();
