@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks the analytics engines on the same generated lake, in the same run: wall time and
-# peak memory (max RSS, /usr/bin/time -v) of the embedded DataFusion engine (`coinking-analyze`,
+# peak memory (max RSS, /usr/bin/time -v) of the embedded engine (`coinking-analyze`,
 # release build), of DuckDB running the same SQL over the same Parquet
 # (scripts/analytics_duckdb.py, DuckDB pinned below) and of the Spark job (local[N] on this
 # machine); the engine's ratios to DuckDB and to Spark, and whether each output is identical to
@@ -41,7 +41,7 @@ if ! "$DUCK_PY" -c "import duckdb, sys; sys.exit(duckdb.__version__ != '${DUCKDB
     "$PEERS_VENV/bin/pip" install --quiet --disable-pip-version-check "$DUCKDB_PIN" >&2
 fi
 # The release profile is the Lambdas' (fat LTO, one codegen unit): far too slow to build
-# DataFusion with on 2 cores, and no faster at this. Thin settings for the bench binary.
+# the engine with on 2 cores, and no faster at this. Thin settings for the bench binary.
 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind \
     cargo build --release -p coinking-analytics --bin coinking-analyze >&2
 ANALYZE=$CARGO_TARGET_DIR/release/coinking-analyze
@@ -89,11 +89,11 @@ compare_to_engine() {
 # DuckDB script's phases. Output = the per-player files (and, for the engine, serialising all).
 split() {
     local engine_compute engine_output duck_sql duck_output
-    engine_compute=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | awk -F'elapsed_ms=' '/engine step done/ { s += $2 } END { printf "%.1f", s / 1000 }')
-    engine_output=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | awk -F'elapsed_ms=' '/player summaries (serialised|written)/ { s += $2 } END { printf "%.1f", s / 1000 }')
+    engine_compute=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | awk -F'elapsed_ms=' '/engine pass done/ { s += $2 } END { printf "%.1f", s / 1000 }')
+    engine_output=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | awk -F'elapsed_ms=' '/player summaries written/ { s += $2 } END { printf "%.1f", s / 1000 }')
     duck_sql=$(awk '/^analytics_duckdb: (read and deduplicate|quantile|population statistics|per-player query):/ { s += $NF } END { printf "%.1f", s }' "$3")
     duck_output=$(awk '/^analytics_duckdb: .* player files / { s += $NF } END { printf "%.1f", s }' "$3")
-    printf '%-10s split      datafusion: queries %s s, player files %s s; duckdb: queries %s s, player files (Python) %s s\n' \
+    printf '%-10s split      embedded: passes %s s, player files %s s; duckdb: queries %s s, player files (Python) %s s\n' \
         "$1" "$engine_compute" "$engine_output" "$duck_sql" "$duck_output"
 }
 
@@ -121,7 +121,7 @@ for games in "${GAMES[@]}"; do
     result=$(measure "$BENCH_DIR/rust-$games" env RUST_LOG="${RUST_LOG:-info,coinking_analytics=debug}" \
         "$ANALYZE" --input "$lake" --output "$BENCH_DIR/out-rust-$games" --partitions "$THREADS")
     read -r rust_wall rust_rss <<<"$result"
-    printf '%-10s %-10s %10.2f %12s\n' "$games" datafusion "$rust_wall" "$rust_rss"
+    printf '%-10s %-10s %10.2f %12s\n' "$games" embedded "$rust_wall" "$rust_rss"
     files=$(find "$BENCH_DIR/out-rust-$games/analysis" -name '*.json' | wc -l)
 
     result=$(measure "$BENCH_DIR/duckdb-$games" "$DUCK_PY" scripts/analytics_duckdb.py --input "$lake" \
@@ -140,7 +140,7 @@ for games in "${GAMES[@]}"; do
         printf '%-10s %-10s %10.2f %12s\n' "$games" spark "$spark_wall" "$spark_rss"
         spark_same=$(compare_to_engine "$BENCH_DIR/out-rust-$games/analysis" "$BENCH_DIR/out-spark-$games/analysis" 0)
         [[ $spark_same != DIFFERENT ]] || failed=1
-        awk -v r="$rust_wall" -v s="$spark_wall" -v g="$games" 'BEGIN { printf "%-10s ratio      spark/datafusion wall = %.1fx\n", g, s / r }'
+        awk -v r="$rust_wall" -v s="$spark_wall" -v g="$games" 'BEGIN { printf "%-10s ratio      spark/embedded wall = %.1fx\n", g, s / r }'
         spark_row=$(printf '| | Spark, %s | %.2f s | %s MiB | %s |' "$SPARK_MASTER" "$spark_wall" "$spark_rss" "$spark_same")
     fi
     rm -rf "$trash"
@@ -148,7 +148,7 @@ for games in "${GAMES[@]}"; do
         -v dw="$duck_wall" -v dr="$duck_rss" -v same="$duck_same" -v spark="$spark_row" -v dv="${DUCKDB_PIN#duckdb==}" 'BEGIN {
         speed = dw / rw; memory = rr / dr
         goal = (speed >= 1 && memory <= 0.5 && same != "DIFFERENT") ? "met" : "not met"
-        printf "| %s | embedded (DataFusion, %s partitions) | %.2f s | %s MiB | %s files |\n", g, t, rw, rr, f
+        printf "| %s | embedded (%s partitions) | %.2f s | %s MiB | %s files |\n", g, t, rw, rr, f
         printf "| | DuckDB %s (%s threads) | %.2f s | %s MiB | %s |\n", dv, t, dw, dr, same
         if (spark != "") print spark
         printf "| | **engine ÷ DuckDB** | **%.2f× speed** | **%.2f× peak RSS** | goal (≥ 1× speed, ≤ 0.5× RSS, identical): %s |\n", speed, memory, goal

@@ -41,13 +41,14 @@ pub fn write_files(
     Ok(())
 }
 
-/// Makes `target` hold exactly `files` (`(file name, bytes)`): staged in a sibling directory,
-/// then swapped in atomically. On failure before the swap the live directory is untouched and
-/// the staging directory is removed.
+/// Makes `target` hold exactly `files` (`(file name, bytes)`, made one at a time as they are
+/// written, so a run never holds them all): staged in a sibling directory, then swapped in
+/// atomically. On failure (writing, or making a file) before the swap the live directory is
+/// untouched and the staging directory is removed.
 pub fn replace_directory(
     target: &Path,
     run_tag: &str,
-    files: &[(String, Vec<u8>)],
+    files: impl IntoIterator<Item = Result<(String, Vec<u8>), AnalyticsError>>,
 ) -> Result<(), AnalyticsError> {
     let staging = staging_path(target, run_tag)?;
     if let Some(parent) = staging.parent() {
@@ -55,13 +56,14 @@ pub fn replace_directory(
         remove_abandoned_staging(parent, target)?;
     }
     std::fs::create_dir(&staging).map_err(io_error(&staging))?;
-    let staged = files.iter().try_for_each(|(name, bytes)| {
+    let staged = files.into_iter().try_for_each(|file| {
+        let (name, bytes) = file?;
         if name.contains('/') || name.is_empty() || name == "." || name == ".." {
             return Err(AnalyticsError::Unexpected(format!(
                 "`{name}` is not a file name"
             )));
         }
-        let path = staging.join(name);
+        let path = staging.join(&name);
         std::fs::write(&path, bytes).map_err(io_error(&path))
     });
     if let Err(error) = staged {
@@ -171,10 +173,20 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let users = root.path().join("analysis").join("users");
 
-        replace_directory(&users, "one", &[file("a.json", "1"), file("b.json", "1")]).unwrap();
+        replace_directory(
+            &users,
+            "one",
+            [file("a.json", "1"), file("b.json", "1")].map(Ok),
+        )
+        .unwrap();
         assert_eq!(names(&users), ["a.json", "b.json"]);
 
-        replace_directory(&users, "two", &[file("b.json", "2"), file("c.json", "2")]).unwrap();
+        replace_directory(
+            &users,
+            "two",
+            [file("b.json", "2"), file("c.json", "2")].map(Ok),
+        )
+        .unwrap();
         assert_eq!(
             names(&users),
             ["b.json", "c.json"],
@@ -192,10 +204,14 @@ mod tests {
     fn a_failed_replacement_leaves_the_live_directory_as_it_was() {
         let root = tempfile::tempdir().unwrap();
         let users = root.path().join("users");
-        replace_directory(&users, "one", &[file("a.json", "1")]).unwrap();
+        replace_directory(&users, "one", [file("a.json", "1")].map(Ok)).unwrap();
 
-        let error = replace_directory(&users, "two", &[file("b.json", "2"), file("../x", "2")])
-            .unwrap_err();
+        let error = replace_directory(
+            &users,
+            "two",
+            [file("b.json", "2"), file("../x", "2")].map(Ok),
+        )
+        .unwrap_err();
 
         assert!(
             error.to_string().contains("`../x` is not a file name"),
@@ -226,7 +242,7 @@ mod tests {
         std::fs::create_dir(&live).unwrap();
         std::fs::write(root.path().join("keep.json"), "1").unwrap();
 
-        replace_directory(&users, "next", &[file("a.json", "1")]).unwrap();
+        replace_directory(&users, "next", [file("a.json", "1")].map(Ok)).unwrap();
 
         assert_eq!(
             names(root.path()),

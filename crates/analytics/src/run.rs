@@ -98,7 +98,7 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
     let output = Store::open(&config.output, &config.s3)?;
     let files = input.list_parquet(CLICKSTREAM_PREFIX).await?;
     info!(files = files.len(), "input listed");
-    let result = engine::analyze(&input, &files, config.target_partitions).await?;
+    let mut result = engine::analyze(&input, &files, config.target_partitions).await?;
     let computed = std::time::Instant::now();
 
     let run_id = uuid::Uuid::new_v4().to_string();
@@ -117,28 +117,24 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
         results: snapshot,
     };
     documents.push((RESULTS_SNAPSHOT_KEY.to_owned(), to_json(&snapshot)?));
-    let mut summaries: Vec<(String, Vec<u8>)> = Vec::with_capacity(result.players.len());
-    if let Some(context) = &result.context {
-        for player in &result.players {
-            summaries.push((
-                user_file(&player.user_name),
-                to_json(&player_summary(player, context))?,
-            ));
-        }
-    }
-    let serialised = std::time::Instant::now();
-    debug!(
-        players = summaries.len(),
-        elapsed_ms = serialised.duration_since(computed).as_millis() as u64,
-        "results and player summaries serialised"
-    );
     output.write_all(documents).await?;
-    // Only a run with games writes player files: an empty lake leaves earlier ones alone.
-    if !summaries.is_empty() {
+    let player_count = result.players.len() as u64;
+    // Only a run with games writes player files: an empty lake leaves earlier ones alone. Each
+    // file is made just before it is written, so the run never holds them all.
+    if let Some(context) = result.context.filter(|_| player_count > 0) {
+        let summaries = std::mem::take(&mut result.players)
+            .into_iter()
+            .map(move |player| {
+                Ok((
+                    user_file(&player.user_name),
+                    to_json(&player_summary(&player, &context))?,
+                ))
+            });
         output.replace_directory(USERS_DIRECTORY, summaries).await?;
     }
     debug!(
-        elapsed_ms = serialised.elapsed().as_millis() as u64,
+        players = player_count,
+        elapsed_ms = computed.elapsed().as_millis() as u64,
         "results and player summaries written"
     );
 
@@ -151,7 +147,7 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
         record_count: result.rows_read,
         game_count: result.all.games,
         duplicates_dropped: result.rows_read.saturating_sub(result.all.games),
-        player_count: result.players.len() as u64,
+        player_count,
         top_10_percent_threshold: result.top_threshold,
         top_10_percent_games: result.top.games,
         results: names,

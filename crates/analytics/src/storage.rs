@@ -20,6 +20,8 @@ use crate::local_output;
 
 /// How many object PUTs are in flight at once when writing per-player files to S3.
 const S3_PUT_CONCURRENCY: usize = 32;
+/// Files of a directory made and put at a time (a multiple of [`S3_PUT_CONCURRENCY`]).
+const S3_CHUNK_FILES: usize = 1024;
 
 /// S3 client settings (endpoint override for local stand-ins, path-style addressing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -191,24 +193,38 @@ impl Store {
     /// `/`), all from this call: locally a staging directory swapped in with one atomic rename
     /// (readers see the old set or the new one, never a mix; see `local_output`); on S3 one PUT
     /// per object (atomic per object; keys of earlier runs that this one lacks stay).
-    pub async fn replace_directory(
+    pub async fn replace_directory<F>(
         &self,
         directory: &str,
-        files: Vec<(String, Vec<u8>)>,
-    ) -> Result<(), AnalyticsError> {
+        files: F,
+    ) -> Result<(), AnalyticsError>
+    where
+        F: IntoIterator<Item = Result<(String, Vec<u8>), AnalyticsError>> + Send + 'static,
+        F::IntoIter: Send,
+    {
         match &self.location {
             Location::Local(dir) => {
                 let target = dir.join(directory);
                 let run_tag = uuid::Uuid::new_v4().simple().to_string();
-                off_the_workers(move || local_output::replace_directory(&target, &run_tag, &files))
+                off_the_workers(move || local_output::replace_directory(&target, &run_tag, files))
                     .await
             }
             Location::S3 { .. } => {
-                let keyed = files
-                    .into_iter()
-                    .map(|(name, bytes)| (format!("{directory}/{name}"), bytes))
-                    .collect();
-                self.write_all(keyed).await
+                // A chunk at a time: the files are made as they are put, never all held at once.
+                let mut files = files.into_iter();
+                loop {
+                    let chunk = files
+                        .by_ref()
+                        .take(S3_CHUNK_FILES)
+                        .map(|file| {
+                            file.map(|(name, bytes)| (format!("{directory}/{name}"), bytes))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    if chunk.is_empty() {
+                        return Ok(());
+                    }
+                    self.write_all(chunk).await?;
+                }
             }
         }
     }
