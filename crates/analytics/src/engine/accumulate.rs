@@ -1,8 +1,12 @@
-//! The sums one pass adds games to: a population's ([`Population`], the whole or the top 10 %)
-//! and each player's ([`Player`]). Everything is a count or an [`ExactSum`], so partial sums of
-//! files read in parallel merge into the same totals in any order.
+//! The sums one pass adds games to: a [`Tally`] of one population (the whole, or the top 10 %)
+//! and of each player. Everything is a count or an [`ExactSum`], so the partial tallies of files
+//! read in parallel merge into the same totals in any order.
+//!
+//! Per row this is the engine's hot loop (10^7 rows at 10M games), so market codes are interned
+//! per tally as small ids ([`MarketIds`]) and players live in one vector indexed by a foldhash
+//! map of their names: one hash lookup per player and per market code, no allocation per row.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
 
 use super::batch::{Games, OwnedGame};
 use super::exact::ExactSum;
@@ -93,84 +97,262 @@ impl Group {
     }
 }
 
+/// The value of `key` in a short list of pairs (a handful of leverages or markets), added if
+/// missing.
+fn slot<K: PartialEq + Copy, V: Default>(pairs: &mut Vec<(K, V)>, key: K) -> &mut V {
+    let index = match pairs.iter().position(|(k, _)| *k == key) {
+        Some(index) => index,
+        None => {
+            pairs.push((key, V::default()));
+            pairs.len() - 1
+        }
+    };
+    &mut pairs[index].1
+}
+
+/// One tally's market codes as small ids, so per-row sums index vectors instead of hashing
+/// strings again.
+#[derive(Debug, Clone, Default)]
+struct MarketIds {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl MarketIds {
+    fn id(&mut self, market: &str) -> u32 {
+        if let Some(id) = self.ids.get(market) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.ids.insert(market.to_owned(), id);
+        self.names.push(market.to_owned());
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// The market ids of one game's `coins` (three by the contract), without a heap allocation.
+#[derive(Default)]
+struct Picks {
+    first: [u32; 4],
+    count: usize,
+    more: Vec<u32>,
+}
+
+impl Picks {
+    fn push(&mut self, id: u32) {
+        if self.count < self.first.len() {
+            self.first[self.count] = id;
+            self.count += 1;
+        } else {
+            self.more.push(id);
+        }
+    }
+
+    fn ids(&self) -> impl Iterator<Item = &u32> {
+        self.first[..self.count].iter().chain(&self.more)
+    }
+}
+
 /// A population's sums.
 #[derive(Debug, Clone, Default)]
-pub struct Population {
+struct Population {
     games: u64,
     balance: ExactSum,
     remaining: [ExactSum; 3],
     sell_time: [ExactSum; 3],
-    leverage: BTreeMap<i64, Group>,
+    leverage: Vec<(i64, Group)>,
     /// `[ai_recommend_1, ai_recommend_2][false, true]`.
     ai: [[Group; 2]; 2],
-    coin_picks: HashMap<String, u64>,
-    /// Per market code, the sell times of the three `user_sell_time_N` pairs pooled.
-    coin_sell: HashMap<String, ExactSum>,
+    /// Picks per market id.
+    coin_picks: Vec<u64>,
+    /// Per market id, the sell times of the three `user_sell_time_N` pairs pooled.
+    coin_sell: Vec<ExactSum>,
 }
 
-/// Adds 1 to `counts[key]`, allocating the key only the first time.
-fn count_in(counts: &mut HashMap<String, u64>, key: &str) {
-    match counts.get_mut(key) {
-        Some(count) => *count += 1,
-        None => {
-            counts.insert(key.to_owned(), 1);
-        }
+/// One player's sums.
+#[derive(Debug, Clone, Default)]
+struct Player {
+    games: u64,
+    best_balance: f64,
+    balance: ExactSum,
+    ai_used: [u64; 2],
+    sell_time: [ExactSum; 3],
+    top_games: u64,
+    leverage: Vec<(i64, u64)>,
+    /// `(market id, picks)`.
+    coin_picks: Vec<(u32, u64)>,
+}
+
+impl Player {
+    fn best(&mut self, balance: f64, games_before: u64) {
+        self.best_balance = if games_before == 0 {
+            balance
+        } else {
+            self.best_balance.max(balance)
+        };
     }
 }
 
-impl Population {
+/// The sums of one population and of each player in it, with their market ids.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    markets: MarketIds,
+    population: Population,
+    player_ids: HashMap<String, u32>,
+    players: Vec<Player>,
+}
+
+impl Tally {
+    fn player(&mut self, user_name: &str) -> &mut Player {
+        let index = match self.player_ids.get(user_name) {
+            Some(index) => *index as usize,
+            None => {
+                let index = self.players.len();
+                self.player_ids.insert(
+                    user_name.to_owned(),
+                    u32::try_from(index).unwrap_or(u32::MAX),
+                );
+                self.players.push(Player::default());
+                index
+            }
+        };
+        &mut self.players[index]
+    }
+
+    /// Adds `game` to the population; answers the market ids of its `coins`.
+    fn add_to_population(&mut self, game: &Game<'_>) -> Picks {
+        let markets = &mut self.markets;
+        let population = &mut self.population;
+        population.games += 1;
+        population.balance.add(game.balance);
+        for stage in 0..3 {
+            population.remaining[stage].add(game.remaining[stage]);
+            population.sell_time[stage].add(game.sell_time[stage]);
+            let id = markets.id(game.sell_coin[stage]) as usize;
+            if population.coin_sell.len() <= id {
+                population.coin_sell.resize(id + 1, ExactSum::default());
+            }
+            population.coin_sell[id].add(game.sell_time[stage]);
+        }
+        slot(&mut population.leverage, game.leverage).add(game.balance);
+        for (index, used) in game.ai.iter().enumerate() {
+            population.ai[index][usize::from(*used)].add(game.balance);
+        }
+        let mut picks = Picks::default();
+        game.for_each_coin(|coin| {
+            let id = markets.id(coin);
+            picks.push(id);
+            let id = id as usize;
+            if population.coin_picks.len() <= id {
+                population.coin_picks.resize(id + 1, 0);
+            }
+            population.coin_picks[id] += 1;
+        });
+        picks
+    }
+
+    /// A game of the population, added to its player too.
     pub fn add(&mut self, game: &Game<'_>) {
-        self.games += 1;
-        self.balance.add(game.balance);
+        let picks = self.add_to_population(game);
+        let player = self.player(game.user_name);
+        let games_before = player.games;
+        player.best(game.balance, games_before);
+        player.games += 1;
+        player.balance.add(game.balance);
+        for (index, used) in game.ai.iter().enumerate() {
+            player.ai_used[index] += u64::from(*used);
+        }
         for stage in 0..3 {
-            self.remaining[stage].add(game.remaining[stage]);
-            self.sell_time[stage].add(game.sell_time[stage]);
-            let coin = game.sell_coin[stage];
-            match self.coin_sell.get_mut(coin) {
-                Some(sum) => sum.add(game.sell_time[stage]),
-                None => {
-                    let mut sum = ExactSum::default();
-                    sum.add(game.sell_time[stage]);
-                    self.coin_sell.insert(coin.to_owned(), sum);
-                }
-            }
+            player.sell_time[stage].add(game.sell_time[stage]);
         }
-        self.leverage
-            .entry(game.leverage)
-            .or_default()
-            .add(game.balance);
-        for (slot, used) in game.ai.iter().enumerate() {
-            self.ai[slot][usize::from(*used)].add(game.balance);
+        *slot(&mut player.leverage, game.leverage) += 1;
+        for id in picks.ids() {
+            *slot(&mut player.coin_picks, *id) += 1;
         }
-        game.for_each_coin(|coin| count_in(&mut self.coin_picks, coin));
     }
 
+    /// A game of the top population: added to it, and counted as its player's top game.
+    pub fn add_top(&mut self, game: &Game<'_>) {
+        self.add_to_population(game);
+        self.player(game.user_name).top_games += 1;
+    }
+
+    /// Adds `other`'s sums (its market ids translated to this tally's).
     pub fn merge(&mut self, other: Self) {
-        self.games += other.games;
-        self.balance.merge(&other.balance);
+        let translate: Vec<u32> = other
+            .markets
+            .names
+            .iter()
+            .map(|name| self.markets.id(name))
+            .collect();
+        let mine = &mut self.population;
+        let theirs = other.population;
+        mine.games += theirs.games;
+        mine.balance.merge(&theirs.balance);
         for stage in 0..3 {
-            self.remaining[stage].merge(&other.remaining[stage]);
-            self.sell_time[stage].merge(&other.sell_time[stage]);
+            mine.remaining[stage].merge(&theirs.remaining[stage]);
+            mine.sell_time[stage].merge(&theirs.sell_time[stage]);
         }
-        for (leverage, group) in &other.leverage {
-            self.leverage.entry(*leverage).or_default().merge(group);
+        for (leverage, group) in &theirs.leverage {
+            slot(&mut mine.leverage, *leverage).merge(group);
         }
-        for slot in 0..2 {
+        for index in 0..2 {
             for used in 0..2 {
-                self.ai[slot][used].merge(&other.ai[slot][used]);
+                mine.ai[index][used].merge(&theirs.ai[index][used]);
             }
         }
-        for (coin, picks) in other.coin_picks {
-            *self.coin_picks.entry(coin).or_default() += picks;
+        let markets = self.markets.names.len();
+        mine.coin_picks
+            .resize(markets.max(mine.coin_picks.len()), 0);
+        mine.coin_sell
+            .resize(markets.max(mine.coin_sell.len()), ExactSum::default());
+        for (id, picks) in theirs.coin_picks.iter().enumerate() {
+            mine.coin_picks[translate[id] as usize] += picks;
         }
-        for (coin, sum) in other.coin_sell {
-            self.coin_sell.entry(coin).or_default().merge(&sum);
+        for (id, sum) in theirs.coin_sell.iter().enumerate() {
+            mine.coin_sell[translate[id] as usize].merge(sum);
+        }
+        for (name, index) in other.player_ids {
+            let theirs = &other.players[index as usize];
+            let player = self.player(&name);
+            if theirs.games > 0 {
+                let games_before = player.games;
+                player.best(theirs.best_balance, games_before);
+            }
+            player.games += theirs.games;
+            player.balance.merge(&theirs.balance);
+            for index in 0..2 {
+                player.ai_used[index] += theirs.ai_used[index];
+            }
+            for stage in 0..3 {
+                player.sell_time[stage].merge(&theirs.sell_time[stage]);
+            }
+            player.top_games += theirs.top_games;
+            for (leverage, games) in &theirs.leverage {
+                *slot(&mut player.leverage, *leverage) += games;
+            }
+            for (id, picks) in &theirs.coin_picks {
+                *slot(&mut player.coin_picks, translate[*id as usize]) += picks;
+            }
         }
     }
 
-    /// The statistics the results are computed from; groups no game falls into are absent.
+    /// Adds `top`'s top games to this tally's players (the population stays this one's).
+    pub fn merge_top_games(&mut self, top: &Self) {
+        for (name, index) in &top.player_ids {
+            let top_games = top.players[*index as usize].top_games;
+            self.player(name).top_games += top_games;
+        }
+    }
+
+    /// The population's statistics; groups no game falls into are absent.
     pub fn stats(&self) -> PopulationStats {
-        let games = self.games;
+        let population = &self.population;
+        let games = population.games;
         let bools = |groups: &[Group; 2]| -> Vec<GroupStat<bool>> {
             [false, true]
                 .into_iter()
@@ -179,163 +361,82 @@ impl Population {
                 .map(|(key, group)| group.stat(key))
                 .collect()
         };
-        let mut coin_picks: Vec<(String, u64)> = self
+        let by_market = |id: usize| self.markets.name(id as u32).to_owned();
+        let mut coin_picks: Vec<(String, u64)> = population
             .coin_picks
             .iter()
-            .map(|(coin, picks)| (coin.clone(), *picks))
+            .enumerate()
+            .filter(|(_, picks)| **picks > 0)
+            .map(|(id, picks)| (by_market(id), *picks))
             .collect();
         coin_picks.sort();
-        let mut coin_sell_time: Vec<(String, f64)> = self
+        let mut coin_sell_time: Vec<(String, f64)> = population
             .coin_sell
             .iter()
-            .map(|(coin, sum)| (coin.clone(), sum.mean_over(sum.values).unwrap_or(0.0)))
+            .enumerate()
+            .filter(|(_, sum)| sum.values > 0)
+            .map(|(id, sum)| (by_market(id), sum.mean_over(sum.values).unwrap_or(0.0)))
             .collect();
         coin_sell_time.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut leverage: Vec<GroupStat<i64>> = population
+            .leverage
+            .iter()
+            .map(|(key, group)| group.stat(*key))
+            .collect();
+        leverage.sort_by_key(|group| group.key);
         PopulationStats {
             games,
-            avg_balance: self.balance.mean_over(games),
-            avg_remaining_time: [0, 1, 2].map(|i| self.remaining[i].mean_over(games)),
-            avg_sell_time: [0, 1, 2].map(|i| self.sell_time[i].mean_over(games)),
-            leverage: self
-                .leverage
-                .iter()
-                .map(|(key, group)| group.stat(*key))
-                .collect(),
-            ai_recommend_1: bools(&self.ai[0]),
-            ai_recommend_2: bools(&self.ai[1]),
+            avg_balance: population.balance.mean_over(games),
+            avg_remaining_time: [0, 1, 2].map(|i| population.remaining[i].mean_over(games)),
+            avg_sell_time: [0, 1, 2].map(|i| population.sell_time[i].mean_over(games)),
+            leverage,
+            ai_recommend_1: bools(&population.ai[0]),
+            ai_recommend_2: bools(&population.ai[1]),
             coin_picks,
             coin_sell_time,
         }
     }
-}
 
-/// One player's sums.
-#[derive(Debug, Clone, Default)]
-pub struct Player {
-    games: u64,
-    best_balance: f64,
-    balance: ExactSum,
-    ai_used: [u64; 2],
-    sell_time: [ExactSum; 3],
-    top_games: u64,
-    leverage: BTreeMap<i64, u64>,
-    coin_picks: HashMap<String, u64>,
-}
-
-impl Player {
-    fn add(&mut self, game: &Game<'_>) {
-        self.best_balance = if self.games == 0 {
-            game.balance
-        } else {
-            self.best_balance.max(game.balance)
-        };
-        self.games += 1;
-        self.balance.add(game.balance);
-        for (slot, used) in game.ai.iter().enumerate() {
-            self.ai_used[slot] += u64::from(*used);
-        }
-        for stage in 0..3 {
-            self.sell_time[stage].add(game.sell_time[stage]);
-        }
-        *self.leverage.entry(game.leverage).or_default() += 1;
-        game.for_each_coin(|coin| count_in(&mut self.coin_picks, coin));
-    }
-
-    fn merge(&mut self, other: Self) {
-        if other.games > 0 {
-            self.best_balance = if self.games == 0 {
-                other.best_balance
-            } else {
-                self.best_balance.max(other.best_balance)
+    /// Every player's aggregate, sorted by user name.
+    pub fn players(self) -> Result<Vec<PlayerAggregate>, AnalyticsError> {
+        let markets = self.markets;
+        let players = self.players;
+        let mut aggregates = Vec::with_capacity(players.len());
+        for (user_name, index) in self.player_ids {
+            let player = &players[index as usize];
+            let games = player.games;
+            let mean = |sum: &ExactSum| {
+                sum.mean_over(games).ok_or_else(|| {
+                    AnalyticsError::Unexpected(format!("player `{user_name}` has no games"))
+                })
             };
+            let mut coin_picks: Vec<(String, u64)> = player
+                .coin_picks
+                .iter()
+                .map(|(id, picks)| (markets.name(*id).to_owned(), *picks))
+                .collect();
+            coin_picks.sort();
+            let mut leverage = player.leverage.clone();
+            leverage.sort_unstable();
+            aggregates.push(PlayerAggregate {
+                games,
+                best_balance: player.best_balance,
+                avg_balance: mean(&player.balance)?,
+                ai_recommend_1_used: player.ai_used[0],
+                ai_recommend_2_used: player.ai_used[1],
+                avg_sell_time: [
+                    mean(&player.sell_time[0])?,
+                    mean(&player.sell_time[1])?,
+                    mean(&player.sell_time[2])?,
+                ],
+                top_games: player.top_games,
+                leverage,
+                coin_picks,
+                user_name,
+                ..PlayerAggregate::default()
+            });
         }
-        self.games += other.games;
-        self.balance.merge(&other.balance);
-        for slot in 0..2 {
-            self.ai_used[slot] += other.ai_used[slot];
-        }
-        for stage in 0..3 {
-            self.sell_time[stage].merge(&other.sell_time[stage]);
-        }
-        self.top_games += other.top_games;
-        for (leverage, games) in other.leverage {
-            *self.leverage.entry(leverage).or_default() += games;
-        }
-        for (coin, picks) in other.coin_picks {
-            *self.coin_picks.entry(coin).or_default() += picks;
-        }
-    }
-
-    fn aggregate(self, user_name: String) -> Result<PlayerAggregate, AnalyticsError> {
-        let games = self.games;
-        let mean = |sum: &ExactSum| {
-            sum.mean_over(games).ok_or_else(|| {
-                AnalyticsError::Unexpected(format!("player `{user_name}` has no games"))
-            })
-        };
-        let mut coin_picks: Vec<(String, u64)> = self.coin_picks.into_iter().collect();
-        coin_picks.sort();
-        Ok(PlayerAggregate {
-            games,
-            best_balance: self.best_balance,
-            avg_balance: mean(&self.balance)?,
-            ai_recommend_1_used: self.ai_used[0],
-            ai_recommend_2_used: self.ai_used[1],
-            avg_sell_time: [
-                mean(&self.sell_time[0])?,
-                mean(&self.sell_time[1])?,
-                mean(&self.sell_time[2])?,
-            ],
-            top_games: self.top_games,
-            leverage: self.leverage.into_iter().collect(),
-            coin_picks,
-            user_name,
-            ..PlayerAggregate::default()
-        })
-    }
-}
-
-/// Every player's sums, by user name.
-#[derive(Debug, Clone, Default)]
-pub struct Players(HashMap<String, Player>);
-
-impl Players {
-    fn entry(&mut self, user_name: &str) -> &mut Player {
-        if !self.0.contains_key(user_name) {
-            self.0.insert(user_name.to_owned(), Player::default());
-        }
-        self.0
-            .get_mut(user_name)
-            .unwrap_or_else(|| unreachable!("inserted above"))
-    }
-
-    pub fn add(&mut self, game: &Game<'_>) {
-        self.entry(game.user_name).add(game);
-    }
-
-    pub fn add_top_game(&mut self, user_name: &str) {
-        self.entry(user_name).top_games += 1;
-    }
-
-    pub fn merge(&mut self, other: Self) {
-        for (name, player) in other.0 {
-            match self.0.get_mut(&name) {
-                Some(mine) => mine.merge(player),
-                None => {
-                    self.0.insert(name, player);
-                }
-            }
-        }
-    }
-
-    /// The aggregates, sorted by user name.
-    pub fn aggregates(self) -> Result<Vec<PlayerAggregate>, AnalyticsError> {
-        let mut players = self
-            .0
-            .into_iter()
-            .map(|(name, player)| player.aggregate(name))
-            .collect::<Result<Vec<_>, _>>()?;
-        players.sort_unstable_by(|a, b| a.user_name.cmp(&b.user_name));
-        Ok(players)
+        aggregates.sort_unstable_by(|a, b| a.user_name.cmp(&b.user_name));
+        Ok(aggregates)
     }
 }

@@ -4,8 +4,9 @@
 //! not a UUID (a lake written by another tool) is keyed by a 128-bit hash of its text: two
 //! distinct ids sharing a key would take a chance of about 10^-23 among 10^8 rows.
 
-use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
+
+use foldhash::HashSet;
 
 /// One event id's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,10 +35,13 @@ fn hash128(text: &str) -> u128 {
 /// The keys that occur more than once in `keys`.
 pub fn duplicated(mut keys: Vec<EventKey>) -> HashSet<EventKey> {
     keys.sort_unstable();
-    keys.windows(2)
-        .filter(|pair| pair[0] == pair[1])
-        .map(|pair| pair[0])
-        .collect()
+    let mut duplicated = HashSet::default();
+    duplicated.extend(
+        keys.windows(2)
+            .filter(|pair| pair[0] == pair[1])
+            .map(|pair| pair[0]),
+    );
+    duplicated
 }
 
 #[cfg(test)]

@@ -24,14 +24,14 @@ mod exact;
 mod ids;
 mod scan;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use arrow::array::Array;
+use foldhash::HashMap;
 use tracing::debug;
 
-use self::accumulate::{Players, Population, game_at, owned_game};
+use self::accumulate::{Tally, game_at, owned_game};
 use self::batch::{GAME_COLUMNS, Games, ID_COLUMNS, OwnedGame, event_ids};
 use self::ids::{EventKey, duplicated};
 use self::scan::scan;
@@ -62,8 +62,7 @@ struct IdPass {
 /// Pass 2's partial.
 #[derive(Default)]
 struct AllPass {
-    all: Population,
-    players: Players,
+    all: Tally,
     balances: Vec<f64>,
     /// The rows of duplicated ids, by id.
     candidates: Vec<(EventKey, OwnedGame)>,
@@ -72,8 +71,7 @@ struct AllPass {
 /// Pass 3's partial.
 #[derive(Default)]
 struct TopPass {
-    top: Population,
-    players: Players,
+    top: Tally,
 }
 
 /// Runs the analysis over `files` (already listed from `store`).
@@ -125,21 +123,17 @@ pub async fn analyze(
                     continue;
                 }
                 partial.balances.push(games.balance.value(row));
-                let game = game_at(&games, row);
-                partial.all.add(&game);
-                partial.players.add(&game);
+                partial.all.add(&game_at(&games, row));
             }
             Ok(())
         },
     )
     .await?;
-    let mut all = Population::default();
-    let mut players = Players::default();
+    let mut all = Tally::default();
     let mut balances = Vec::new();
-    let mut winners: HashMap<EventKey, OwnedGame> = HashMap::with_capacity(duplicates.len());
+    let mut winners: HashMap<EventKey, OwnedGame> = HashMap::default();
     for partial in all_passes {
         all.merge(partial.all);
-        players.merge(partial.players);
         balances.extend(partial.balances);
         for (key, game) in partial.candidates {
             match winners.get_mut(&key) {
@@ -153,9 +147,7 @@ pub async fn analyze(
     }
     for owned in winners.values() {
         balances.push(owned.balance);
-        let game = owned_game(owned);
-        all.add(&game);
-        players.add(&game);
+        all.add(&owned_game(owned));
     }
     let phase = phase_done("all games", phase);
 
@@ -182,27 +174,26 @@ pub async fn analyze(
                 {
                     continue;
                 }
-                partial.top.add(&game_at(&games, row));
-                partial.players.add_top_game(games.user_name.value(row));
+                partial.top.add_top(&game_at(&games, row));
             }
             Ok(())
         },
     )
     .await?;
-    let mut top = Population::default();
+    let mut top = Tally::default();
     for partial in top_passes {
         top.merge(partial.top);
-        players.merge(partial.players);
     }
     for owned in winners.values().filter(|game| game.balance >= q) {
-        top.add(&owned_game(owned));
-        players.add_top_game(&owned.user_name);
+        top.add_top(&owned_game(owned));
     }
+    all.merge_top_games(&top);
     phase_done("top games", phase);
 
-    let all = all.stats();
     let top = top.stats();
-    let mut players = players.aggregates()?;
+    let stats = all.stats();
+    let mut players = all.players()?;
+    let all = stats;
     let mut bests: Vec<f64> = players.iter().map(|p| p.best_balance).collect();
     bests.sort_unstable_by(f64::total_cmp);
     for player in &mut players {
