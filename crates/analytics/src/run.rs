@@ -10,7 +10,7 @@ use crate::engine;
 use crate::error::AnalyticsError;
 use crate::results::compute_results;
 use crate::storage::{Location, S3Settings, Store};
-use crate::users::player_summary;
+use crate::users::{PlayerAggregate, player_summary};
 
 /// Where the archived games are, under the input location.
 pub const CLICKSTREAM_PREFIX: &str = "clickstream";
@@ -122,15 +122,16 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
     // Only a run with games writes player files: an empty lake leaves earlier ones alone. Each
     // file is made just before it is written, so the run never holds them all.
     if let Some(context) = result.context.filter(|_| player_count > 0) {
-        let summaries = std::mem::take(&mut result.players)
-            .into_iter()
-            .map(move |player| {
-                Ok((
-                    user_file(&player.user_name),
-                    to_json(&player_summary(&player, &context))?,
-                ))
-            });
-        output.replace_directory(USERS_DIRECTORY, summaries).await?;
+        let players = std::mem::take(&mut result.players);
+        let summary = move |player: PlayerAggregate| {
+            Ok((
+                user_file(&player.user_name),
+                to_json(&player_summary(&player, &context))?,
+            ))
+        };
+        output
+            .replace_directory(USERS_DIRECTORY, players, summary)
+            .await?;
     }
     debug!(
         players = player_count,

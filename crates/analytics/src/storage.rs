@@ -193,31 +193,36 @@ impl Store {
     /// `/`), all from this call: locally a staging directory swapped in with one atomic rename
     /// (readers see the old set or the new one, never a mix; see `local_output`); on S3 one PUT
     /// per object (atomic per object; keys of earlier runs that this one lacks stay).
-    pub async fn replace_directory<F>(
+    pub async fn replace_directory<T, I, M>(
         &self,
         directory: &str,
-        files: F,
+        items: I,
+        make: M,
     ) -> Result<(), AnalyticsError>
     where
-        F: IntoIterator<Item = Result<(String, Vec<u8>), AnalyticsError>> + Send + 'static,
-        F::IntoIter: Send,
+        T: Send + 'static,
+        I: IntoIterator<Item = T> + Send + 'static,
+        I::IntoIter: Send,
+        M: Fn(T) -> Result<(String, Vec<u8>), AnalyticsError> + Send + Sync + 'static,
     {
         match &self.location {
             Location::Local(dir) => {
                 let target = dir.join(directory);
                 let run_tag = uuid::Uuid::new_v4().simple().to_string();
-                off_the_workers(move || local_output::replace_directory(&target, &run_tag, files))
-                    .await
+                off_the_workers(move || {
+                    local_output::replace_directory(&target, &run_tag, items, make)
+                })
+                .await
             }
             Location::S3 { .. } => {
                 // A chunk at a time: the files are made as they are put, never all held at once.
-                let mut files = files.into_iter();
+                let mut items = items.into_iter();
                 loop {
-                    let chunk = files
+                    let chunk = items
                         .by_ref()
                         .take(S3_CHUNK_FILES)
-                        .map(|file| {
-                            file.map(|(name, bytes)| (format!("{directory}/{name}"), bytes))
+                        .map(|item| {
+                            make(item).map(|(name, bytes)| (format!("{directory}/{name}"), bytes))
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     if chunk.is_empty() {

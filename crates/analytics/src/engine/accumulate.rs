@@ -400,10 +400,13 @@ impl Tally {
     /// Every player's aggregate, sorted by user name.
     pub fn players(self) -> Result<Vec<PlayerAggregate>, AnalyticsError> {
         let markets = self.markets;
-        let players = self.players;
-        let mut aggregates = Vec::with_capacity(players.len());
+        let mut names = vec![String::new(); self.players.len()];
         for (user_name, index) in self.player_ids {
-            let player = &players[index as usize];
+            names[index as usize] = user_name;
+        }
+        let mut aggregates = Vec::with_capacity(names.len());
+        // Each player's sums are dropped as its aggregate is made.
+        for (player, user_name) in self.players.into_iter().zip(names) {
             let games = player.games;
             let mean = |sum: &ExactSum| {
                 sum.mean_over(games).ok_or_else(|| {
@@ -416,7 +419,7 @@ impl Tally {
                 .map(|(id, picks)| (markets.name(*id).to_owned(), *picks))
                 .collect();
             coin_picks.sort();
-            let mut leverage = player.leverage.clone();
+            let mut leverage = player.leverage;
             leverage.sort_unstable();
             aggregates.push(PlayerAggregate {
                 games,

@@ -129,13 +129,21 @@ pub async fn analyze(
         },
     )
     .await?;
-    let mut all = Tally::default();
-    let mut balances = Vec::new();
+    // The first partial becomes the total: the others are merged into it, one copy fewer of
+    // every player at the moment memory peaks.
+    let mut all_passes = all_passes.into_iter();
+    let first = all_passes.next().unwrap_or_default();
+    let mut all = first.all;
+    let mut balances = first.balances;
     let mut winners: HashMap<EventKey, OwnedGame> = HashMap::default();
+    let mut candidates = first.candidates;
     for partial in all_passes {
         all.merge(partial.all);
         balances.extend(partial.balances);
-        for (key, game) in partial.candidates {
+        candidates.extend(partial.candidates);
+    }
+    {
+        for (key, game) in candidates {
             match winners.get_mut(&key) {
                 Some(kept) if game.dedup_order(kept).is_lt() => *kept = game,
                 Some(_) => {}
@@ -180,7 +188,8 @@ pub async fn analyze(
         },
     )
     .await?;
-    let mut top = Tally::default();
+    let mut top_passes = top_passes.into_iter();
+    let mut top = top_passes.next().unwrap_or_default().top;
     for partial in top_passes {
         top.merge(partial.top);
     }
