@@ -8,7 +8,8 @@
 #
 # Usage: bash scripts/bench-analytics.sh [games...]      default: 1000000
 #   e.g. bash scripts/bench-analytics.sh 1000000 10000000
-# Env: BENCH_DIR (default ~/.cache/coinking/bench-analytics), SPARK_MASTER (default local[*]),
+# Env: BENCH_DIR (default ~/.cache/coinking/bench-analytics: lakes and logs), BENCH_OUT (default
+#      BENCH_DIR: the outputs, e.g. /dev/shm), SPARK_MASTER (default local[*]),
 #      SPARK_DRIVER_MEMORY (default 8g), BENCH_SPARK (default 1; 0 skips Spark),
 #      ANALYTICS_THREADS (default nproc: the engine's --partitions and DuckDB's SET threads),
 #      COINKING_PEERS_VENV (default ~/.cache/coinking/tools/peers-venv: DuckDB's venv, shared
@@ -19,6 +20,10 @@ shopt -s inherit_errexit
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 BENCH_DIR=${BENCH_DIR:-$HOME/.cache/coinking/bench-analytics}
+# Where the engines write their outputs. Half a million small files per run at 10M games: on a
+# disk their time moves several-fold with what the disk did just before (ext4 with `discard`
+# here), so BENCH_OUT=/dev/shm (tmpfs) takes the disk out and compares the engines themselves.
+OUT_DIR=${BENCH_OUT:-$BENCH_DIR}
 SPARK_MASTER=${SPARK_MASTER:-local[*]}
 BENCH_SPARK=${BENCH_SPARK:-1}
 THREADS=${ANALYTICS_THREADS:-$(nproc)}
@@ -26,7 +31,7 @@ export SPARK_LOCAL_IP=127.0.0.1 PYTHONPATH=$REPO_ROOT/spark
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/coinking/target-analytics}
 GAMES=("$@")
 if ((${#GAMES[@]} == 0)); then GAMES=(1000000); fi
-mkdir -p "$BENCH_DIR"
+mkdir -p "$BENCH_DIR" "$OUT_DIR"
 
 PY=$(bash scripts/analytics-env.sh)
 export PYSPARK_PYTHON=$PY
@@ -111,34 +116,34 @@ for games in "${GAMES[@]}"; do
     # The last run's outputs are moved aside and deleted only after this size's runs: deleting
     # half a million files leaves the filesystem busy for a while after rm returns, which made
     # whichever engine ran first up to 2x slower. (The next size's runs still follow that rm.)
-    trash=$BENCH_DIR/trash-$games
+    trash=$OUT_DIR/trash-$games
     rm -rf "$trash"
     mkdir -p "$trash"
     for tool in rust duckdb spark; do
-        if [[ -e $BENCH_DIR/out-$tool-$games ]]; then mv "$BENCH_DIR/out-$tool-$games" "$trash/"; fi
+        if [[ -e $OUT_DIR/out-$tool-$games ]]; then mv "$OUT_DIR/out-$tool-$games" "$trash/"; fi
     done
     loads+=("$games: $(cut -d' ' -f1-3 /proc/loadavg)")
     result=$(measure "$BENCH_DIR/rust-$games" env RUST_LOG="${RUST_LOG:-info,coinking_analytics=debug}" \
-        "$ANALYZE" --input "$lake" --output "$BENCH_DIR/out-rust-$games" --partitions "$THREADS")
+        "$ANALYZE" --input "$lake" --output "$OUT_DIR/out-rust-$games" --partitions "$THREADS")
     read -r rust_wall rust_rss <<<"$result"
     printf '%-10s %-10s %10.2f %12s\n' "$games" embedded "$rust_wall" "$rust_rss"
-    files=$(find "$BENCH_DIR/out-rust-$games/analysis" -name '*.json' | wc -l)
+    files=$(find "$OUT_DIR/out-rust-$games/analysis" -name '*.json' | wc -l)
 
     result=$(measure "$BENCH_DIR/duckdb-$games" "$DUCK_PY" scripts/analytics_duckdb.py --input "$lake" \
-        --output "$BENCH_DIR/out-duckdb-$games" --threads "$THREADS")
+        --output "$OUT_DIR/out-duckdb-$games" --threads "$THREADS")
     read -r duck_wall duck_rss <<<"$result"
     printf '%-10s %-10s %10.2f %12s\n' "$games" duckdb "$duck_wall" "$duck_rss"
     split "$games" "$BENCH_DIR/rust-$games.err" "$BENCH_DIR/duckdb-$games.err"
-    duck_same=$(compare_to_engine "$BENCH_DIR/out-rust-$games/analysis" "$BENCH_DIR/out-duckdb-$games/analysis" 1)
+    duck_same=$(compare_to_engine "$OUT_DIR/out-rust-$games/analysis" "$OUT_DIR/out-duckdb-$games/analysis" 1)
     [[ $duck_same != DIFFERENT ]] || failed=1
 
     spark_row=""
     if [[ $BENCH_SPARK != 0 ]]; then
         result=$(measure "$BENCH_DIR/spark-$games" env SPARK_DRIVER_MEMORY="${SPARK_DRIVER_MEMORY:-8g}" \
-            "$PY" -m coinking_analytics.job --input "$lake" --output "$BENCH_DIR/out-spark-$games" --master "$SPARK_MASTER")
+            "$PY" -m coinking_analytics.job --input "$lake" --output "$OUT_DIR/out-spark-$games" --master "$SPARK_MASTER")
         read -r spark_wall spark_rss <<<"$result"
         printf '%-10s %-10s %10.2f %12s\n' "$games" spark "$spark_wall" "$spark_rss"
-        spark_same=$(compare_to_engine "$BENCH_DIR/out-rust-$games/analysis" "$BENCH_DIR/out-spark-$games/analysis" 0)
+        spark_same=$(compare_to_engine "$OUT_DIR/out-rust-$games/analysis" "$OUT_DIR/out-spark-$games/analysis" 0)
         [[ $spark_same != DIFFERENT ]] || failed=1
         awk -v r="$rust_wall" -v s="$spark_wall" -v g="$games" 'BEGIN { printf "%-10s ratio      spark/embedded wall = %.1fx\n", g, s / r }'
         spark_row=$(printf '| | Spark, %s | %.2f s | %s MiB | %s |' "$SPARK_MASTER" "$spark_wall" "$spark_rss" "$spark_same")

@@ -64,7 +64,7 @@ struct IdPass {
 struct AllPass {
     all: Tally,
     balances: Vec<f64>,
-    /// The rows of duplicated ids, by id.
+    /// The rows of duplicated ids, each with its id.
     candidates: Vec<(EventKey, OwnedGame)>,
 }
 
@@ -100,7 +100,12 @@ pub async fn analyze(
         },
     )
     .await?;
-    let mut keys: Vec<EventKey> = Vec::with_capacity(id_passes.iter().map(|p| p.keys.len()).sum());
+    // Grown in place from the first partial (a large block is remapped, not copied), so the
+    // keys are held about once, not twice, at the pass's peak.
+    let rest: usize = id_passes.iter().skip(1).map(|p| p.keys.len()).sum();
+    let mut id_passes = id_passes.into_iter();
+    let mut keys = id_passes.next().unwrap_or_default().keys;
+    keys.reserve_exact(rest);
     for partial in id_passes {
         keys.extend(partial.keys);
     }
