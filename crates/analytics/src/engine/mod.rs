@@ -32,9 +32,9 @@ use foldhash::HashMap;
 use tracing::debug;
 
 use self::accumulate::{Tally, game_at, owned_game};
-use self::batch::{GAME_COLUMNS, Games, ID_COLUMNS, OwnedGame, event_ids};
+use self::batch::{ID_COLUMNS, OwnedGame, event_ids};
 use self::ids::{EventKey, duplicated};
-use self::scan::scan;
+use self::scan::{scan, scan_games};
 use crate::error::AnalyticsError;
 use crate::results::{PopulationStats, TOP_QUANTILE, approx_quantile_exact};
 use crate::storage::{InputFile, Store};
@@ -114,23 +114,18 @@ pub async fn analyze(
     let phase = phase_done("ids", phase);
 
     let seen_twice = Arc::clone(&duplicates);
-    let all_passes = scan(
+    let all_passes = scan_games(
         store,
         files,
         workers,
-        GAME_COLUMNS,
-        move |partial: &mut AllPass, file, batch| {
-            let games = Games::of(file, batch)?;
-            for row in 0..games.rows {
-                let key = EventKey::of(games.event_id.value(row));
-                if seen_twice.contains(&key) {
-                    partial.candidates.push((key, games.owned(row)));
-                    continue;
-                }
-                partial.balances.push(games.balance.value(row));
-                partial.all.add(&game_at(&games, row));
+        move |partial: &mut AllPass, games, row| {
+            let key = EventKey::of(games.event_id.value(row));
+            if seen_twice.contains(&key) {
+                partial.candidates.push((key, games.owned(row)));
+                return;
             }
-            Ok(())
+            partial.balances.push(games.balance.value(row));
+            partial.all.add(&game_at(games, row));
         },
     )
     .await?;
@@ -173,23 +168,18 @@ pub async fn analyze(
     };
 
     let seen_twice = Arc::clone(&duplicates);
-    let top_passes = scan(
+    let top_passes = scan_games(
         store,
         files,
         workers,
-        GAME_COLUMNS,
-        move |partial: &mut TopPass, file, batch| {
-            let games = Games::of(file, batch)?;
-            for row in 0..games.rows {
-                // Most rows stop here: only a tenth of the games are at or above q.
-                if games.balance.value(row) < q
-                    || seen_twice.contains(&EventKey::of(games.event_id.value(row)))
-                {
-                    continue;
-                }
-                partial.top.add_top(&game_at(&games, row));
+        move |partial: &mut TopPass, games, row| {
+            // Most rows stop here: only a tenth of the games are at or above q.
+            if games.balance.value(row) < q
+                || seen_twice.contains(&EventKey::of(games.event_id.value(row)))
+            {
+                return;
             }
-            Ok(())
+            partial.top.add_top(&game_at(games, row));
         },
     )
     .await?;

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use object_store::ObjectStoreExt;
 
-use super::batch::read_file;
+use super::batch::{GAME_COLUMNS, Games, read_file};
 use crate::error::AnalyticsError;
 use crate::storage::{InputFile, Store};
 
@@ -60,4 +60,31 @@ where
             None => return Ok(idle),
         }
     }
+}
+
+/// [`scan`] of the game columns, calling `visit(partial, games, row)` for every row.
+pub async fn scan_games<P, V>(
+    store: &Store,
+    files: &[InputFile],
+    workers: usize,
+    visit: V,
+) -> Result<Vec<P>, AnalyticsError>
+where
+    P: Default + Send + 'static,
+    V: Fn(&mut P, &Games, usize) + Send + Sync + 'static,
+{
+    scan(
+        store,
+        files,
+        workers,
+        GAME_COLUMNS,
+        move |partial, file, batch| {
+            let games = Games::of(file, batch)?;
+            for row in 0..games.rows {
+                visit(partial, &games, row);
+            }
+            Ok(())
+        },
+    )
+    .await
 }
