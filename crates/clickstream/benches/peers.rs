@@ -10,7 +10,7 @@
 //!
 //! `cargo bench -p coinking-clickstream --bench peers -- run in.ndjson out.parquet 3`
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -21,6 +21,9 @@ use coinking_clickstream::testing::synthetic_envelope;
 /// The archiver Lambda's allocator (`functions/clickstream-archiver/src/main.rs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Room for one synthetic envelope (about 2.9 KB of JSON) without regrowing.
+const LINE_CAPACITY: usize = 4096;
 
 /// 2024-11-25 00:00 UTC: every generated record falls in one `dt`/`hour` partition.
 const FIRST_RECEIVED_MS: i64 = 1_732_492_800_000;
@@ -39,18 +42,34 @@ fn generate(path: &str, rows: u64) -> Result<()> {
 }
 
 fn archive_once(input: &str, output: &str) -> Result<usize> {
-    let bytes = std::fs::read(input).with_context(|| format!("read {input}"))?;
-    let records: Vec<StreamRecord> = bytes
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty())
-        .enumerate()
-        .map(|(index, line)| StreamRecord {
+    // Each line read straight into its record's own buffer, as the Lambda runtime hands each
+    // Kinesis record over: no second copy of the whole file (the peers read it once too).
+    let file = std::fs::File::open(input).with_context(|| format!("open {input}"))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut records: Vec<StreamRecord> = Vec::new();
+    loop {
+        let mut data = Vec::with_capacity(LINE_CAPACITY);
+        if reader
+            .read_until(b'\n', &mut data)
+            .with_context(|| format!("read {input}"))?
+            == 0
+        {
+            break;
+        }
+        if data.last() == Some(&b'\n') {
+            data.pop();
+        }
+        if data.is_empty() {
+            continue;
+        }
+        let index = records.len();
+        records.push(StreamRecord {
             sequence_number: format!("4959{index:052}"),
             partition_key: index.to_string(),
-            data: line.to_vec(),
+            data,
             arrival_ms: FIRST_RECEIVED_MS,
-        })
-        .collect();
+        });
+    }
     let Prepared {
         objects, failures, ..
     } = prepare("shardId-000000000000", &records);
