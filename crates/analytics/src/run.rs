@@ -7,10 +7,11 @@ use serde_json::{Map, Value};
 use tracing::{debug, info, warn};
 
 use crate::engine;
+use crate::engine::PlayerEntry;
 use crate::error::AnalyticsError;
 use crate::results::compute_results;
 use crate::storage::{Location, S3Settings, Store};
-use crate::users::{PlayerAggregate, player_summary};
+use crate::users::player_summary;
 
 /// Where the archived games are, under the input location.
 pub const CLICKSTREAM_PREFIX: &str = "clickstream";
@@ -122,8 +123,9 @@ pub async fn run_analysis(config: &AnalyzeConfig) -> Result<Manifest, AnalyticsE
     // Only a run with games writes player files: an empty lake leaves earlier ones alone. Each
     // file is made just before it is written, so the run never holds them all.
     if let Some(context) = result.context.filter(|_| player_count > 0) {
-        let players = std::mem::take(&mut result.players);
-        let summary = move |player: PlayerAggregate| {
+        let (players, maker) = std::mem::take(&mut result.players).into_parts();
+        let summary = move |entry: PlayerEntry| {
+            let player = maker.make(entry)?;
             Ok((
                 user_file(&player.user_name),
                 to_json(&player_summary(&player, &context))?,

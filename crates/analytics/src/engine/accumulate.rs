@@ -397,49 +397,95 @@ impl Tally {
         }
     }
 
-    /// Every player's aggregate, sorted by user name.
-    pub fn players(self) -> Result<Vec<PlayerAggregate>, AnalyticsError> {
-        let markets = self.markets;
+    /// Every player's sums, to be made into aggregates one at a time ([`PlayerSums`]).
+    pub fn into_player_sums(self) -> PlayerSums {
         let mut names = vec![String::new(); self.players.len()];
         for (user_name, index) in self.player_ids {
             names[index as usize] = user_name;
         }
-        let mut aggregates = Vec::with_capacity(names.len());
-        // Each player's sums are dropped as its aggregate is made.
-        for (player, user_name) in self.players.into_iter().zip(names) {
-            let games = player.games;
-            let mean = |sum: &ExactSum| {
-                sum.mean_over(games).ok_or_else(|| {
-                    AnalyticsError::Unexpected(format!("player `{user_name}` has no games"))
-                })
-            };
-            let mut coin_picks: Vec<(String, u64)> = player
-                .coin_picks
-                .iter()
-                .map(|(id, picks)| (markets.name(*id).to_owned(), *picks))
-                .collect();
-            coin_picks.sort();
-            let mut leverage = player.leverage;
-            leverage.sort_unstable();
-            aggregates.push(PlayerAggregate {
-                games,
-                best_balance: player.best_balance,
-                avg_balance: mean(&player.balance)?,
-                ai_recommend_1_used: player.ai_used[0],
-                ai_recommend_2_used: player.ai_used[1],
-                avg_sell_time: [
-                    mean(&player.sell_time[0])?,
-                    mean(&player.sell_time[1])?,
-                    mean(&player.sell_time[2])?,
-                ],
-                top_games: player.top_games,
-                leverage,
-                coin_picks,
-                user_name,
-                ..PlayerAggregate::default()
-            });
+        PlayerSums {
+            markets: self.markets,
+            players: names
+                .into_iter()
+                .zip(self.players)
+                .map(|(user_name, sums)| PlayerEntry { user_name, sums })
+                .collect(),
         }
-        aggregates.sort_unstable_by(|a, b| a.user_name.cmp(&b.user_name));
-        Ok(aggregates)
+    }
+}
+
+/// One player's name and sums, made into a [`PlayerAggregate`] by [`PlayerSums::aggregate`].
+#[derive(Debug)]
+pub struct PlayerEntry {
+    user_name: String,
+    sums: Player,
+}
+
+/// Every player's sums and the market names their ids stand for. An aggregate holds a market
+/// code per pick, several times a player's sums, so aggregates are made one at a time as their
+/// files are written rather than all at once.
+#[derive(Debug, Default)]
+pub struct PlayerSums {
+    markets: MarketIds,
+    players: Vec<PlayerEntry>,
+}
+
+impl PlayerSums {
+    /// Every player's best balance, in no particular order.
+    pub fn best_balances(&self) -> Vec<f64> {
+        self.players
+            .iter()
+            .map(|entry| entry.sums.best_balance)
+            .collect()
+    }
+
+    /// The entries, and what [`Self::aggregate`] needs to make them (the market names).
+    pub fn into_parts(self) -> (Vec<PlayerEntry>, MarketNames) {
+        (self.players, MarketNames(self.markets))
+    }
+}
+
+/// The market names of a [`PlayerSums`]' ids.
+#[derive(Debug, Default)]
+pub struct MarketNames(MarketIds);
+
+impl MarketNames {
+    /// `entry`'s aggregate, its ranks (`games_below_best`, `players_below`) still zero.
+    pub fn aggregate(&self, entry: PlayerEntry) -> Result<PlayerAggregate, AnalyticsError> {
+        let PlayerEntry {
+            user_name,
+            sums: player,
+        } = entry;
+        let games = player.games;
+        let mean = |sum: &ExactSum| {
+            sum.mean_over(games).ok_or_else(|| {
+                AnalyticsError::Unexpected(format!("player `{user_name}` has no games"))
+            })
+        };
+        let mut coin_picks: Vec<(String, u64)> = player
+            .coin_picks
+            .iter()
+            .map(|(id, picks)| (self.0.name(*id).to_owned(), *picks))
+            .collect();
+        coin_picks.sort();
+        let mut leverage = player.leverage;
+        leverage.sort_unstable();
+        Ok(PlayerAggregate {
+            games,
+            best_balance: player.best_balance,
+            avg_balance: mean(&player.balance)?,
+            ai_recommend_1_used: player.ai_used[0],
+            ai_recommend_2_used: player.ai_used[1],
+            avg_sell_time: [
+                mean(&player.sell_time[0])?,
+                mean(&player.sell_time[1])?,
+                mean(&player.sell_time[2])?,
+            ],
+            top_games: player.top_games,
+            leverage,
+            coin_picks,
+            user_name,
+            ..PlayerAggregate::default()
+        })
     }
 }

@@ -31,6 +31,7 @@ use arrow::array::Array;
 use foldhash::HashMap;
 use tracing::debug;
 
+pub use self::accumulate::{MarketNames, PlayerEntry};
 use self::accumulate::{Tally, game_at, owned_game};
 use self::batch::{ID_COLUMNS, OwnedGame, event_ids};
 use self::ids::{EventKey, duplicated};
@@ -41,7 +42,7 @@ use crate::storage::{InputFile, Store};
 use crate::users::{PlayerAggregate, PopulationContext};
 
 /// Everything the outputs are computed from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct EngineOutput {
     /// Rows read (before deduplication).
     pub rows_read: u64,
@@ -49,8 +50,51 @@ pub struct EngineOutput {
     pub top: PopulationStats,
     /// `None` when there are no games.
     pub top_threshold: Option<f64>,
-    pub players: Vec<PlayerAggregate>,
+    pub players: Players,
     pub context: Option<PopulationContext>,
+}
+
+/// Every player, made into a [`PlayerAggregate`] one at a time by [`Players::make`] (as the
+/// player files are written), so the aggregates are never all held at once.
+#[derive(Debug, Default)]
+pub struct Players {
+    entries: Vec<PlayerEntry>,
+    maker: Arc<PlayerMaker>,
+}
+
+/// What making an aggregate needs besides the player's sums: the market names and, for the
+/// ranks, every game's balance and every player's best, both sorted.
+#[derive(Debug, Default)]
+pub struct PlayerMaker {
+    markets: MarketNames,
+    balances: Vec<f64>,
+    bests: Vec<f64>,
+}
+
+impl PlayerMaker {
+    /// `entry`'s aggregate with its ranks.
+    pub fn make(&self, entry: PlayerEntry) -> Result<PlayerAggregate, AnalyticsError> {
+        let mut player = self.markets.aggregate(entry)?;
+        let best = player.best_balance;
+        player.games_below_best = self.balances.partition_point(|b| *b < best) as u64;
+        player.players_below = self.bests.partition_point(|b| *b < best) as u64;
+        Ok(player)
+    }
+}
+
+impl Players {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The players' entries and the maker of their aggregates.
+    pub fn into_parts(self) -> (Vec<PlayerEntry>, Arc<PlayerMaker>) {
+        (self.entries, self.maker)
+    }
 }
 
 /// Pass 1's partial: the key of every row read.
@@ -196,15 +240,19 @@ pub async fn analyze(
 
     let top = top.stats();
     let stats = all.stats();
-    let mut players = all.players()?;
+    let player_sums = all.into_player_sums();
     let all = stats;
-    let mut bests: Vec<f64> = players.iter().map(|p| p.best_balance).collect();
+    let mut bests = player_sums.best_balances();
     bests.sort_unstable_by(f64::total_cmp);
-    for player in &mut players {
-        let best = player.best_balance;
-        player.games_below_best = balances.partition_point(|b| *b < best) as u64;
-        player.players_below = bests.partition_point(|b| *b < best) as u64;
-    }
+    let (entries, markets) = player_sums.into_parts();
+    let players = Players {
+        entries,
+        maker: Arc::new(PlayerMaker {
+            markets,
+            balances,
+            bests,
+        }),
+    };
     let context = PopulationContext {
         games: all.games,
         players: players.len() as u64,
