@@ -153,12 +153,22 @@ impl Games {
                 .as_boolean()
                 .clone())
         };
-        // Any timestamp unit or zone, as epoch ms (only its order matters: deduplication).
+        // Any timestamp unit, as epoch ms (only its order matters: deduplication). The zone is
+        // kept: a timestamp's value is UTC whatever zone it is labelled with, and dropping the
+        // label in a cast would shift the value to that zone's wall clock.
+        let zone = match batch
+            .schema()
+            .field_with_name("received_at")
+            .map(|f| f.data_type())
+        {
+            Ok(DataType::Timestamp(_, zone)) => zone.clone(),
+            _ => None,
+        };
         let received_at = required(
             file,
             batch,
             "received_at",
-            &DataType::Timestamp(TimeUnit::Millisecond, None),
+            &DataType::Timestamp(TimeUnit::Millisecond, zone),
         )?;
         let received_at = cast(&received_at, &DataType::Int64)?
             .as_primitive::<Int64Type>()

@@ -1,12 +1,17 @@
 //! Event ids as 16-byte keys, and which of them occur more than once.
 //!
-//! The archive's ids are UUIDs (the envelope makes them), kept as their 128 bits. An id that is
-//! not a UUID (a lake written by another tool) is keyed by a 128-bit hash of its text: two
+//! Ids are compared as text, as the Spark job and the DuckDB peer compare them. The archive's ids
+//! are UUIDs in their canonical spelling (lowercase, hyphenated: the envelope writes them so),
+//! kept as their 128 bits; any other text (another spelling of a UUID, or a lake written by
+//! another tool) is keyed by a 128-bit hash of the text, so two spellings stay two ids. Two
 //! distinct ids sharing a key would take a chance of about 10^-23 among 10^8 rows.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use foldhash::HashSet;
+
+/// Length of a UUID's canonical spelling, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+const CANONICAL_LEN: usize = 36;
 
 /// One event id's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -14,9 +19,11 @@ pub struct EventKey(u128);
 
 impl EventKey {
     pub fn of(event_id: &str) -> Self {
+        let canonical = event_id.len() == CANONICAL_LEN
+            && !event_id.bytes().any(|byte| byte.is_ascii_uppercase());
         match uuid::Uuid::try_parse(event_id) {
-            Ok(id) => Self(id.as_u128()),
-            Err(_) => Self(hash128(event_id)),
+            Ok(id) if canonical => Self(id.as_u128()),
+            _ => Self(hash128(event_id)),
         }
     }
 }
@@ -49,11 +56,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_uuid_is_its_own_bits_in_any_spelling() {
+    fn a_canonical_uuid_is_its_own_bits_and_other_spellings_stay_other_ids() {
         let lower = EventKey::of("67e55044-10b1-426f-9247-bb680e5fe0c8");
-        let upper = EventKey::of("67E55044-10B1-426F-9247-BB680E5FE0C8");
-        assert_eq!(lower, upper);
         assert_eq!(lower.0, 0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8);
+        // As text these are different ids, as they are to Spark and DuckDB.
+        let upper = EventKey::of("67E55044-10B1-426F-9247-BB680E5FE0C8");
+        let simple = EventKey::of("67e5504410b1426f9247bb680e5fe0c8");
+        assert_ne!(lower, upper);
+        assert_ne!(lower, simple);
+        assert_ne!(upper, simple);
     }
 
     #[test]
