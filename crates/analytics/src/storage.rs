@@ -94,7 +94,7 @@ pub struct Store {
 pub struct InputFile {
     /// The key relative to the location, e.g. `clickstream/dt=…/hour=…/x.parquet`.
     pub relative: String,
-    /// The file's URL (`url_base` + key), for messages.
+    /// The file's URL (`url_base` + key), which the engine's errors name.
     pub url: String,
     pub size: u64,
 }

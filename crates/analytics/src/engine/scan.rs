@@ -41,7 +41,8 @@ where
             running.push(async move {
                 let key = store.key(&file.relative)?;
                 let bytes = store.store.get(&key).await?.bytes().await?;
-                let name = file.relative.clone();
+                // Errors name the file by its URL: `file:///…` or `s3://bucket/…`.
+                let name = file.url.clone();
                 tokio::task::spawn_blocking(move || {
                     let mut partial = partial;
                     read_file(&name, bytes, columns, |batch| {
@@ -51,7 +52,7 @@ where
                 })
                 .await
                 .map_err(|error| {
-                    AnalyticsError::Unexpected(format!("decoding {}: {error}", file.relative))
+                    AnalyticsError::Unexpected(format!("decoding {}: {error}", file.url))
                 })?
             });
         }
