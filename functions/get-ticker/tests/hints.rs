@@ -12,19 +12,19 @@ use coinking_core::hints::{BaselineForecaster, Flag, MarketInput, compute_hints}
 use coinking_core::market::{DEFAULT_GAME_MARKETS, MarketCode};
 use coinking_core::ticker::NormalizedTicker;
 use coinking_core::upbit::Change;
-use get_ticker::{Deps, TickerConfig, handle};
+use get_ticker::{Deps, TickerConfig};
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-/// The fixtures' time: 2024-11-25T02:01:00Z.
-const NOW_MS: i64 = 1_732_500_060_000;
 /// The token of the `set_deeplearning*` fixtures.
 const TOKEN: &str = "local-hints-token-0123456789";
 
 mod common;
+mod handler_support;
 use common::{code, dec, event};
+use handler_support::{NOW_MS, call, header};
 
 fn ticker(market: &str, price: &str, timestamp: i64) -> NormalizedTicker {
     NormalizedTicker {
@@ -57,24 +57,6 @@ fn deps(store: InMemoryMarketStore, token: Option<&str>) -> Deps<InMemoryMarketS
         ..TickerConfig::default()
     };
     Deps::new(store, config).with_clock(|| NOW_MS)
-}
-
-async fn call(
-    deps: &Deps<InMemoryMarketStore>,
-    request: Request,
-) -> (StatusCode, Value, Response<Body>) {
-    let response = handle(deps, request).await;
-    let body = match response.body() {
-        Body::Empty => Value::Null,
-        Body::Text(text) => serde_json::from_str(text).unwrap(),
-        Body::Binary(bytes) => serde_json::from_slice(bytes).unwrap(),
-        _ => panic!("unexpected body kind"),
-    };
-    (response.status(), body, response)
-}
-
-fn header<'a>(response: &'a Response<Body>, name: &str) -> Option<&'a str> {
-    response.headers().get(name).map(|v| v.to_str().unwrap())
 }
 
 /// The contract's invariants: one entry per game market in `/upbit_data` order with exactly the
