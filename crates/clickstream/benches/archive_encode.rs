@@ -37,7 +37,7 @@ fn stream_records(envelopes: &[ClickEnvelope]) -> Vec<StreamRecord> {
         .map(|(index, envelope)| StreamRecord {
             sequence_number: format!("4959{index:052}"),
             partition_key: envelope.event_id.to_string(),
-            data: serde_json::to_vec(envelope).unwrap_or_default(),
+            data: serde_json::to_vec(envelope).unwrap_or_default().into(),
             arrival_ms: envelope.received_at,
         })
         .collect()

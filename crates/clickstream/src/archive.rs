@@ -26,14 +26,13 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use coinking_core::game::{ClickEnvelope, parse_envelope};
+use coinking_core::game::parse_envelope;
 use object_store::path::Path;
 use object_store::{ObjectStore, PutOptions, PutPayload};
 use serde::Serialize;
 use tracing::{info, warn};
 
-use crate::encode::encode_batch;
-use crate::parquet_io::to_parquet;
+use crate::data_object::DataObject;
 use crate::partition::{Partition, compare_sequence_numbers};
 
 /// One record as the stream delivered it.
@@ -41,8 +40,9 @@ use crate::partition::{Partition, compare_sequence_numbers};
 pub struct StreamRecord {
     pub sequence_number: String,
     pub partition_key: String,
-    /// The payload: a [`ClickEnvelope`] as JSON when all is well.
-    pub data: Vec<u8>,
+    /// The payload: a [`ClickEnvelope`] as JSON when all is well. `Bytes`, so that a batch
+    /// retried is not copied again and a reader holding one buffer can hand out slices of it.
+    pub data: Bytes,
     /// When the stream received it (Kinesis `approximateArrivalTimestamp`), epoch ms. Decides the
     /// partition of a record that cannot be decoded (a good one uses its `received_at`).
     pub arrival_ms: i64,
@@ -131,7 +131,7 @@ impl ArchiveReport {
 /// and how many re-sent records were dropped (see the module doc).
 pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
     // BTreeMap: objects come out in partition order, which makes logs and tests stable.
-    let mut good: BTreeMap<Partition, Vec<(&StreamRecord, ClickEnvelope)>> = BTreeMap::new();
+    let mut good: BTreeMap<Partition, DataObject<'_>> = BTreeMap::new();
     let mut bad: BTreeMap<Partition, Vec<(&StreamRecord, String)>> = BTreeMap::new();
     // Records in sequence order, so the one kept of a re-sent pair is the first the stream took.
     let mut in_order: Vec<&StreamRecord> = records.iter().collect();
@@ -145,8 +145,8 @@ pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
             Ok(envelope) if !seen.insert(envelope.event_id) => duplicates += 1,
             Ok(envelope) => good
                 .entry(Partition::of_epoch_ms(envelope.received_at))
-                .or_default()
-                .push((record, envelope)),
+                .or_insert_with(|| DataObject::new(record))
+                .push(envelope),
             Err(error) => bad
                 .entry(Partition::of_epoch_ms(record.arrival_ms))
                 .or_default()
@@ -156,19 +156,16 @@ pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
 
     let mut objects = Vec::with_capacity(good.len() + bad.len());
     let mut failures = Vec::new();
-    for (partition, rows) in good {
-        let first = lowest_sequence_number(rows.iter().map(|(record, _)| *record));
+    for (partition, object) in good {
+        let object = object.finish();
+        let first = object.first.sequence_number.clone();
         let key = partition.data_key(shard_id, &first);
-        let envelopes: Vec<&ClickEnvelope> = rows.iter().map(|(_, envelope)| envelope).collect();
-        let encoded = encode_batch(&envelopes)
-            .map_err(|error| error.to_string())
-            .and_then(|batch| to_parquet(&batch).map_err(|error| error.to_string()));
-        match encoded {
+        match object.body {
             Ok(body) => objects.push(PreparedObject {
                 key,
                 kind: ObjectKind::Data,
                 body: Bytes::from(body),
-                records: rows.len(),
+                records: object.records,
                 first_sequence_number: first,
             }),
             Err(reason) => failures.push(ObjectFailure {

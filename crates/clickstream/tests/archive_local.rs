@@ -23,7 +23,7 @@ fn record(sequence: u64, envelope: &ClickEnvelope) -> StreamRecord {
     StreamRecord {
         sequence_number: format!("4959033827149025660855969253836157109592157598913{sequence:07}"),
         partition_key: envelope.event_id.to_string(),
-        data: serde_json::to_vec(envelope).unwrap(),
+        data: serde_json::to_vec(envelope).unwrap().into(),
         arrival_ms: envelope.received_at,
     }
 }
@@ -32,7 +32,7 @@ fn garbage(sequence: u64, data: &[u8]) -> StreamRecord {
     StreamRecord {
         sequence_number: format!("4959033827149025660855969253836157109592157598913{sequence:07}"),
         partition_key: "garbage".to_owned(),
-        data: data.to_vec(),
+        data: data.to_vec().into(),
         arrival_ms: HOUR_02 + HOUR + 5,
     }
 }

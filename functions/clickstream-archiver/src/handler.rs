@@ -28,7 +28,7 @@ fn stream_record(record: KinesisEventRecord) -> StreamRecord {
     StreamRecord {
         sequence_number: kinesis.sequence_number,
         partition_key: kinesis.partition_key,
-        data: kinesis.data.0,
+        data: kinesis.data.0.into(),
         arrival_ms: kinesis.approximate_arrival_timestamp.0.timestamp_millis(),
     }
 }

@@ -51,7 +51,7 @@ pub async fn run_local_archiver(
             .map(|record| StreamRecord {
                 sequence_number: record.sequence_number,
                 partition_key: record.partition_key,
-                data: record.data,
+                data: record.data.into(),
                 arrival_ms: record.arrival_ms,
             })
             .collect();
