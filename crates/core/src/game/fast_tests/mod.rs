@@ -13,6 +13,7 @@ use crate::game::{parse_envelope, parse_game_record};
 use crate::market::QUOTE_CURRENCIES;
 
 mod examples;
+mod lexical;
 mod mutations;
 mod properties;
 mod valid;
