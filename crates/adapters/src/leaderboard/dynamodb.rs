@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
     ReturnValue, ScalarAttributeType,
@@ -140,6 +141,19 @@ impl DynamoDbLeaderboard {
         classify(operation, self.table(), error)
     }
 
+    /// A conditional `UpdateItem`'s answer: the item's old attributes, or `None` when its
+    /// condition failed because this step was done already (the request id was seen).
+    fn unless_done(
+        &self,
+        sent: Result<UpdateItemOutput, SdkError<UpdateItemError, HttpResponse>>,
+    ) -> Result<Option<Item>, StoreError> {
+        match sent {
+            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
+            Err(error) if is_condition_failure(&error) => Ok(None),
+            Err(error) => Err(self.error("UpdateItem", error)),
+        }
+    }
+
     /// Step 1; `Ok(None)` when a best at least as high is stored.
     async fn write_if_best(
         &self,
@@ -175,11 +189,7 @@ impl DynamoDbLeaderboard {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match sent {
-            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
-            Err(error) if is_condition_failure(&error) => Ok(None),
-            Err(error) => Err(self.error("UpdateItem", error)),
-        }
+        self.unless_done(sent)
     }
 
     /// Step 2; `Ok(None)` when this request id was already counted.
@@ -203,11 +213,7 @@ impl DynamoDbLeaderboard {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match sent {
-            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
-            Err(error) if is_condition_failure(&error) => Ok(None),
-            Err(error) => Err(self.error("UpdateItem", error)),
-        }
+        self.unless_done(sent)
     }
 
     /// Steps 3 and 4.

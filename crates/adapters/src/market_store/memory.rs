@@ -14,7 +14,7 @@ use coinking_core::ticker::NormalizedTicker;
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, HintReader, HintWriter, TickerReader,
     TickerWriter, WriteReport, candle_range_is_empty, check_candle_time, check_hint_set,
-    last_per_market, latest_per_candle, newest_per_market,
+    in_market_order, last_per_market, latest_per_candle, newest_per_market,
 };
 use crate::error::StoreError;
 
@@ -70,13 +70,11 @@ impl TickerWriter for InMemoryMarketStore {
 impl TickerReader for InMemoryMarketStore {
     async fn latest(&self, markets: &[MarketCode]) -> Result<Vec<NormalizedTicker>, StoreError> {
         let state = self.state();
-        let mut found: Vec<NormalizedTicker> = markets
+        let found: Vec<NormalizedTicker> = markets
             .iter()
             .filter_map(|market| state.tickers.get(market).cloned())
             .collect();
-        found.sort_by(|a, b| a.market.cmp(&b.market));
-        found.dedup_by(|a, b| a.market == b.market);
-        Ok(found)
+        Ok(in_market_order(found))
     }
 
     async fn latest_one(

@@ -155,6 +155,14 @@ impl<T> MarketStore for T where
 {
 }
 
+/// What `TickerReader::latest` answers: by market, each market once (a request may name one
+/// twice). DynamoDB's query gives this order by its sort key; the other stores sort.
+fn in_market_order(mut found: Vec<NormalizedTicker>) -> Vec<NormalizedTicker> {
+    found.sort_by(|a, b| a.market.cmp(&b.market));
+    found.dedup_by(|a, b| a.market == b.market);
+    found
+}
+
 /// The last entry per market of a catalog batch (a batch write rejects duplicate keys).
 fn last_per_market(markets: &[MarketInfo]) -> Vec<&MarketInfo> {
     let mut last: BTreeMap<&MarketCode, &MarketInfo> = BTreeMap::new();

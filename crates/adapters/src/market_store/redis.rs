@@ -34,7 +34,7 @@ use serde::de::DeserializeOwned;
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION, HintReader,
     HintWriter, TickerReader, TickerWriter, WriteReport, candle_range_is_empty, check_candle_time,
-    check_hint_set, last_per_market, latest_per_candle, newest_per_market,
+    check_hint_set, in_market_order, last_per_market, latest_per_candle, newest_per_market,
 };
 use crate::error::StoreError;
 use crate::redis_client::{DEFAULT_PREFIX, Namespace, connect};
@@ -171,9 +171,7 @@ impl TickerReader for RedisMarketStore {
                 found.push(from_json::<NormalizedTicker>(&key, market.as_str(), text)?);
             }
         }
-        found.sort_by(|a, b| a.market.cmp(&b.market));
-        found.dedup_by(|a, b| a.market == b.market);
-        Ok(found)
+        Ok(in_market_order(found))
     }
 
     async fn latest_one(

@@ -517,21 +517,32 @@ impl<'r> Checker<'r> {
         leverage
     }
 
+    /// `{"coin": …, <key>: …}`: one of the chosen coins and one checked value beside it (a buy's
+    /// money, a sell's time). Both are checked, so both problems are listed.
+    fn coin_and<T>(
+        &mut self,
+        value: &Value,
+        path: &str,
+        chosen: Option<&[MarketCode]>,
+        key: &str,
+        check: fn(&mut Self, &Value, &str) -> Option<T>,
+    ) -> Option<(MarketCode, T)> {
+        let object = self.object(value, path)?;
+        let coin = self.field(object, path, "coin", |checker, value, path| {
+            checker.chosen_coin(value, path, chosen)
+        });
+        let other = self.field(object, path, key, check);
+        Some((coin?, other?))
+    }
+
     fn coin_buy(
         &mut self,
         value: &Value,
         path: &str,
         chosen: Option<&[MarketCode]>,
     ) -> Option<CoinBuy> {
-        let object = self.object(value, path)?;
-        let coin = self.field(object, path, "coin", |checker, value, path| {
-            checker.chosen_coin(value, path, chosen)
-        });
-        let money = self.field(object, path, "money", Self::money);
-        Some(CoinBuy {
-            coin: coin?,
-            money: money?,
-        })
+        let (coin, money) = self.coin_and(value, path, chosen, "money", Self::money)?;
+        Some(CoinBuy { coin, money })
     }
 
     fn money(&mut self, value: &Value, path: &str) -> Option<f64> {
@@ -551,15 +562,8 @@ impl<'r> Checker<'r> {
         path: &str,
         chosen: Option<&[MarketCode]>,
     ) -> Option<CoinSell> {
-        let object = self.object(value, path)?;
-        let coin = self.field(object, path, "coin", |checker, value, path| {
-            checker.chosen_coin(value, path, chosen)
-        });
-        let time = self.field(object, path, "time", Self::seconds);
-        Some(CoinSell {
-            coin: coin?,
-            time: time?,
-        })
+        let (coin, time) = self.coin_and(value, path, chosen, "time", Self::seconds)?;
+        Some(CoinSell { coin, time })
     }
 
     fn balance(&mut self, value: &Value, path: &str) -> Option<f64> {
