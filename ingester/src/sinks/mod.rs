@@ -11,6 +11,7 @@
 
 pub mod bus;
 pub mod kafka;
+mod kafka_metrics;
 
 use std::future::Future;
 use std::time::Duration;

@@ -30,6 +30,7 @@ use tracing::{debug, info, warn};
 
 use super::catalog::{CatalogOrigin, fetch_catalog, load_catalog};
 use super::subscription::listed_codes;
+use crate::ops::metric_set::metric_set;
 
 /// A catalog as published: the markets and where they came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,17 +70,31 @@ impl CatalogSnapshot {
     }
 }
 
-/// The watcher's counters (the source counts resubscribes in [`super::SourceMetrics`]).
-#[derive(Debug, Default)]
-pub struct CatalogMetrics {
-    /// Refresh attempts, failed ones included.
-    pub refreshes: AtomicU64,
-    /// Refreshes that failed; the previous catalog was kept.
-    pub refresh_failures: AtomicU64,
-    /// Refreshes that published a different catalog.
-    pub changes: AtomicU64,
-    /// Malformed entries left out of the last catalog fetched (the valid ones are used).
-    pub entries_rejected: AtomicU64,
+metric_set! {
+    /// The watcher's counters (the source counts resubscribes in [`super::SourceMetrics`]).
+    #[derive(Debug, Default)]
+    pub struct CatalogMetrics {
+        /// Refresh attempts, failed ones included.
+        pub refreshes: AtomicU64 = counter(
+            "catalog_refreshes_total",
+            "Market catalog refetches, failed ones included."
+        ),
+        /// Refreshes that failed; the previous catalog was kept.
+        pub refresh_failures: AtomicU64 = counter(
+            "catalog_refresh_failures_total",
+            "Market catalog refetches that failed; the previous catalog was kept."
+        ),
+        /// Refreshes that published a different catalog.
+        pub changes: AtomicU64 = counter(
+            "catalog_changes_total",
+            "Market catalog refetches that found a different catalog."
+        ),
+        /// Malformed entries left out of the last catalog fetched (the valid ones are used).
+        pub entries_rejected: AtomicU64 = gauge(
+            "catalog_entries_rejected",
+            "Malformed entries left out of the last market catalog fetched."
+        ),
+    }
 }
 
 impl CatalogMetrics {

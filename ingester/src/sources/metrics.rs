@@ -1,27 +1,41 @@
-//! The source's counters: plain atomics, read with [`SourceMetrics::snapshot`] (the Prometheus
-//! export reads the same fields).
+//! The source's counters: plain atomics, declared with the names `/metrics` shows them by, read
+//! with [`SourceMetrics::snapshot`]. What each counts is documented on
+//! [`SourceMetricsSnapshot`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Live counters, shared by every connection of a source.
-#[derive(Debug, Default)]
-pub struct SourceMetrics {
-    pub binary_frames: AtomicU64,
-    pub text_frames: AtomicU64,
-    pub status_frames: AtomicU64,
-    pub error_frames: AtomicU64,
-    pub bytes_in: AtomicU64,
-    pub connects: AtomicU64,
-    pub reconnects: AtomicU64,
-    pub resubscribes: AtomicU64,
-    pub connect_failures: AtomicU64,
-    pub rate_limited: AtomicU64,
-    pub server_closes: AtomicU64,
-    pub connection_drops: AtomicU64,
-    pub watchdog_fires: AtomicU64,
-    pub pings_sent: AtomicU64,
-    pub capture_lines: AtomicU64,
-    pub capture_errors: AtomicU64,
+use crate::ops::metric_set::metric_set;
+
+metric_set! {
+    /// Live counters, shared by every connection of a source.
+    #[derive(Debug, Default)]
+    pub struct SourceMetrics {
+        counter("source_frames_total", "WebSocket frames received.", by "kind") {
+            pub binary_frames: AtomicU64 = "binary",
+            pub text_frames: AtomicU64 = "text",
+        }
+        pub status_frames: AtomicU64,
+        pub error_frames: AtomicU64,
+        pub bytes_in: AtomicU64,
+        pub connects: AtomicU64 = counter("connects_total", "WebSocket connections established."),
+        pub reconnects: AtomicU64 =
+            counter("reconnects_total", "WebSocket connections lost and replaced."),
+        pub connect_failures: AtomicU64 =
+            counter("connect_failures_total", "WebSocket connect attempts that failed."),
+        pub rate_limited: AtomicU64 =
+            counter("rate_limited_total", "Connects refused with HTTP 429/418."),
+        pub watchdog_fires: AtomicU64 =
+            counter("gaps_total", "Data gaps: no frame within the watchdog period."),
+        pub resubscribes: AtomicU64 = counter(
+            "resubscribes_total",
+            "Catalog changes that changed the subscribed codes."
+        ),
+        pub server_closes: AtomicU64,
+        pub connection_drops: AtomicU64,
+        pub pings_sent: AtomicU64,
+        pub capture_lines: AtomicU64,
+        pub capture_errors: AtomicU64,
+    }
 }
 
 impl SourceMetrics {

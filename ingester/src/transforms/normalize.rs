@@ -14,25 +14,38 @@ use coinking_core::upbit::{DecodeStats, NotIngested, Trade, UpbitMessage, decode
 
 use super::trade::NormalizedTrade;
 use super::{KeyedRecord, Topic};
+use crate::ops::metric_set::metric_set;
 
 /// The parse-error reasons, as `ParseError::kind` names them (the metric's label values).
 pub const PARSE_ERROR_KINDS: [&str; 5] =
     ["empty", "json", "not_an_object", "unknown_type", "field"];
 
-/// Live counters of the transform, shared with the metrics endpoint.
-#[derive(Debug, Default)]
-pub struct TransformMetrics {
-    pub frames: AtomicU64,
-    pub tickers: AtomicU64,
-    pub trades: AtomicU64,
-    pub statuses: AtomicU64,
-    pub upbit_errors: AtomicU64,
-    /// Trades received while trades are not forwarded.
-    pub trades_skipped: AtomicU64,
-    /// Messages of types the platform does not ingest, indexed like [`NotIngested::ALL`].
-    pub not_ingested: [AtomicU64; 4],
-    /// Indexed like [`PARSE_ERROR_KINDS`].
-    pub parse_errors: [AtomicU64; 5],
+metric_set! {
+    /// Live counters of the transform, shared with the metrics endpoint.
+    #[derive(Debug, Default)]
+    pub struct TransformMetrics {
+        pub frames: AtomicU64,
+        counter("messages_in_total", "Upbit messages decoded, by type.", by "type") {
+            pub tickers: AtomicU64 = "ticker",
+            pub trades: AtomicU64 = "trade",
+            pub statuses: AtomicU64 = "status",
+            pub upbit_errors: AtomicU64 = "error",
+        }
+        counter(
+            "messages_skipped_total",
+            "Well-formed Upbit messages not ingested, by type (trades when not forwarded).",
+            by "type"
+        ) {
+            /// Trades received while trades are not forwarded.
+            pub trades_skipped: AtomicU64 = "trade",
+            /// Messages of types the platform does not ingest, indexed like [`NotIngested::ALL`].
+            pub not_ingested: [AtomicU64; 4] = NotIngested::ALL.map(NotIngested::as_str),
+        }
+        counter("parse_errors_total", "Malformed Upbit messages dropped, by reason.", by "kind") {
+            /// Indexed like [`PARSE_ERROR_KINDS`].
+            pub parse_errors: [AtomicU64; 5] = PARSE_ERROR_KINDS,
+        }
+    }
 }
 
 /// A copy of [`TransformMetrics`].
