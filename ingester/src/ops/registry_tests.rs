@@ -112,3 +112,65 @@ fn ready_only_when_every_registered_stage_works() {
         .store(1, Ordering::Relaxed);
     assert_eq!(registry.readiness(), Ok(()));
 }
+
+/// Every stage registered, the bus included (a producer needs no broker until it sends).
+fn registry_with_every_stage() -> Registry {
+    let registry = Registry::new();
+    registry.register_source(
+        Arc::new(SourceMetrics::default()),
+        Arc::new(TransformMetrics::default()),
+    );
+    registry.register_catalog(Arc::new(CatalogMetrics::default()));
+    let mut config = rdkafka::ClientConfig::new();
+    config.set("bootstrap.servers", "127.0.0.1:9");
+    registry.register_bus(Arc::new(
+        KafkaBus::new(&config, "ticker", Some("trade")).unwrap(),
+    ));
+    registry.register_stream(Arc::new(StreamMetrics::default()));
+    registry.register_lake(Arc::new(LakeMetrics::default()));
+    registry.register_hints(Arc::new(HintsMetrics::default()));
+    registry
+}
+
+#[test]
+fn every_declared_family_is_rendered_once_with_help_type_and_samples() {
+    let text = registry_with_every_stage().render();
+    let declared = Registry::declared();
+    for (name, family) in &declared {
+        let full = format!("coinking_ingester_{name}");
+        let help = format!("# HELP {full} {}\n", family.help);
+        let kind = format!("# TYPE {full} {}\n", family.kind.as_str());
+        assert_eq!(text.matches(&help).count(), 1, "{help:?} in {text}");
+        assert_eq!(text.matches(&kind).count(), 1, "{kind:?} in {text}");
+        let sample = match family.label {
+            Some(label) => format!("\n{full}{{{label}=\""),
+            None => format!("\n{full} "),
+        };
+        assert!(text.contains(&sample), "{sample:?} in {text}");
+    }
+    let mut names: Vec<&str> = declared.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), declared.len(), "a family declared twice");
+    assert_eq!(
+        text.matches("# HELP ").count(),
+        declared.len(),
+        "a family rendered but not declared: {text}"
+    );
+}
+
+#[test]
+fn the_doc_table_names_every_declared_family() {
+    let source = include_str!("registry.rs");
+    let table: String = source
+        .lines()
+        .take_while(|line| line.starts_with("//!"))
+        .filter(|line| line.starts_with("//! | `"))
+        .collect();
+    for (name, _) in Registry::declared() {
+        assert!(
+            table.contains(&format!("`{name}`")),
+            "{name} is not in the table atop registry.rs"
+        );
+    }
+}
