@@ -64,8 +64,8 @@ for tool, n, s in rows:
 project = rate["project"]
 print("| tool | per second | project ÷ tool |")
 print("|---|---:|---:|")
-for tool, n, s in rows:
-    print(f"| {tool} | {rate[tool]:,.0f} | {project / rate[tool]:.2f}× |")
+for tool, tool_rate in rate.items():
+    print(f"| {tool} | {tool_rate:,.0f} | {project / tool_rate:.2f}× |")
 peers = [(r, t) for t, r in rate.items() if t != "project"]
 if peers:
     best, name = max(peers)
