@@ -13,6 +13,12 @@ pub enum AnalyticsError {
     Arrow(#[from] arrow::error::ArrowError),
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+    #[error("reading `{path}`: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("writing `{path}`: {source}")]
     Io {
         path: String,

@@ -157,6 +157,15 @@ impl Store {
         })
     }
 
+    /// Where `key` is on the local filesystem, for a local location (read there directly: a
+    /// file is decoded a page at a time instead of being loaded whole); `None` on S3.
+    pub fn local_path(&self, key: &Path) -> Result<Option<PathBuf>, AnalyticsError> {
+        match self.location {
+            Location::Local(_) => Ok(Some(LocalFileSystem::new().path_to_filesystem(key)?)),
+            Location::S3 { .. } => Ok(None),
+        }
+    }
+
     /// Every `*.parquet` under `<location>/<sub>/`, sorted by key. Listing follows pagination.
     pub async fn list_parquet(&self, sub: &str) -> Result<Vec<InputFile>, AnalyticsError> {
         let prefix = self.key(sub)?;

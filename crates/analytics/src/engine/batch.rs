@@ -13,9 +13,9 @@ use arrow::array::{
 };
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Int64Type, TimeUnit};
-use bytes::Bytes;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::ChunkReader;
 
 use crate::error::AnalyticsError;
 
@@ -41,10 +41,11 @@ pub const GAME_COLUMNS: &[&str] = &[
     "balance",
 ];
 
-/// Decodes `columns` of one Parquet file and calls `each` with every batch.
+/// Decodes `columns` of one Parquet file (a local file, read a page at a time, or an object's
+/// bytes) and calls `each` with every batch.
 pub fn read_file(
     name: &str,
-    file: Bytes,
+    file: impl ChunkReader + 'static,
     columns: &[&str],
     mut each: impl FnMut(&RecordBatch) -> Result<(), AnalyticsError>,
 ) -> Result<(), AnalyticsError> {
