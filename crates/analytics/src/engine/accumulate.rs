@@ -6,10 +6,12 @@
 //! per tally as small ids ([`MarketIds`]) and players live in one vector indexed by a foldhash
 //! map of their names: one hash lookup per player and per market code, no allocation per row.
 
+use std::sync::Arc;
+
 use foldhash::HashMap;
 
 use super::batch::{Games, OwnedGame};
-use super::exact::ExactSum;
+use super::exact::{ExactSum, mean, scaled};
 use crate::error::AnalyticsError;
 use crate::results::{GroupStat, PopulationStats};
 use crate::users::PlayerAggregate;
@@ -173,14 +175,16 @@ struct Population {
     coin_sell: Vec<ExactSum>,
 }
 
-/// One player's sums.
+/// One player's sums. Every game has a balance and three sell times (nulls are refused as the
+/// columns are read), so each is the integer of an [`ExactSum`] over `games` values, without
+/// its count: a third less per player, and a partial tally holds every player.
 #[derive(Debug, Clone, Default)]
 struct Player {
     games: u64,
     best_balance: f64,
-    balance: ExactSum,
+    balance: i128,
     ai_used: [u64; 2],
-    sell_time: [ExactSum; 3],
+    sell_time: [i128; 3],
     top_games: u64,
     leverage: Vec<(i64, u64)>,
     /// `(market id, picks)`.
@@ -262,12 +266,12 @@ impl Tally {
         let games_before = player.games;
         player.best(game.balance, games_before);
         player.games += 1;
-        player.balance.add(game.balance);
+        player.balance += scaled(game.balance);
         for (index, used) in game.ai.iter().enumerate() {
             player.ai_used[index] += u64::from(*used);
         }
         for stage in 0..3 {
-            player.sell_time[stage].add(game.sell_time[stage]);
+            player.sell_time[stage] += scaled(game.sell_time[stage]);
         }
         *slot(&mut player.leverage, game.leverage) += 1;
         for id in picks.ids() {
@@ -275,10 +279,10 @@ impl Tally {
         }
     }
 
-    /// A game of the top population: added to it, and counted as its player's top game.
+    /// A game of the top population: added to it (its player's top game is counted by
+    /// [`TopGames::count`]).
     pub fn add_top(&mut self, game: &Game<'_>) {
         self.add_to_population(game);
-        self.player(game.user_name).top_games += 1;
     }
 
     /// Adds `other`'s sums (its market ids translated to this tally's).
@@ -324,12 +328,12 @@ impl Tally {
                 player.best(theirs.best_balance, games_before);
             }
             player.games += theirs.games;
-            player.balance.merge(&theirs.balance);
+            player.balance += theirs.balance;
             for index in 0..2 {
                 player.ai_used[index] += theirs.ai_used[index];
             }
             for stage in 0..3 {
-                player.sell_time[stage].merge(&theirs.sell_time[stage]);
+                player.sell_time[stage] += theirs.sell_time[stage];
             }
             player.top_games += theirs.top_games;
             for (leverage, games) in &theirs.leverage {
@@ -341,11 +345,25 @@ impl Tally {
         }
     }
 
-    /// Adds `top`'s top games to this tally's players (the population stays this one's).
-    pub fn merge_top_games(&mut self, top: &Self) {
-        for (name, index) in &top.player_ids {
-            let top_games = top.players[*index as usize].top_games;
-            self.player(name).top_games += top_games;
+    /// The players' indexes, lent out (and this tally's players unreachable by name) until
+    /// [`Self::add_top_games`] takes them back: the top pass counts each player's top games by
+    /// index, so its partials hold a count per player rather than a name and sums per player.
+    pub fn lend_players(&mut self) -> Arc<PlayerIndex> {
+        Arc::new(PlayerIndex(std::mem::take(&mut self.player_ids)))
+    }
+
+    /// Takes the players' indexes back and adds the top games counted with them.
+    pub fn add_top_games(&mut self, lent: Arc<PlayerIndex>, top: TopGames) {
+        // The pass's threads have dropped their copies; a copy is made only if one had not.
+        self.player_ids =
+            Arc::try_unwrap(lent).map_or_else(|shared| shared.0.clone(), |index| index.0);
+        for (index, games) in top.by_index.into_iter().enumerate() {
+            if let Some(player) = self.players.get_mut(index) {
+                player.top_games += games;
+            }
+        }
+        for (user_name, games) in top.by_name {
+            self.player(&user_name).top_games += games;
         }
     }
 
@@ -397,7 +415,8 @@ impl Tally {
         }
     }
 
-    /// Every player's sums, to be made into aggregates one at a time ([`PlayerSums`]).
+    /// Every player's sums, to be made into aggregates one at a time ([`PlayerSums`]). The sums
+    /// stay where they are; only the names are put in the players' order.
     pub fn into_player_sums(self) -> PlayerSums {
         let mut names = vec![String::new(); self.players.len()];
         for (user_name, index) in self.player_ids {
@@ -405,11 +424,50 @@ impl Tally {
         }
         PlayerSums {
             markets: self.markets,
-            players: names
-                .into_iter()
-                .zip(self.players)
-                .map(|(user_name, sums)| PlayerEntry { user_name, sums })
-                .collect(),
+            entries: PlayerEntries {
+                names: names.into_iter(),
+                sums: self.players.into_iter(),
+            },
+        }
+    }
+}
+
+/// Which player of a [`Tally`] a name is, lent out by [`Tally::lend_players`].
+#[derive(Debug, Default)]
+pub struct PlayerIndex(HashMap<String, u32>);
+
+/// Top games per player, counted against a [`PlayerIndex`].
+#[derive(Debug, Default)]
+pub struct TopGames {
+    /// Per player index.
+    by_index: Vec<u64>,
+    /// A player the index does not know (none when the lake did not change between passes).
+    by_name: HashMap<String, u64>,
+}
+
+impl TopGames {
+    /// One top game of `user_name`.
+    pub fn count(&mut self, players: &PlayerIndex, user_name: &str) {
+        match players.0.get(user_name) {
+            Some(index) => {
+                if self.by_index.is_empty() {
+                    self.by_index = vec![0; players.0.len()];
+                }
+                self.by_index[*index as usize] += 1;
+            }
+            None => *self.by_name.entry(user_name.to_owned()).or_default() += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: Self) {
+        if self.by_index.len() < other.by_index.len() {
+            self.by_index.resize(other.by_index.len(), 0);
+        }
+        for (mine, theirs) in self.by_index.iter_mut().zip(other.by_index) {
+            *mine += theirs;
+        }
+        for (user_name, games) in other.by_name {
+            *self.by_name.entry(user_name).or_default() += games;
         }
     }
 }
@@ -427,23 +485,50 @@ pub struct PlayerEntry {
 #[derive(Debug, Default)]
 pub struct PlayerSums {
     markets: MarketIds,
-    players: Vec<PlayerEntry>,
+    entries: PlayerEntries,
 }
 
 impl PlayerSums {
     /// Every player's best balance, in no particular order.
     pub fn best_balances(&self) -> Vec<f64> {
-        self.players
+        self.entries
+            .sums
+            .as_slice()
             .iter()
-            .map(|entry| entry.sums.best_balance)
+            .map(|sums| sums.best_balance)
             .collect()
     }
 
-    /// The entries, and what [`Self::aggregate`] needs to make them (the market names).
-    pub fn into_parts(self) -> (Vec<PlayerEntry>, MarketNames) {
-        (self.players, MarketNames(self.markets))
+    /// The entries, and what [`MarketNames::aggregate`] needs to make them (the market names).
+    pub fn into_parts(self) -> (PlayerEntries, MarketNames) {
+        (self.entries, MarketNames(self.markets))
     }
 }
+
+/// Every player's [`PlayerEntry`], made as it is taken.
+#[derive(Debug, Default)]
+pub struct PlayerEntries {
+    names: std::vec::IntoIter<String>,
+    sums: std::vec::IntoIter<Player>,
+}
+
+impl Iterator for PlayerEntries {
+    type Item = PlayerEntry;
+
+    fn next(&mut self) -> Option<PlayerEntry> {
+        Some(PlayerEntry {
+            user_name: self.names.next()?,
+            sums: self.sums.next()?,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.names.len().min(self.sums.len());
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for PlayerEntries {}
 
 /// The market names of a [`PlayerSums`]' ids.
 #[derive(Debug, Default)]
@@ -457,8 +542,8 @@ impl MarketNames {
             sums: player,
         } = entry;
         let games = player.games;
-        let mean = |sum: &ExactSum| {
-            sum.mean_over(games).ok_or_else(|| {
+        let mean = |sum: &i128| {
+            (games > 0).then(|| mean(*sum, games)).ok_or_else(|| {
                 AnalyticsError::Unexpected(format!("player `{user_name}` has no games"))
             })
         };

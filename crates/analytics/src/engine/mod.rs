@@ -28,11 +28,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use arrow::array::Array;
-use foldhash::HashMap;
 use tracing::debug;
 
-pub use self::accumulate::{MarketNames, PlayerEntry};
-use self::accumulate::{Tally, game_at, owned_game};
+pub use self::accumulate::{MarketNames, PlayerEntries, PlayerEntry};
+use self::accumulate::{Tally, TopGames, game_at, owned_game};
 use self::batch::{ID_COLUMNS, OwnedGame, event_ids};
 use self::ids::{EventKey, duplicated};
 use self::scan::{scan, scan_games};
@@ -58,7 +57,7 @@ pub struct EngineOutput {
 /// player files are written), so the aggregates are never all held at once.
 #[derive(Debug, Default)]
 pub struct Players {
-    entries: Vec<PlayerEntry>,
+    entries: PlayerEntries,
     maker: Arc<PlayerMaker>,
 }
 
@@ -88,11 +87,11 @@ impl Players {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
     /// The players' entries and the maker of their aggregates.
-    pub fn into_parts(self) -> (Vec<PlayerEntry>, Arc<PlayerMaker>) {
+    pub fn into_parts(self) -> (PlayerEntries, Arc<PlayerMaker>) {
         (self.entries, self.maker)
     }
 }
@@ -112,10 +111,12 @@ struct AllPass {
     candidates: Vec<(EventKey, OwnedGame)>,
 }
 
-/// Pass 3's partial.
+/// Pass 3's partial: the top population, and each player's top games counted by the player's
+/// index in the whole population's tally.
 #[derive(Default)]
 struct TopPass {
     top: Tally,
+    games: TopGames,
 }
 
 /// Runs the analysis over `files` (already listed from `store`).
@@ -179,25 +180,20 @@ pub async fn analyze(
     let first = all_passes.next().unwrap_or_default();
     let mut all = first.all;
     let mut balances = first.balances;
-    let mut winners: HashMap<EventKey, OwnedGame> = HashMap::default();
     let mut candidates = first.candidates;
     for partial in all_passes {
         all.merge(partial.all);
         balances.extend(partial.balances);
         candidates.extend(partial.candidates);
     }
-    {
-        for (key, game) in candidates {
-            match winners.get_mut(&key) {
-                Some(kept) if game.dedup_order(kept).is_lt() => *kept = game,
-                Some(_) => {}
-                None => {
-                    winners.insert(key, game);
-                }
-            }
-        }
-    }
-    for owned in winners.values() {
+    // Each id's rows in DEDUP_ORDER, and the first kept: the winners, sorted where they are
+    // rather than gathered into a map.
+    candidates.sort_unstable_by(|(key, game), (other_key, other)| {
+        key.cmp(other_key).then_with(|| game.dedup_order(other))
+    });
+    candidates.dedup_by_key(|(key, _)| *key);
+    let winners = candidates;
+    for (_, owned) in &winners {
         balances.push(owned.balance);
         all.add(&owned_game(owned));
     }
@@ -212,6 +208,8 @@ pub async fn analyze(
     };
 
     let seen_twice = Arc::clone(&duplicates);
+    let players = all.lend_players();
+    let lent = Arc::clone(&players);
     let top_passes = scan_games(
         store,
         files,
@@ -223,19 +221,26 @@ pub async fn analyze(
             {
                 return;
             }
-            partial.top.add_top(&game_at(games, row));
+            let game = game_at(games, row);
+            partial.top.add_top(&game);
+            partial.games.count(&lent, game.user_name);
         },
     )
     .await?;
     let mut top_passes = top_passes.into_iter();
-    let mut top = top_passes.next().unwrap_or_default().top;
+    let TopPass {
+        mut top,
+        games: mut top_games,
+    } = top_passes.next().unwrap_or_default();
     for partial in top_passes {
         top.merge(partial.top);
+        top_games.merge(partial.games);
     }
-    for owned in winners.values().filter(|game| game.balance >= q) {
+    for (_, owned) in winners.iter().filter(|(_, game)| game.balance >= q) {
         top.add_top(&owned_game(owned));
+        top_games.count(&players, &owned.user_name);
     }
-    all.merge_top_games(&top);
+    all.add_top_games(players, top_games);
     phase_done("top games", phase);
 
     let top = top.stats();
