@@ -32,14 +32,14 @@ pub struct Game<'a> {
 /// A game's `coins`, wherever they are.
 enum Coins<'a> {
     Row(&'a Games, usize),
-    Owned(&'a [String]),
+    Owned(&'a OwnedGame),
 }
 
 impl Game<'_> {
-    fn for_each_coin(&self, mut each: impl FnMut(&str)) {
+    fn for_each_coin(&self, each: impl FnMut(&str)) {
         match self.coins {
             Coins::Row(games, row) => games.coins(row).for_each(each),
-            Coins::Owned(coins) => coins.iter().for_each(|coin| each(coin)),
+            Coins::Owned(game) => game.coins().for_each(each),
         }
     }
 }
@@ -61,14 +61,14 @@ pub fn game_at(games: &Games, row: usize) -> Game<'_> {
 /// `game` as a [`Game`].
 pub fn owned_game(game: &OwnedGame) -> Game<'_> {
     Game {
-        user_name: &game.user_name,
+        user_name: game.user_name(),
         balance: game.balance,
         leverage: game.leverage,
         ai: game.ai,
         remaining: game.remaining,
         sell_time: game.sell_time,
-        sell_coin: [0, 1, 2].map(|i| game.sell_coin[i].as_str()),
-        coins: Coins::Owned(&game.coins),
+        sell_coin: game.sell_coin(),
+        coins: Coins::Owned(game),
     }
 }
 

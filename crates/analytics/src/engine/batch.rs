@@ -239,50 +239,86 @@ impl Games {
 
     /// Row `row`, owned: what is kept of a duplicated id's rows until the winner is known.
     pub fn owned(&self, row: usize) -> OwnedGame {
+        let pieces = [self.user_name.value(row)]
+            .into_iter()
+            .chain([0, 1, 2].map(|i| self.sell_coin[i].value(row)))
+            .chain(self.coins(row));
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for piece in pieces {
+            text.push_str(piece);
+            ends.push(text.len());
+        }
         OwnedGame {
             received_at: self.received_at.value(row),
-            user_name: self.user_name.value(row).to_owned(),
             balance: self.balance.value(row),
             leverage: self.leverage.value(row),
             ai: [self.ai[0].value(row), self.ai[1].value(row)],
             remaining: [0, 1, 2].map(|i| self.remaining[i].value(row)),
             sell_time: [0, 1, 2].map(|i| self.sell_time[i].value(row)),
-            sell_coin: [0, 1, 2].map(|i| self.sell_coin[i].value(row).to_owned()),
-            coins: self.coins(row).map(str::to_owned).collect(),
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
         }
     }
 }
 
-/// One game's columns, owned.
+/// One game's columns, owned. Its text (`user_name`, the three sell coins, then the coins) is
+/// one string with where each piece ends, two allocations where a `String` each took eight: the
+/// rows of the duplicated ids (2 % of the rows) are held until the winners are known.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OwnedGame {
     pub received_at: i64,
-    pub user_name: String,
     pub balance: f64,
     pub leverage: i64,
     pub ai: [bool; 2],
     pub remaining: [f64; 3],
     pub sell_time: [f64; 3],
-    pub sell_coin: [String; 3],
-    pub coins: Vec<String>,
+    text: Box<str>,
+    /// The end of each piece of `text`: `user_name`, `user_sell_time_1..3.coin`, the coins.
+    ends: Box<[usize]>,
 }
 
+/// Where the pieces of an [`OwnedGame`]'s text before the coins are.
+const USER_NAME: usize = 0;
+const SELL_COINS: usize = 1;
+const COINS: usize = 4;
+
 impl OwnedGame {
+    /// Piece `index` of the text.
+    fn piece(&self, index: usize) -> &str {
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        &self.text[start..self.ends[index]]
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.piece(USER_NAME)
+    }
+
+    /// `user_sell_time_1..3.coin`.
+    pub fn sell_coin(&self) -> [&str; 3] {
+        [0, 1, 2].map(|i| self.piece(SELL_COINS + i))
+    }
+
+    /// The market codes of `coins`.
+    pub fn coins(&self) -> impl Iterator<Item = &str> + '_ {
+        (COINS..self.ends.len()).map(|index| self.piece(index))
+    }
+
     /// DEDUP_ORDER (docs/ANALYTICS.md): which row of a duplicated `event_id` is kept. The
     /// earliest `received_at`, then the smallest value of every column an output depends on, in
     /// this order; rows equal on all of them are indistinguishable to every result.
     pub fn dedup_order(&self, other: &Self) -> Ordering {
         self.received_at
             .cmp(&other.received_at)
-            .then_with(|| self.user_name.cmp(&other.user_name))
+            .then_with(|| self.user_name().cmp(other.user_name()))
             .then_with(|| self.balance.total_cmp(&other.balance))
             .then_with(|| self.leverage.cmp(&other.leverage))
             .then_with(|| self.ai[0].cmp(&other.ai[0]))
             .then_with(|| self.ai[1].cmp(&other.ai[1]))
             .then_with(|| floats(&self.remaining, &other.remaining))
             .then_with(|| floats(&self.sell_time, &other.sell_time))
-            .then_with(|| self.sell_coin.cmp(&other.sell_coin))
-            .then_with(|| self.coins.join(",").cmp(&other.coins.join(",")))
+            .then_with(|| self.sell_coin().cmp(&other.sell_coin()))
+            .then_with(|| joined(self.coins()).cmp(&joined(other.coins())))
     }
 }
 
@@ -292,6 +328,11 @@ fn three<T>(columns: Vec<T>) -> [T; 3] {
         Ok(three) => three,
         Err(_) => unreachable!("one column is pushed per user_sell_time_N"),
     }
+}
+
+/// The coins joined with `,`, as DEDUP_ORDER compares them.
+fn joined<'a>(coins: impl Iterator<Item = &'a str>) -> String {
+    coins.collect::<Vec<_>>().join(",")
 }
 
 fn floats(left: &[f64], right: &[f64]) -> Ordering {

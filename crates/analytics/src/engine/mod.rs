@@ -238,7 +238,7 @@ pub async fn analyze(
     }
     for (_, owned) in winners.iter().filter(|(_, game)| game.balance >= q) {
         top.add_top(&owned_game(owned));
-        top_games.count(&players, &owned.user_name);
+        top_games.count(&players, owned.user_name());
     }
     all.add_top_games(players, top_games);
     phase_done("top games", phase);
