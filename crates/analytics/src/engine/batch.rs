@@ -342,3 +342,58 @@ fn floats(left: &[f64], right: &[f64]) -> Ordering {
         .find(|order| order.is_ne())
         .unwrap_or(Ordering::Equal)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{Game, games_batch};
+
+    fn game(sells: [&str; 3], coins: &[&str]) -> Game {
+        Game {
+            event_id: "11111111-1111-4111-8111-111111111111".to_owned(),
+            received_at_ms: 1_732_500_000_000,
+            user_name: "kim".to_owned(),
+            coins: coins.iter().map(|coin| (*coin).to_owned()).collect(),
+            leverage: 1,
+            ai_recommend_1: false,
+            ai_recommend_2: false,
+            remaining_time: [10.0, 20.0, 30.0],
+            sells: sells.map(|coin| (coin.to_owned(), 5.0)),
+            balance: 2e9,
+        }
+    }
+
+    fn owned(games: &[Game]) -> Vec<OwnedGame> {
+        let batch = games_batch(games).unwrap();
+        let games = Games::of("test", &batch).unwrap();
+        (0..games.rows).map(|row| games.owned(row)).collect()
+    }
+
+    #[test]
+    fn an_owned_row_keeps_each_piece_of_its_text() {
+        let rows = owned(&[
+            game(["KRW-BTC", "", "KRW-ETH"], &["KRW-XRP", "KRW-BTC"]),
+            game(["", "", ""], &[]),
+        ]);
+        assert_eq!(rows[0].user_name(), "kim");
+        assert_eq!(rows[0].sell_coin(), ["KRW-BTC", "", "KRW-ETH"]);
+        assert_eq!(rows[0].coins().collect::<Vec<_>>(), ["KRW-XRP", "KRW-BTC"]);
+        assert_eq!(rows[1].sell_coin(), ["", "", ""]);
+        assert_eq!(rows[1].coins().count(), 0);
+    }
+
+    #[test]
+    fn dedup_order_compares_the_sell_coins_in_turn_then_the_coins_joined() {
+        let rows = owned(&[
+            game(["KRW-BTC", "KRW-ETH", "KRW-XRP"], &["A"]),
+            game(["KRW-BTC", "KRW-BTC", "KRW-XRP"], &["B"]),
+            game(["KRW-BTC", "KRW-BTC", "KRW-XRP"], &["A", "B"]),
+            game(["KRW-BTC", "KRW-BTC", "KRW-XRP"], &["A,B"]),
+        ]);
+        // The second sell coin decides before any coin is looked at.
+        assert_eq!(rows[1].dedup_order(&rows[0]), Ordering::Less);
+        // "A,B" < "B"; and two coins read as one joined text are a tie.
+        assert_eq!(rows[2].dedup_order(&rows[1]), Ordering::Less);
+        assert_eq!(rows[2].dedup_order(&rows[3]), Ordering::Equal);
+    }
+}

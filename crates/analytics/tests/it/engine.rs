@@ -288,6 +288,34 @@ async fn duplicates_keep_the_earliest_received_then_the_smallest_values() {
 }
 
 #[tokio::test]
+async fn a_file_that_is_not_parquet_fails_the_run_and_writes_no_manifest() {
+    let lake = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // Files on both sides of the broken one: the decoding threads stop and the error comes back.
+    for (hour, id) in [("01", "1"), ("03", "3")] {
+        let id = format!("{id}1111111-1111-4111-8111-111111111111");
+        write_file(
+            lake.path(),
+            &format!("clickstream/dt=2024-11-25/hour={hour}/a.parquet"),
+            &[game(&id, "kim", 2e9)],
+        );
+    }
+    let broken = lake
+        .path()
+        .join("clickstream/dt=2024-11-25/hour=02/broken.parquet");
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(&broken, b"not a parquet file").unwrap();
+    let mut config = AnalyzeConfig::new(
+        Location::Local(lake.path().to_path_buf()),
+        Location::Local(out.path().to_path_buf()),
+    );
+    config.target_partitions = 2;
+    let error = run_analysis(&config).await.unwrap_err();
+    assert!(error.to_string().contains("parquet"), "{error}");
+    assert!(!out.path().join("analysis/_manifest.json").exists());
+}
+
+#[tokio::test]
 async fn ties_at_the_quantile_are_all_in_the_top() {
     let lake = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
