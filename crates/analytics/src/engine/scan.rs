@@ -41,6 +41,33 @@ struct Job {
     _held: OwnedSemaphorePermit,
 }
 
+/// Waits for room to hold one more file, then finds it: a local file by its path, an object
+/// fetched whole. Boxed futures made up front, not an `async` block in a stream's closure: that
+/// closure, held across an `await`, made the caller's future not provably `Send` (rustc's
+/// higher-ranked lifetime limits), and the local platform `tokio::spawn`s the analysis.
+fn fetch<'a>(
+    store: &'a Store,
+    file: &'a InputFile,
+    held: Arc<Semaphore>,
+) -> futures_util::future::BoxFuture<'a, Result<Job, AnalyticsError>> {
+    Box::pin(async move {
+        let permit = held
+            .acquire_owned()
+            .await
+            .map_err(|error| AnalyticsError::Unexpected(error.to_string()))?;
+        let key = store.key(&file.relative)?;
+        let source = match store.local_path(&key)? {
+            Some(path) => Source::Local(path),
+            None => Source::Fetched(store.store.get(&key).await?.bytes().await?),
+        };
+        Ok(Job {
+            name: file.url.clone(),
+            source,
+            _held: permit,
+        })
+    })
+}
+
 /// Reads `columns` of every file in `files` and calls `visit(partial, file, batch)` with each
 /// batch; returns the `workers` partials.
 pub async fn scan<P, V>(
@@ -83,27 +110,12 @@ where
     // The files being decoded, queued or fetched are at most one more than the threads: an
     // object on S3 is held whole until it is decoded.
     let held = Arc::new(Semaphore::new(workers + 1));
-    let mut fetched = futures_util::stream::iter(files)
-        .map(|file| {
-            let held = Arc::clone(&held);
-            async move {
-                let permit = held
-                    .acquire_owned()
-                    .await
-                    .map_err(|error| AnalyticsError::Unexpected(error.to_string()))?;
-                let key = store.key(&file.relative)?;
-                let source = match store.local_path(&key)? {
-                    Some(path) => Source::Local(path),
-                    None => Source::Fetched(store.store.get(&key).await?.bytes().await?),
-                };
-                Ok::<Job, AnalyticsError>(Job {
-                    name: file.url.clone(),
-                    source,
-                    _held: permit,
-                })
-            }
-        })
-        .buffered(workers);
+    // Made before the first `await` (they start when polled): no closure is held across one.
+    let fetches: Vec<_> = files
+        .iter()
+        .map(|file| fetch(store, file, Arc::clone(&held)))
+        .collect();
+    let mut fetched = futures_util::stream::iter(fetches).buffered(workers);
     let mut failure = None;
     while let Some(job) = fetched.next().await {
         match job {
