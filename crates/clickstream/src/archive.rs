@@ -145,7 +145,7 @@ pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
             Ok(envelope) if !seen.insert(envelope.event_id) => duplicates += 1,
             Ok(envelope) => good
                 .entry(Partition::of_epoch_ms(envelope.received_at))
-                .or_insert_with(|| DataObject::new(record))
+                .or_insert_with(|| DataObject::new(&record.sequence_number))
                 .push(envelope),
             Err(error) => bad
                 .entry(Partition::of_epoch_ms(record.arrival_ms))
@@ -158,7 +158,7 @@ pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
     let mut failures = Vec::new();
     for (partition, object) in good {
         let object = object.finish();
-        let first = object.first.sequence_number.clone();
+        let first = object.first.to_owned();
         let key = partition.data_key(shard_id, &first);
         match object.body {
             Ok(body) => objects.push(PreparedObject {

@@ -8,7 +8,6 @@
 
 use coinking_core::game::ClickEnvelope;
 
-use crate::archive::StreamRecord;
 use crate::encode::encode_batch;
 use crate::parquet_io::ParquetFileWriter;
 
@@ -18,8 +17,9 @@ pub(crate) const CHUNK_ROWS: usize = 4096;
 
 /// The Parquet object of one partition of one batch, as it is being built.
 pub(crate) struct DataObject<'a> {
-    /// The partition's first record in sequence order: records are pushed in that order.
-    first: &'a StreamRecord,
+    /// The sequence number of the partition's first record: records are pushed in sequence
+    /// order, so it is the lowest (the object's name is made from it).
+    first: &'a str,
     records: usize,
     pending: Vec<ClickEnvelope>,
     /// Once encoding fails (a schema mismatch, which would be a bug), the reason; later rows are
@@ -29,13 +29,14 @@ pub(crate) struct DataObject<'a> {
 
 /// A finished [`DataObject`].
 pub(crate) struct FinishedObject<'a> {
-    pub first: &'a StreamRecord,
+    /// The lowest sequence number of its records.
+    pub first: &'a str,
     pub records: usize,
     pub body: Result<Vec<u8>, String>,
 }
 
 impl<'a> DataObject<'a> {
-    pub fn new(first: &'a StreamRecord) -> Self {
+    pub fn new(first: &'a str) -> Self {
         Self {
             first,
             records: 0,
@@ -92,29 +93,20 @@ mod tests {
     use crate::parquet_io::{from_parquet, to_parquet};
     use crate::testing::synthetic_envelope;
 
-    fn stream_record(index: usize) -> StreamRecord {
-        StreamRecord {
-            sequence_number: format!("{index:056}"),
-            partition_key: index.to_string(),
-            data: Bytes::new(),
-            arrival_ms: 0,
-        }
-    }
-
     #[test]
     fn rows_across_several_chunks_come_back_whole_and_in_order() {
         let rows = 2 * CHUNK_ROWS + 3;
         let envelopes: Vec<ClickEnvelope> = (0..rows as u64)
             .map(|i| synthetic_envelope(i, 1_732_500_000_000 + i as i64))
             .collect();
-        let first = stream_record(0);
+        let first = format!("{:056}", 0);
         let mut object = DataObject::new(&first);
         for envelope in &envelopes {
             object.push(envelope.clone());
         }
         let finished = object.finish();
         assert_eq!(finished.records, rows);
-        assert_eq!(finished.first.sequence_number, first.sequence_number);
+        assert_eq!(finished.first, first);
         let body = finished.body.unwrap();
 
         let mut read = Vec::new();
@@ -134,7 +126,7 @@ mod tests {
     fn one_chunk_gives_the_same_file_as_one_batch() {
         let envelopes: Vec<ClickEnvelope> =
             (0..500).map(|i| synthetic_envelope(i, i as i64)).collect();
-        let first = stream_record(0);
+        let first = format!("{:056}", 0);
         let mut object = DataObject::new(&first);
         for envelope in &envelopes {
             object.push(envelope.clone());
