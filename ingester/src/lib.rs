@@ -25,7 +25,8 @@
 //! - [`embedded`]: [`embedded::run`], the whole chain in process for the local platform.
 //! - [`config`]: the binary's typed configuration (TOML file + `COINKING_*` env).
 //! - [`logging`]: tracing setup for the long-running binaries (JSON on AWS, human locally).
-//! - [`ops`]: `/healthz`, `/readyz`, `/metrics` (Prometheus text) and the metric registry.
+//! - [`metrics`]: how each stage declares its metrics (`metric_set!`) and their Prometheus text.
+//! - [`ops`]: `/healthz`, `/readyz`, `/metrics` and the registry that collects the stages' metrics.
 //! - [`error`]: [`SourceError`], [`CatalogFetchError`], [`IngesterError`].
 
 pub mod config;
@@ -36,6 +37,7 @@ pub mod hints;
 pub mod kafka;
 pub mod lake;
 pub mod logging;
+pub mod metrics;
 pub mod ops;
 pub mod pipeline;
 pub mod sinks;

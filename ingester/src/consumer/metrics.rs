@@ -1,9 +1,9 @@
 //! [`ConsumerMetrics`]: what every consumer stage counts (plain atomics; `/metrics` shows them
-//! once per stage, each stage naming them in its own [`Scope`](crate::ops::exposition::Scope)).
+//! once per stage, each stage naming them in its own [`Scope`](crate::metrics::exposition::Scope)).
 
 use std::sync::atomic::{AtomicI64, AtomicU64};
 
-use crate::ops::metric_set::metric_set;
+use crate::metrics::metric_set::metric_set;
 
 metric_set! {
     /// The driver-side counters and gauges of one consumer stage.

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::ops::metric_set::metric_set;
+use crate::metrics::metric_set::metric_set;
 
 metric_set! {
     #[derive(Debug, Default)]

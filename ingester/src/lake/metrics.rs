@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use crate::consumer::ConsumerMetrics;
-use crate::ops::exposition::Scope;
-use crate::ops::metric_set::metric_set;
+use crate::metrics::exposition::Scope;
+use crate::metrics::metric_set::metric_set;
 
 /// The lake stage's consumer metrics, apart from the stream stage's.
 const CONSUMER: Scope = Scope {

@@ -2,7 +2,7 @@
 //! and `/readyz` asks them whether the process is doing its job.
 //!
 //! Each metric is declared once, next to its atomic, in its stage's metrics struct
-//! ([`metric_set!`](super::metric_set): name, type, help, label); the bus's, computed
+//! ([`metric_set!`](crate::metrics::metric_set): name, type, help, label); the bus's, computed
 //! when scraped, in `sinks/kafka_metrics.rs`. The registry only decides which sets are rendered,
 //! and in which order. This table is the operator's overview (a test checks it names every
 //! declared family).
@@ -45,7 +45,7 @@ use std::sync::{Arc, OnceLock};
 use crate::consumer::is_assigned;
 use crate::hints::HintsMetrics;
 use crate::lake::LakeMetrics;
-use crate::ops::exposition::{Exposition, Family, MetricSet, Scope};
+use crate::metrics::exposition::{Exposition, Family, MetricSet, Scope};
 use crate::sinks::KafkaBus;
 use crate::sources::{CatalogMetrics, SourceMetrics};
 use crate::stream::StreamMetrics;

@@ -3,7 +3,7 @@
 //! `metric_set!`; each family is still declared once, here.
 
 use super::{KafkaBus, RecordSink};
-use crate::ops::exposition::{Exposition, Family, Kind, MetricSet, Scope};
+use crate::metrics::exposition::{Exposition, Family, Kind, MetricSet, Scope};
 
 const MESSAGES_OUT: Family = Family {
     name: "messages_out_total",

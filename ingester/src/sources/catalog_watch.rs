@@ -30,7 +30,7 @@ use tracing::{debug, info, warn};
 
 use super::catalog::{CatalogOrigin, fetch_catalog, load_catalog};
 use super::subscription::listed_codes;
-use crate::ops::metric_set::metric_set;
+use crate::metrics::metric_set::metric_set;
 
 /// A catalog as published: the markets and where they came from.
 #[derive(Debug, Clone, PartialEq)]

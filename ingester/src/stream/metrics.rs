@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use crate::consumer::ConsumerMetrics;
-use crate::ops::exposition::Scope;
-use crate::ops::metric_set::metric_set;
+use crate::metrics::exposition::Scope;
+use crate::metrics::metric_set::metric_set;
 
 /// The stream stage's consumer metrics keep the names they had before the lake stage shared
 /// them: unprefixed, and its flush retries named after the store they retry.

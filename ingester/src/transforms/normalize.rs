@@ -14,7 +14,7 @@ use coinking_core::upbit::{DecodeStats, NotIngested, Trade, UpbitMessage, decode
 
 use super::trade::NormalizedTrade;
 use super::{KeyedRecord, Topic};
-use crate::ops::metric_set::metric_set;
+use crate::metrics::metric_set::metric_set;
 
 /// The parse-error reasons, as `ParseError::kind` names them (the metric's label values).
 pub const PARSE_ERROR_KINDS: [&str; 5] =

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use crate::ops::exposition::{Exposition, Kind, MetricSet, Scope};
+use crate::metrics::exposition::{Exposition, Kind, MetricSet, Scope};
 
 metric_set! {
     #[derive(Debug, Default)]

@@ -37,7 +37,7 @@ macro_rules! metric_set {
         $(#[$meta:meta])*
         $vis:vis struct $name:ident { $($body:tt)* }
     ) => {
-        $crate::ops::metric_set::metric_set!(
+        $crate::metrics::metric_set::metric_set!(
             @munch [$(#[$meta])* $vis struct $name] [] [] $($body)*
         );
     };
@@ -52,16 +52,16 @@ macro_rules! metric_set {
             $($fields)*
         }
 
-        impl $crate::ops::exposition::MetricSet for $name {
+        impl $crate::metrics::exposition::MetricSet for $name {
             fn declared(
-                scope: $crate::ops::exposition::Scope,
-                each: &mut dyn FnMut(String, &$crate::ops::exposition::Family),
+                scope: $crate::metrics::exposition::Scope,
+                each: &mut dyn FnMut(String, &$crate::metrics::exposition::Family),
             ) {
-                $($crate::ops::metric_set::metric_set!(@declared scope each $items);)*
+                $($crate::metrics::metric_set::metric_set!(@declared scope each $items);)*
             }
 
-            fn render(&self, out: &mut $crate::ops::exposition::Exposition) {
-                $($crate::ops::metric_set::metric_set!(@render self out $items);)*
+            fn render(&self, out: &mut $crate::metrics::exposition::Exposition) {
+                $($crate::metrics::metric_set::metric_set!(@render self out $items);)*
             }
         }
     };
@@ -74,7 +74,7 @@ macro_rules! metric_set {
         }
         $($rest:tt)*
     ) => {
-        $crate::ops::metric_set::metric_set!(
+        $crate::metrics::metric_set::metric_set!(
             @munch $head
             [$($fields)* $($(#[$fmeta])* $fvis $field: $ty,)*]
             [$($items)* (@group $kind $family $help $label [$($field ($labels))*])]
@@ -88,7 +88,7 @@ macro_rules! metric_set {
         $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty $(= $kind:ident($($args:tt)*))?
         $(, $($rest:tt)*)?
     ) => {
-        $crate::ops::metric_set::metric_set!(
+        $crate::metrics::metric_set::metric_set!(
             @munch $head
             [$($fields)* $(#[$fmeta])* $fvis $field: $ty,]
             [$($items)* $((@single $kind $field [$ty] ($($args)*)))?]
@@ -97,17 +97,17 @@ macro_rules! metric_set {
     };
 
     (@family counter $family:literal $help:literal $label:expr) => {
-        $crate::ops::exposition::Family {
+        $crate::metrics::exposition::Family {
             name: $family,
-            kind: $crate::ops::exposition::Kind::Counter,
+            kind: $crate::metrics::exposition::Kind::Counter,
             help: $help,
             label: $label,
         }
     };
     (@family gauge $family:literal $help:literal $label:expr) => {
-        $crate::ops::exposition::Family {
+        $crate::metrics::exposition::Family {
             name: $family,
-            kind: $crate::ops::exposition::Kind::Gauge,
+            kind: $crate::metrics::exposition::Kind::Gauge,
             help: $help,
             label: $label,
         }
@@ -115,20 +115,20 @@ macro_rules! metric_set {
 
     (@render $this:ident $out:ident (@single nested $field:ident [$ty:ty] ($scope:expr))) => {
         $out.scoped($scope, |out| {
-            $crate::ops::exposition::MetricSet::render(&$this.$field, out)
+            $crate::metrics::exposition::MetricSet::render(&$this.$field, out)
         });
     };
     (
         @render $this:ident $out:ident
         (@single $kind:ident $field:ident [$ty:ty] ($family:literal, $help:literal $(,)?))
     ) => {{
-        const FAMILY: $crate::ops::exposition::Family =
-            $crate::ops::metric_set::metric_set!(@family $kind $family $help None);
+        const FAMILY: $crate::metrics::exposition::Family =
+            $crate::metrics::metric_set::metric_set!(@family $kind $family $help None);
         $out.family(&FAMILY);
         $out.sample(
             &FAMILY,
             None,
-            $crate::ops::exposition::Value::value(&$this.$field),
+            $crate::metrics::exposition::Value::value(&$this.$field),
         );
     }};
     (
@@ -136,22 +136,22 @@ macro_rules! metric_set {
         (@group $kind:ident $family:literal $help:literal $label:literal
             [$($field:ident ($labels:expr))*])
     ) => {{
-        const FAMILY: $crate::ops::exposition::Family =
-            $crate::ops::metric_set::metric_set!(@family $kind $family $help Some($label));
+        const FAMILY: $crate::metrics::exposition::Family =
+            $crate::metrics::metric_set::metric_set!(@family $kind $family $help Some($label));
         $out.family(&FAMILY);
-        $($crate::ops::exposition::Labelled::render(&$this.$field, $labels, &FAMILY, $out);)*
+        $($crate::metrics::exposition::Labelled::render(&$this.$field, $labels, &FAMILY, $out);)*
     }};
 
     // A nested set is named by its own scope, not the outer one (scopes do not compose).
     (@declared $scope:ident $each:ident (@single nested $field:ident [$ty:ty] ($inner:expr))) => {
-        <$ty as $crate::ops::exposition::MetricSet>::declared($inner, $each);
+        <$ty as $crate::metrics::exposition::MetricSet>::declared($inner, $each);
     };
     (
         @declared $scope:ident $each:ident
         (@single $kind:ident $field:ident [$ty:ty] ($family:literal, $help:literal $(,)?))
     ) => {{
-        const FAMILY: $crate::ops::exposition::Family =
-            $crate::ops::metric_set::metric_set!(@family $kind $family $help None);
+        const FAMILY: $crate::metrics::exposition::Family =
+            $crate::metrics::metric_set::metric_set!(@family $kind $family $help None);
         $each($scope.name(&FAMILY), &FAMILY);
     }};
     (
@@ -159,8 +159,8 @@ macro_rules! metric_set {
         (@group $kind:ident $family:literal $help:literal $label:literal
             [$($field:ident ($labels:expr))*])
     ) => {{
-        const FAMILY: $crate::ops::exposition::Family =
-            $crate::ops::metric_set::metric_set!(@family $kind $family $help Some($label));
+        const FAMILY: $crate::metrics::exposition::Family =
+            $crate::metrics::metric_set::metric_set!(@family $kind $family $help Some($label));
         $each($scope.name(&FAMILY), &FAMILY);
     }};
 }
