@@ -107,6 +107,8 @@ else
 fi
 # The Spark job's pure rules (its parity with the engine is a Rust test: coinking-analytics `it`).
 if [[ $full_run == true ]]; then
+    # No import cycle between a crate's modules; the ingester's stages import only earlier ones.
+    stage "module graph" bash -c 'python3 scripts/module-graph.py --self-test && python3 scripts/module-graph.py'
     stage "spark pytest" bash -c 'cd spark && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
     # openapi.yaml against `coinking up` (schemathesis, fixed seed; loopback only).
     stage "api conformance" bash scripts/api-conformance.sh

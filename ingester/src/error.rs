@@ -1,42 +1,10 @@
-//! The ingester library's errors.
+//! [`IngesterError`]: what stops the ingester, or one of its stages, as a whole. It wraps each
+//! stage's own error and is returned by what runs the stages (the ingest pipeline, the embedded
+//! chain, the configuration, the binary); the consumer stages return their own
+//! ([`ConsumerError`], [`crate::stream::FlushError`]), so no stage imports this module.
 
-use std::path::PathBuf;
-
-/// What stops a source from starting. Connection trouble at run time is not an error: it is
-/// logged, counted and retried.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    #[error("source config {field}: {reason}")]
-    Config { field: &'static str, reason: String },
-    #[error("capture directory {path}: {source}")]
-    CaptureDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("tls setup: {0}")]
-    Tls(String),
-}
-
-/// Why the market catalog could not be fetched; the caller falls back to the bundled one.
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogFetchError {
-    #[error("catalog url {url}: {reason}")]
-    Url { url: String, reason: String },
-    #[error("catalog request timed out after {0:?}")]
-    Timeout(std::time::Duration),
-    #[error("catalog request failed: {0}")]
-    Request(String),
-    #[error("catalog request answered HTTP {0}")]
-    Status(u16),
-    /// No valid entry (an empty list, or every entry malformed): never taken for "Upbit
-    /// lists no market".
-    #[error("catalog request answered no valid market ({rejected} malformed entries)")]
-    Empty { rejected: usize },
-    #[error(transparent)]
-    Parse(#[from] coinking_core::catalog::CatalogError),
-    #[error("tls setup: {0}")]
-    Tls(String),
-}
+use crate::consumer::ConsumerError;
+use crate::sources::SourceError;
 
 /// What stops the ingester (or one of its stages) as a whole. Transient trouble (reconnects,
 /// store retries, delivery retries) is not an error: it is logged, counted and retried.
@@ -56,9 +24,9 @@ pub enum IngesterError {
     Lake(#[from] coinking_forecast::ForecastError),
     #[error("simulator: {0}")]
     Simulator(#[from] coinking_upbit_sim::SimError),
-    /// A drain on shutdown did not finish; the message says what was left.
-    #[error("drain: {0}")]
-    Drain(String),
+    /// A consumer stage could not start, or its shutdown drain did not finish.
+    #[error(transparent)]
+    Consumer(#[from] ConsumerError),
     #[error("config {field}: {reason}")]
     Config { field: &'static str, reason: String },
     /// A stage's task panicked or was cancelled.

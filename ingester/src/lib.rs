@@ -27,7 +27,8 @@
 //! - [`logging`]: tracing setup for the long-running binaries (JSON on AWS, human locally).
 //! - [`metrics`]: how each stage declares its metrics (`metric_set!`) and their Prometheus text.
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` and the registry that collects the stages' metrics.
-//! - [`error`]: [`SourceError`], [`CatalogFetchError`], [`IngesterError`].
+//! - [`error`]: [`IngesterError`], what stops the ingester as a whole; each stage has its own
+//!   ([`SourceError`] and [`CatalogFetchError`] in [`sources`], [`consumer::ConsumerError`], …).
 
 pub mod config;
 pub mod consumer;
@@ -48,4 +49,5 @@ pub mod transforms;
 #[cfg(test)]
 mod test_support;
 
-pub use error::{CatalogFetchError, IngesterError, SourceError};
+pub use error::IngesterError;
+pub use sources::{CatalogFetchError, SourceError};

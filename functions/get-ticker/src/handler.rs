@@ -1,14 +1,11 @@
-//! The HTTP edge: [`Deps`], routing, methods, the CORS preflight and the store-error mapping;
-//! each route's work is its own file under [`crate::routes`], its query rules in `query`.
+//! The HTTP edge: routing, methods and the CORS preflight; what the routes share ([`Deps`],
+//! the store-error mapping) is in [`crate::deps`], each route's work is its own file under [`crate::routes`], its query rules in `query`.
 //!
 //! The function routes by itself (on the raw path, without any stage prefix) so that it answers
 //! the same whether API Gateway sends it one route or all of them, and whatever the method:
 //! wrong methods get a JSON 405 and `OPTIONS` the CORS preflight (on AWS, template.yaml's
 //! `GET` routes and the HTTP API's CORS configuration stop both before the function).
 
-use std::time::Duration;
-
-use coinking_adapters::StoreError;
 use coinking_adapters::market_store::{
     CandleReader, CatalogReader, HintReader, HintWriter, TickerReader,
 };
@@ -19,8 +16,6 @@ use lambda_http::http::header::{
 use lambda_http::http::{Method, Response, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
 
-use crate::catalog_cache::{CatalogCache, DEFAULT_CATALOG_TTL};
-use crate::config::TickerConfig;
 use crate::query::Query;
 use crate::respond::{ApiError, add_cors};
 use crate::routes;
@@ -32,40 +27,7 @@ pub const ALLOWED_WRITE_METHODS: &str = "POST, OPTIONS";
 /// How long a browser may reuse a preflight answer.
 pub const PREFLIGHT_MAX_AGE_SECS: u32 = 600;
 
-pub use coinking_http::{Clock, system_clock};
-
-/// What the handler needs, built once per process: the store (only its reader ports are
-/// used), the configuration, the catalog cache and the clock.
-#[derive(Debug)]
-pub struct Deps<S> {
-    pub store: S,
-    pub config: TickerConfig,
-    pub(crate) catalog: CatalogCache,
-    pub(crate) clock: Clock,
-}
-
-impl<S> Deps<S> {
-    pub fn new(store: S, config: TickerConfig) -> Self {
-        Self {
-            store,
-            config,
-            catalog: CatalogCache::new(DEFAULT_CATALOG_TTL),
-            clock: system_clock,
-        }
-    }
-
-    /// Replaces the clock (tests).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Replaces the catalog cache's lifetime (tests use zero to see store changes at once).
-    pub fn with_catalog_ttl(mut self, ttl: Duration) -> Self {
-        self.catalog = CatalogCache::new(ttl);
-        self
-    }
-}
+pub use crate::deps::{Clock, Deps, system_clock};
 
 /// The routes of this function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,13 +206,6 @@ fn preflight(
         HeaderValue::from(PREFLIGHT_MAX_AGE_SECS),
     );
     Ok(response)
-}
-
-/// A store failure: 503 when retrying can help (throttling, timeouts), 500 otherwise. The
-/// caller sees no internals; the log has the details.
-pub(crate) fn store_error(error: StoreError) -> ApiError {
-    tracing::error!(error = %error, retryable = error.is_retryable(), "market store read failed");
-    ApiError::store_failure("market store", "read", error.is_retryable())
 }
 
 #[cfg(test)]

@@ -43,7 +43,8 @@
 //!
 //! Module map:
 //! - [`config`]: [`TickerConfig`], parsed once from the environment.
-//! - [`handler`]: [`handle`] and [`Deps`]: the HTTP edge (routing, methods, preflight, store errors).
+//! - [`handler`]: [`handle`]: the HTTP edge (routing, methods, preflight).
+//! - [`deps`]: [`Deps`] and the store-error mapping, what the edge and every route share.
 //! - [`respond`]: the error type, cache and data-age headers, CORS headers of this API; the JSON
 //!   error shape, `Vary` and origin rules are `coinking_http`'s.
 //! - [`views`]: the JSON shapes of the modern routes.
@@ -53,6 +54,7 @@
 
 pub mod catalog_cache;
 pub mod config;
+pub mod deps;
 pub mod handler;
 mod query;
 pub mod respond;

@@ -1,4 +1,5 @@
-//! The handler: routing, CORS and the shared edge around the four routes.
+//! The handler: routing, CORS and the shared edge around the four routes; what the routes
+//! share with it ([`Deps`]) is in [`crate::deps`].
 //!
 //! The function routes by itself on the raw path, so it answers the same behind one route per
 //! path (template.yaml) or an `ANY` route, and under `cargo lambda watch`: a wrong method is a
@@ -8,52 +9,14 @@
 
 use coinking_adapters::leaderboard::{AffiliationReader, RankingReader, ScoreWriter};
 use coinking_adapters::market_store::CandleReader;
-use coinking_core::leaderboard::ScoreRule;
 use lambda_http::http::header::ORIGIN;
 use lambda_http::http::{Method, Response, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
 
-use crate::config::Config;
 use crate::edge::{ApiError, preflight};
-use crate::metrics::Metrics;
 use crate::routes;
 
-pub use coinking_http::{Clock, system_clock};
-
-/// What the handler needs, built once per process: the leaderboard store, the market store's
-/// candle reader (for the score bound), the configuration, the rule, the clock, the counters.
-#[derive(Debug)]
-pub struct Deps<L, C> {
-    pub store: L,
-    pub candles: C,
-    pub config: Config,
-    pub rule: ScoreRule,
-    pub metrics: Metrics,
-    pub(crate) clock: Clock,
-}
-
-impl<L, C> Deps<L, C> {
-    pub fn new(store: L, candles: C, config: Config) -> Self {
-        Self {
-            store,
-            candles,
-            config,
-            rule: ScoreRule::default(),
-            metrics: Metrics::default(),
-            clock: system_clock,
-        }
-    }
-
-    /// Replaces the clock (tests).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    pub(crate) fn now(&self) -> i64 {
-        (self.clock)()
-    }
-}
+pub use crate::deps::{Clock, Deps, system_clock};
 
 /// The routes of this function, with their one method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

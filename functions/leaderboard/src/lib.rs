@@ -31,7 +31,8 @@
 //!
 //! Module map:
 //! - [`config`]: [`Config`], parsed once from the environment.
-//! - [`handler`]: [`handle`] and [`Deps`]: routing, CORS, the edge around the routes.
+//! - [`handler`]: [`handle`]: routing, CORS, the edge around the routes.
+//! - [`deps`]: [`Deps`], what the handler and every route share.
 //! - [`edge`]: the error type, JSON answers, the preflight answer, the query string.
 //! - [`routes`]: one file per route, and the rank row's JSON shape.
 //! - [`score`]: reads the candles and draws core's score bound.
@@ -39,6 +40,7 @@
 //! - `main.rs`: the bootstrap: logging, config, SDK client, `lambda_http::run`.
 
 pub mod config;
+pub mod deps;
 pub mod edge;
 pub mod handler;
 pub mod metrics;

@@ -29,10 +29,10 @@ use rdkafka::consumer::{
 use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::error::ConsumerError;
 use super::metrics::ConsumerMetrics;
 use super::retry::{flush_until_interrupted, flush_with_retry};
 use super::{Commit, ConsumerStage, Record};
-use crate::error::IngesterError;
 use crate::kafka::{KafkaClientError, consumer_config};
 
 /// How often consumer lag is measured.
@@ -58,7 +58,7 @@ pub struct ConsumerConfig {
     pub topic: String,
     pub group_id: String,
     /// Flush interval (the stream stage's coalescing window), counted from the oldest waiting
-    /// record's creation (see the module doc). Default [`crate::stream::DEFAULT_WINDOW`].
+    /// record's creation (see the module doc). Default [`super::DEFAULT_WINDOW`].
     pub window: Duration,
     /// Flush early once this many records wait. Default 10 000.
     pub max_pending: usize,
@@ -71,7 +71,7 @@ impl Default for ConsumerConfig {
         Self {
             topic: crate::transforms::Topic::Ticker.default_name().to_owned(),
             group_id: "coinking-stream".to_owned(),
-            window: crate::stream::DEFAULT_WINDOW,
+            window: super::DEFAULT_WINDOW,
             max_pending: 10_000,
             drain_timeout: Duration::from_secs(20),
         }
@@ -117,7 +117,7 @@ pub async fn run_consumer<T: ConsumerStage>(
     config: &ConsumerConfig,
     mut stage: T,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), IngesterError> {
+) -> Result<(), ConsumerError> {
     let metrics = Arc::clone(stage.consumer_metrics());
     let stage_name = T::NAME;
     let context = StageContext {
@@ -154,7 +154,7 @@ pub async fn run_consumer<T: ConsumerStage>(
                     if window_ends.is_none() {
                         let left = window_left(
                             message.timestamp().to_millis(),
-                            crate::sources::now_ms(),
+                            coinking_core::time::now_epoch_ms(),
                             config.window,
                         );
                         window_ends = Some(Instant::now() + left);
@@ -212,7 +212,7 @@ pub async fn run_consumer<T: ConsumerStage>(
                 commit(&consumer, &config.topic, &offsets, &metrics).await;
                 Ok(())
             }
-            Err(error) => Err(IngesterError::Drain(format!(
+            Err(error) => Err(ConsumerError::Drain(format!(
                 "last {stage_name} flush failed, offsets left uncommitted: {error}"
             ))),
         }

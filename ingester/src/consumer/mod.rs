@@ -9,8 +9,10 @@
 //! - [`in_process`]: [`run_in_process`], the same stage fed by the in-process bus;
 //! - [`retry`]: [`flush_with_retry`] and [`flush_until_interrupted`], capped jittered backoff,
 //!   nothing committed meanwhile, an attempt in progress never cut off;
-//! - [`metrics`]: [`ConsumerMetrics`], the counters every consumer has.
+//! - [`metrics`]: [`ConsumerMetrics`], the counters every consumer has;
+//! - [`error`]: [`ConsumerError`], what stops a driver.
 
+pub mod error;
 pub mod in_process;
 pub mod kafka;
 pub mod metrics;
@@ -18,21 +20,20 @@ pub mod retry;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
+pub use error::ConsumerError;
 pub use in_process::{FINAL_FLUSH_TIMEOUT, run_in_process};
 pub use kafka::{ConsumerConfig, LAG_INTERVAL, is_assigned, run_consumer};
 pub use metrics::ConsumerMetrics;
 pub use retry::{flush_until_interrupted, flush_with_retry};
 
-/// One record off the bus: a Kafka message or an in-process record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    pub key: Vec<u8>,
-    pub payload: Vec<u8>,
-    pub partition: i32,
-    /// The Kafka offset (or in-process position): the candles' replay guard.
-    pub offset: i64,
-}
+/// What the stages consume; defined with the bus that carries it in process.
+pub use crate::sinks::bus::Record;
+
+/// The default flush window of a consumer stage, the stream stage's coalescing window: at most
+/// one write per market (and candle) per 250 ms.
+pub const DEFAULT_WINDOW: Duration = Duration::from_millis(250);
 
 /// `(partition, next offset)` pairs: what a successful flush made safe to commit (the next
 /// offset to read, as Kafka expects).

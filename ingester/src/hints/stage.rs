@@ -20,7 +20,7 @@ use tracing::{info, warn};
 use super::metrics::HintsMetrics;
 use super::models::ModelSource;
 use super::settings::HintsSettings;
-use crate::sources::now_ms;
+use coinking_core::time::now_epoch_ms as now_ms;
 
 /// Candle Queries in flight per run (one per market): 200 markets in ~13 rounds.
 pub const CANDLE_READ_CONCURRENCY: usize = 16;

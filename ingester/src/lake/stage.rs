@@ -69,7 +69,7 @@ impl LakeStage {
         Self {
             lake,
             grace_ms: DEFAULT_CLOSE_GRACE.as_millis() as i64,
-            clock: crate::sources::now_ms,
+            clock: coinking_core::time::now_epoch_ms,
             batches: BTreeMap::new(),
             newest_minute: HashMap::new(),
             read_to: BTreeMap::new(),

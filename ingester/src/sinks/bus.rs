@@ -14,8 +14,18 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::{RecordSink, SinkError};
-use crate::consumer::Record;
 use crate::transforms::{KeyedRecord, Topic};
+
+/// One record off the bus: a Kafka message or an in-process record. Defined here, where the
+/// ingest side hands records on, so that the consumers read it from an earlier stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub key: Vec<u8>,
+    pub payload: Vec<u8>,
+    pub partition: i32,
+    /// The Kafka offset (or in-process position): the candles' replay guard.
+    pub offset: i64,
+}
 
 /// The partition number in-process records carry (there is one ordered stream).
 pub const IN_PROCESS_PARTITION: i32 = 0;

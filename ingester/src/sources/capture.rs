@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use super::metrics::SourceMetrics;
-use crate::error::SourceError;
+use crate::sources::error::SourceError;
 
 /// Lines in flight between the connections and the writer thread.
 const CAPTURE_QUEUE: usize = 4096;

@@ -14,7 +14,7 @@ use hyper_util::rt::TokioExecutor;
 use tracing::{debug, info, warn};
 
 use super::tls;
-use crate::error::CatalogFetchError;
+use crate::sources::error::CatalogFetchError;
 
 /// The catalog path, with Upbit's warning and caution details.
 pub const MARKET_ALL_PATH: &str = "/v1/market/all?is_details=true";

@@ -8,7 +8,7 @@ use std::time::Duration;
 use coinking_core::market::MarketCode;
 use serde::{Deserialize, Deserializer};
 
-use crate::error::SourceError;
+use crate::sources::error::SourceError;
 
 /// Upbit's public quotation WebSocket.
 pub const DEFAULT_URL: &str = "wss://api.upbit.com/websocket/v1";

@@ -10,6 +10,7 @@
 //! - [`catalog_watch`]: [`CatalogWatcher`], the catalog refetched periodically and published on a
 //!   watch channel that the source and the stream stage follow.
 //! - [`metrics`]: [`SourceMetrics`], the counters.
+//! - [`error`]: [`SourceError`] (a source cannot start) and [`CatalogFetchError`].
 //! - `capture`: the optional raw capture writer (rotating NDJSON files).
 //! - `tls`: the rustls client config (ring, OS roots).
 
@@ -17,6 +18,7 @@ mod capture;
 pub mod catalog;
 pub mod catalog_watch;
 pub mod config;
+pub mod error;
 pub mod metrics;
 pub mod rate_limit;
 pub mod subscription;
@@ -26,6 +28,7 @@ pub mod upbit;
 pub use catalog::{CatalogOrigin, FetchedCatalog, fetch_catalog, load_catalog};
 pub use catalog_watch::{CatalogMetrics, CatalogRefresh, CatalogSnapshot, CatalogWatcher};
 pub use config::{DataType, SourceConfig, WireFormat};
+pub use error::{CatalogFetchError, SourceError};
 pub use metrics::{SourceMetrics, SourceMetricsSnapshot};
 pub use upbit::{ConnectionId, SourceEvent, UpbitSource};
 

@@ -14,8 +14,6 @@ pub mod metrics;
 pub mod processor;
 pub mod stage;
 
-use std::time::Duration;
-
 pub use crate::consumer::Record;
 pub use dead_letter::{
     DEFAULT_DLQ_TOPIC, DeadLetter, DeadLetterSink, KafkaDeadLetters, MemoryDeadLetters,
@@ -24,5 +22,5 @@ pub use metrics::StreamMetrics;
 pub use processor::{FlushError, FlushOutcome, StreamProcessor};
 pub use stage::{KafkaStreamConfig, StreamStage, run_in_process, run_kafka};
 
-/// The default coalescing window: at most one write per market (and candle) per 250 ms.
-pub const DEFAULT_WINDOW: Duration = Duration::from_millis(250);
+/// The default coalescing window, the consumers' default flush window.
+pub use crate::consumer::DEFAULT_WINDOW;

@@ -10,8 +10,9 @@ use coinking_adapters::market_store::MarketStore;
 
 use super::dead_letter::DeadLetterSink;
 use super::processor::{FlushError, StreamProcessor};
-use crate::consumer::{self, Commit, ConsumerConfig, ConsumerMetrics, ConsumerStage, Record};
-use crate::error::IngesterError;
+use crate::consumer::{
+    self, Commit, ConsumerConfig, ConsumerError, ConsumerMetrics, ConsumerStage, Record,
+};
 use crate::sinks::BusReceiver;
 
 /// The stream stage's consumer settings: the consumer driver's.
@@ -65,7 +66,7 @@ pub async fn run_kafka<S, D>(
     processor: StreamProcessor<S>,
     dead_letters: &D,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), IngesterError>
+) -> Result<(), ConsumerError>
 where
     S: MarketStore + Send + Sync,
     D: DeadLetterSink + Sync,

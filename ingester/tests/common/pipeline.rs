@@ -127,7 +127,8 @@ impl Pipeline {
             run_kafka(&settings, &config, processor, &dead_letters, async {
                 let _ = stopped.await;
             })
-            .await
+            .await?;
+            Ok(())
         }));
         self.stop_stream = Some(stop);
     }

@@ -6,7 +6,7 @@ use lambda_http::Body;
 use lambda_http::http::Response;
 
 use super::missing_market;
-use crate::handler::{Deps, store_error};
+use crate::deps::{Deps, store_error};
 use crate::query::{MAX_EPOCH_MS, Query, epoch_ms};
 use crate::respond::{ApiError, ok};
 use crate::views::{CandleList, CandleView};

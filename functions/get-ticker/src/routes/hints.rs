@@ -29,7 +29,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use serde::Serialize;
 
-use crate::handler::{Deps, store_error};
+use crate::deps::{Deps, store_error};
 use crate::respond::{ApiError, CACHE_ERROR, json_response, ok};
 
 /// Epoch ms of the data behind the hints.

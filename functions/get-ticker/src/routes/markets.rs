@@ -4,7 +4,7 @@ use coinking_adapters::market_store::CatalogReader;
 use lambda_http::Body;
 use lambda_http::http::Response;
 
-use crate::handler::Deps;
+use crate::deps::Deps;
 use crate::respond::{ApiError, ok};
 use crate::views::{MarketList, MarketView};
 

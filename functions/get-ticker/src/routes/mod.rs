@@ -12,7 +12,7 @@ use coinking_core::market::MarketCode;
 use coinking_core::ticker::NormalizedTicker;
 use lambda_http::http::StatusCode;
 
-use crate::handler::Deps;
+use crate::deps::Deps;
 use crate::respond::ApiError;
 use crate::views::TickerView;
 

@@ -7,7 +7,7 @@ use lambda_http::http::Response;
 
 use super::{missing_market, newest_age, ticker_view};
 use crate::config::parse_market_list;
-use crate::handler::{Deps, store_error};
+use crate::deps::{Deps, store_error};
 use crate::query::Query;
 use crate::respond::{ApiError, ok};
 use crate::views::TickerList;

@@ -8,7 +8,7 @@ use lambda_http::Body;
 use lambda_http::http::Response;
 
 use super::newest_age;
-use crate::handler::{Deps, store_error};
+use crate::deps::{Deps, store_error};
 use crate::respond::{ApiError, ok};
 
 /// `GET /upbit_data`: the frontend's contract, one element per configured game market that

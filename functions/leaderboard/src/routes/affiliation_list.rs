@@ -5,8 +5,8 @@ use coinking_adapters::leaderboard::AffiliationReader;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
+use crate::deps::Deps;
 use crate::edge::{ApiError, Query, ok, store_error};
-use crate::handler::Deps;
 
 #[derive(Serialize)]
 struct Answer {

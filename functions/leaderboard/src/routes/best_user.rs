@@ -7,8 +7,8 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use super::RowView;
+use crate::deps::Deps;
 use crate::edge::{ApiError, Query, ok, store_error};
-use crate::handler::Deps;
 
 #[derive(Serialize)]
 struct Answer<'a> {

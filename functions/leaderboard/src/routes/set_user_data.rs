@@ -17,8 +17,8 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::deps::Deps;
 use crate::edge::{ApiError, NO_STORE, ok, store_error};
-use crate::handler::Deps;
 use crate::metrics::Metric;
 use crate::score::score_bound;
 

@@ -51,7 +51,7 @@ use super::metrics::SourceMetrics;
 use super::rate_limit::ConnectLimiter;
 use super::subscription::split_codes;
 use super::tls;
-use crate::error::SourceError;
+use crate::sources::error::SourceError;
 use slot::{Shared, Slot, SlotEnd, SlotExit};
 
 mod connection;
