@@ -109,6 +109,8 @@ fi
 if [[ $full_run == true ]]; then
     # No import cycle between a crate's modules; the ingester's stages import only earlier ones.
     stage "module graph" bash -c 'python3 scripts/module-graph.py --self-test && python3 scripts/module-graph.py'
+    # Every file README.md and docs/*.md name (links, root-relative paths) exists.
+    stage "doc links" bash -c 'python3 scripts/doc-links.py --self-test && python3 scripts/doc-links.py'
     stage "spark pytest" bash -c 'cd spark && "$(bash ../scripts/analytics-env.sh)" -m pytest -q tests'
     # openapi.yaml against `coinking up` (schemathesis, fixed seed; loopback only).
     stage "api conformance" bash scripts/api-conformance.sh
