@@ -24,7 +24,6 @@
 //!   into the `/get_deeplearning` hint set every minute (after the stream stage, same process).
 //! - [`embedded`]: [`embedded::run`], the whole chain in process for the local platform.
 //! - [`config`]: the binary's typed configuration (TOML file + `COINKING_*` env).
-//! - [`logging`]: tracing setup for the long-running binaries (JSON on AWS, human locally).
 //! - [`metrics`]: how each stage declares its metrics (`metric_set!`) and their Prometheus text.
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` and the registry that collects the stages' metrics.
 //! - [`error`]: [`IngesterError`], what stops the ingester as a whole; each stage has its own
@@ -37,7 +36,6 @@ pub mod error;
 pub mod hints;
 pub mod kafka;
 pub mod lake;
-pub mod logging;
 pub mod metrics;
 pub mod ops;
 pub mod pipeline;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use coinking_ingester::logging::LogFormat;
+use coinking_logging::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(name = "coinking", version, about = "CoinKing data platform")]

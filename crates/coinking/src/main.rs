@@ -25,7 +25,7 @@ use crate::cli::{Cli, Command};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    coinking_ingester::logging::init(cli.log_format);
+    coinking_logging::init(cli.log_format);
     match cli.command {
         Command::Up(args) => platform::run(args, shutdown_signal()).await,
         Command::Replay(args) => replay::run_replay(args, shutdown_signal()).await,

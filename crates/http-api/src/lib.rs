@@ -14,7 +14,8 @@
 //!   `Allow` on a 405).
 //! - [`query`]: [`unknown_parameter`], the query-string rule of every route, and [`Query`], a
 //!   request's parameters read by it.
-//! - [`logging`]: [`init_logging`], the one logging set-up of every Lambda (the archiver's too).
+//! - [`init_logging`]: `coinking_logging::init_lambda`, the platform's one logging set-up as
+//!   every Lambda starts it (the archiver's too).
 //!
 //! Routing, preflights and success cache headers stay in each function: they differ by route.
 
@@ -23,16 +24,15 @@ pub mod clock;
 pub mod config_error;
 pub mod cors;
 pub mod error;
-pub mod logging;
 pub mod query;
 
 pub use api_error::{ApiError, NO_STORE};
 pub use clock::{Clock, system_clock};
+pub use coinking_logging::init_lambda as init_logging;
 pub use config_error::ConfigError;
 pub use cors::{
     CorsOrigins, CorsParseError, add_allow_methods_and_headers, add_allow_origin, add_vary_origin,
     apply_policy, apply_preflight,
 };
 pub use error::{error_body, error_response, json_response};
-pub use logging::init_logging;
 pub use query::{Query, unknown_parameter};

@@ -10,7 +10,6 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use coinking_upbit_sim::{CaptureSource, SimConfig, UpbitSimulator};
-use tracing_subscriber::EnvFilter;
 
 /// An Upbit-compatible WebSocket server replaying a capture.
 #[derive(Debug, Parser)]
@@ -39,11 +38,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    coinking_logging::init(coinking_logging::LogFormat::from_env());
 
     let config = SimConfig {
         listen: args.listen,

@@ -27,13 +27,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    coinking_logging::init(coinking_logging::LogFormat::from_env());
     let args = Args::parse();
     let mut config = AnalyzeConfig::new(
         Location::parse(&args.input).context("--input")?,

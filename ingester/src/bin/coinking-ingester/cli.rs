@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use coinking_ingester::logging::LogFormat;
+use coinking_logging::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(

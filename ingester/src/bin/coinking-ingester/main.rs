@@ -10,7 +10,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
-    coinking_ingester::logging::init(cli.log_format);
+    coinking_logging::init(cli.log_format);
     let result = app::run(cli).await;
     if let Err(error) = &result {
         tracing::error!(error = format!("{error:#}"), "ingester failed");
