@@ -33,7 +33,7 @@ use serde::Serialize;
 use tracing::{info, warn};
 
 use crate::data_object::DataObject;
-use crate::partition::{Partition, compare_sequence_numbers};
+use crate::partition::{HourIndex, Partition, compare_sequence_numbers};
 
 /// One record as the stream delivered it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +131,8 @@ impl ArchiveReport {
 /// and how many re-sent records were dropped (see the module doc).
 pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
     // BTreeMap: objects come out in partition order, which makes logs and tests stable.
-    let mut good: BTreeMap<Partition, DataObject<'_>> = BTreeMap::new();
-    let mut bad: BTreeMap<Partition, Vec<(&StreamRecord, String)>> = BTreeMap::new();
+    let mut good: BTreeMap<HourIndex, DataObject<'_>> = BTreeMap::new();
+    let mut bad: BTreeMap<HourIndex, Vec<(&StreamRecord, String)>> = BTreeMap::new();
     // Records in sequence order, so the one kept of a re-sent pair is the first the stream took.
     let mut in_order: Vec<&StreamRecord> = records.iter().collect();
     in_order.sort_by(|left, right| {
@@ -144,11 +144,11 @@ pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
         match parse_envelope(&record.data) {
             Ok(envelope) if !seen.insert(envelope.event_id) => duplicates += 1,
             Ok(envelope) => good
-                .entry(Partition::of_epoch_ms(envelope.received_at))
+                .entry(HourIndex::of_epoch_ms(envelope.received_at))
                 .or_insert_with(|| DataObject::new(&record.sequence_number))
                 .push(envelope),
             Err(error) => bad
-                .entry(Partition::of_epoch_ms(record.arrival_ms))
+                .entry(HourIndex::of_epoch_ms(record.arrival_ms))
                 .or_default()
                 .push((record, error.to_string())),
         }
@@ -156,7 +156,8 @@ pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
 
     let mut objects = Vec::with_capacity(good.len() + bad.len());
     let mut failures = Vec::new();
-    for (partition, object) in good {
+    for (hour, object) in good {
+        let partition = Partition::of_hour(hour);
         let object = object.finish();
         let first = object.first.to_owned();
         let key = partition.data_key(shard_id, &first);
@@ -175,7 +176,8 @@ pub fn prepare(shard_id: &str, records: &[StreamRecord]) -> Prepared {
             }),
         }
     }
-    for (partition, rows) in bad {
+    for (hour, rows) in bad {
+        let partition = Partition::of_hour(hour);
         let first = lowest_sequence_number(rows.iter().map(|(record, _)| *record));
         let key = partition.bad_key(shard_id, &first);
         let mut body = Vec::new();

@@ -23,6 +23,21 @@ pub struct Partition {
     pub hour: u32,
 }
 
+/// Milliseconds in one partition.
+const HOUR_MS: i64 = 3_600_000;
+
+/// The hour an instant falls in, as whole hours since the epoch: one per partition, in the
+/// partitions' order, and cheap to compute per record (formatting the partition's date per
+/// record was 3 % of the archiver's profile); [`Partition::of_hour`] names it once per object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HourIndex(i64);
+
+impl HourIndex {
+    pub fn of_epoch_ms(epoch_ms: i64) -> Self {
+        Self(epoch_ms.div_euclid(HOUR_MS))
+    }
+}
+
 impl Partition {
     /// The partition of an instant in epoch milliseconds.
     pub fn of_epoch_ms(epoch_ms: i64) -> Self {
@@ -31,6 +46,11 @@ impl Partition {
             date: utc.dashed_date(),
             hour: utc.hour,
         }
+    }
+
+    /// The partition of an hour.
+    pub fn of_hour(hour: HourIndex) -> Self {
+        Self::of_epoch_ms(hour.0.saturating_mul(HOUR_MS))
     }
 
     /// `clickstream/dt=…/hour=…/<shard>-<first sequence>.parquet`.
@@ -67,6 +87,35 @@ pub fn compare_sequence_numbers(left: &str, right: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_hour_index_names_the_partition_of_every_instant_in_it_and_keeps_their_order() {
+        let instants = [
+            -3_600_001,
+            -1,
+            0,
+            3_599_999,
+            3_600_000,
+            1_732_500_000_123,
+            1_732_503_599_999,
+            1_732_503_600_000,
+            253_402_300_799_999, // 9999-12-31T23:59:59.999Z
+        ];
+        for at in instants {
+            assert_eq!(
+                Partition::of_hour(HourIndex::of_epoch_ms(at)),
+                Partition::of_epoch_ms(at),
+                "{at}"
+            );
+        }
+        for pair in instants.windows(2) {
+            assert_eq!(
+                HourIndex::of_epoch_ms(pair[0]).cmp(&HourIndex::of_epoch_ms(pair[1])),
+                Partition::of_epoch_ms(pair[0]).cmp(&Partition::of_epoch_ms(pair[1])),
+                "{pair:?}"
+            );
+        }
+    }
 
     #[test]
     fn partitions_by_utc_date_and_hour() {
