@@ -4,13 +4,13 @@
 //! |---|---|---|
 //! | `COINKING_CLICKSTREAM_STREAM` | `coinking-clickstream` | Kinesis stream the records go to |
 //! | `COINKING_CORS_ORIGINS` | `*` (like get-ticker) | comma-separated allowed origins, or `*`; an empty value sends no CORS headers |
-//! | `COINKING_GAME_MARKETS` | empty (any well-formed market) | comma-separated market codes players may trade |
+//! | `COINKING_GAME_MARKETS` | empty (any well-formed market) | comma-separated market codes players may trade, by the rule every function reads this variable with (`parse_market_list`: no blank entry, at most 100) |
 //! | `COINKING_NICKNAME_HASH_KEY` | empty: **nicknames are dropped** | secret key of the HMAC-SHA256 that replaces `userNickname` (the player's e-mail) before the record leaves the Lambda; only the hash is archived. Unset or empty, no hash is kept and the nickname is dropped. Never logged |
 //!
 //! AWS endpoints and region come from `coinking_adapters::AwsSettings` (`COINKING_KINESIS_ENDPOINT`, …).
 
 use coinking_core::game::RecordRules;
-use coinking_core::market::MarketCode;
+use coinking_core::market::parse_market_list;
 use coinking_http::CorsOrigins;
 
 use crate::nickname::NicknameKey;
@@ -50,18 +50,18 @@ impl Config {
             variable: ENV_CORS_ORIGINS,
             reason: error.reason,
         })?;
-        let markets = lookup(ENV_GAME_MARKETS).unwrap_or_default();
-        let mut codes = Vec::new();
-        for code in markets.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-            codes.push(MarketCode::parse(code).map_err(|error| ConfigError {
-                variable: ENV_GAME_MARKETS,
-                reason: format!("{code:?}: {error}"),
-            })?);
-        }
-        let rules = if codes.is_empty() {
-            RecordRules::default()
-        } else {
-            RecordRules::with_game_markets(codes)
+        // The same rule as every other function's COINKING_GAME_MARKETS (`parse_market_list`);
+        // unset or blank: any well-formed market.
+        let rules = match lookup(ENV_GAME_MARKETS).filter(|text| !text.trim().is_empty()) {
+            Some(text) => {
+                RecordRules::with_game_markets(parse_market_list(&text).map_err(|reason| {
+                    ConfigError {
+                        variable: ENV_GAME_MARKETS,
+                        reason,
+                    }
+                })?)
+            }
+            None => RecordRules::default(),
         };
         let nickname_key = lookup(ENV_NICKNAME_HASH_KEY).and_then(NicknameKey::new);
         Ok(Self {
@@ -125,5 +125,33 @@ mod tests {
             Config::from_lookup(|name| (name == ENV_GAME_MARKETS).then(|| "BTC".to_owned()))
                 .is_err()
         );
+    }
+
+    /// COINKING_GAME_MARKETS means the same in every function: get-ticker's and the
+    /// leaderboard's rule (`parse_market_list`), element named on error.
+    #[test]
+    fn game_markets_follow_the_one_market_list_rule() {
+        let with = |text: &str| {
+            let text = text.to_owned();
+            Config::from_lookup(move |name| (name == ENV_GAME_MARKETS).then(|| text.clone()))
+        };
+        let config = with(" KRW-BTC , KRW-ETH,KRW-BTC").unwrap();
+        assert_eq!(
+            config
+                .rules
+                .allowed_markets
+                .as_ref()
+                .map(|markets| markets.len()),
+            Some(2)
+        );
+        for bad in ["KRW-BTC,btc", "KRW-BTC,", "KRW-BTC,,KRW-ETH"] {
+            let error = with(bad).unwrap_err();
+            assert_eq!(error.variable, ENV_GAME_MARKETS);
+            assert!(
+                error.to_string().starts_with("COINKING_GAME_MARKETS: [1] "),
+                "{error}"
+            );
+        }
+        assert_eq!(with("  ").unwrap().rules, RecordRules::default());
     }
 }
