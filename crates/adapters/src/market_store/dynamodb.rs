@@ -35,8 +35,7 @@ use super::items::{self, Item};
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION,
     DEFAULT_TABLE_NAME, HintReader, HintWriter, TickerReader, TickerWriter, WriteReport,
-    candle_range_is_empty, check_candle_time, check_hint_set, last_per_market, latest_per_candle,
-    newest_per_market,
+    candle_batch, candle_range_is_empty, check_hint_set, last_per_market, newest_per_market,
 };
 use crate::RetryPolicy;
 use crate::dynamodb::batch::{SdkBatchSender, put_request, write_in_chunks};
@@ -268,10 +267,7 @@ impl TickerReader for DynamoDbMarketStore {
 
 impl CandleWriter for DynamoDbMarketStore {
     async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
-        for candle in candles {
-            check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
-        }
-        let (latest, stale_in_batch) = latest_per_candle(candles);
+        let (latest, report) = candle_batch(candles)?;
         let retention = self.config.candle_retention;
         let puts = latest
             .into_iter()
@@ -284,10 +280,6 @@ impl CandleWriter for DynamoDbMarketStore {
                 )
             })
             .collect();
-        let report = WriteReport {
-            written: 0,
-            stale: stale_in_batch,
-        };
         self.run_puts(puts, report).await
     }
 }

@@ -13,8 +13,8 @@ use coinking_core::ticker::NormalizedTicker;
 
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, HintReader, HintWriter, TickerReader,
-    TickerWriter, WriteReport, candle_range_is_empty, check_candle_time, check_hint_set,
-    in_market_order, last_per_market, latest_per_candle, newest_per_market,
+    TickerWriter, WriteReport, candle_batch, candle_range_is_empty, check_hint_set,
+    in_market_order, last_per_market, newest_per_market,
 };
 use crate::error::StoreError;
 
@@ -87,14 +87,7 @@ impl TickerReader for InMemoryMarketStore {
 
 impl CandleWriter for InMemoryMarketStore {
     async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
-        for candle in candles {
-            check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
-        }
-        let (latest, stale_in_batch) = latest_per_candle(candles);
-        let mut report = WriteReport {
-            written: 0,
-            stale: stale_in_batch,
-        };
+        let (latest, mut report) = candle_batch(candles)?;
         let mut state = self.state();
         for candle in latest {
             let key = (candle.market.clone(), candle.minute_start_ms);

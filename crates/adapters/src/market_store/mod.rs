@@ -188,6 +188,17 @@ fn newest_per_market(tickers: &[NormalizedTicker]) -> (Vec<&NormalizedTicker>, u
     (newest.into_values().collect(), stale)
 }
 
+/// What every candle writer does first, one rule for all stores: refuse the whole batch if a
+/// candle's minute is out of range (nothing written), then keep the latest candle per market and
+/// minute; the report starts with the others counted as stale.
+fn candle_batch(candles: &[Candle]) -> Result<(Vec<&Candle>, WriteReport), StoreError> {
+    for candle in candles {
+        check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
+    }
+    let (latest, stale) = latest_per_candle(candles);
+    Ok((latest, WriteReport { written: 0, stale }))
+}
+
 /// Keeps the candle with the highest `last_position` per market and minute of a batch.
 fn latest_per_candle(candles: &[Candle]) -> (Vec<&Candle>, usize) {
     let mut latest: BTreeMap<(&MarketCode, i64), &Candle> = BTreeMap::new();

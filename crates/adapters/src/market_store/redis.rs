@@ -33,8 +33,8 @@ use serde::de::DeserializeOwned;
 
 use super::{
     CandleReader, CandleWriter, CatalogReader, CatalogWriter, DEFAULT_CANDLE_RETENTION, HintReader,
-    HintWriter, TickerReader, TickerWriter, WriteReport, candle_range_is_empty, check_candle_time,
-    check_hint_set, in_market_order, last_per_market, latest_per_candle, newest_per_market,
+    HintWriter, TickerReader, TickerWriter, WriteReport, candle_batch, candle_range_is_empty,
+    check_hint_set, in_market_order, last_per_market, newest_per_market,
 };
 use crate::error::StoreError;
 use crate::redis_client::{DEFAULT_PREFIX, Namespace, connect};
@@ -191,14 +191,7 @@ impl TickerReader for RedisMarketStore {
 
 impl CandleWriter for RedisMarketStore {
     async fn put_candles(&self, candles: &[Candle]) -> Result<WriteReport, StoreError> {
-        for candle in candles {
-            check_candle_time("candle minute_start_ms", candle.minute_start_ms)?;
-        }
-        let (latest, stale_in_batch) = latest_per_candle(candles);
-        let mut report = WriteReport {
-            written: 0,
-            stale: stale_in_batch,
-        };
+        let (latest, mut report) = candle_batch(candles)?;
         // One script per market (one key each), all on one pipelined connection.
         let mut by_market: std::collections::BTreeMap<&MarketCode, Vec<&Candle>> =
             std::collections::BTreeMap::new();
