@@ -33,16 +33,17 @@ pub struct NormalizedTrade {
 
 impl NormalizedTrade {
     pub fn from_trade(trade: &Trade) -> Self {
+        let fields = Fields::of_trade(trade);
         NormalizedTrade {
-            v: NORMALIZED_TRADE_VERSION,
-            market: trade.code.clone(),
-            trade_price: trade.trade_price.normalize(),
-            trade_volume: trade.trade_volume.normalize(),
-            ask_bid: trade.ask_bid,
-            trade_timestamp: trade.trade_timestamp,
-            timestamp: trade.timestamp,
-            sequential_id: trade.sequential_id,
-            stream_type: trade.stream_type,
+            v: fields.v,
+            market: fields.market.clone(),
+            trade_price: fields.trade_price,
+            trade_volume: fields.trade_volume,
+            ask_bid: fields.ask_bid,
+            trade_timestamp: fields.trade_timestamp,
+            timestamp: fields.timestamp,
+            sequential_id: fields.sequential_id,
+            stream_type: fields.stream_type,
         }
     }
 
@@ -50,7 +51,7 @@ impl NormalizedTrade {
     pub fn to_json(&self) -> Vec<u8> {
         Fields {
             v: self.v,
-            market: self.market.as_str(),
+            market: &self.market,
             trade_price: self.trade_price,
             trade_volume: self.trade_volume,
             ask_bid: self.ask_bid,
@@ -65,25 +66,14 @@ impl NormalizedTrade {
     /// `NormalizedTrade::from_trade(trade).to_json()` without the intermediate record (the
     /// ingester's hot path: no copy of the market code).
     pub fn json_of(trade: &Trade) -> Vec<u8> {
-        Fields {
-            v: NORMALIZED_TRADE_VERSION,
-            market: trade.code.as_str(),
-            trade_price: trade.trade_price.normalize(),
-            trade_volume: trade.trade_volume.normalize(),
-            ask_bid: trade.ask_bid,
-            trade_timestamp: trade.trade_timestamp,
-            timestamp: trade.timestamp,
-            sequential_id: trade.sequential_id,
-            stream_type: trade.stream_type,
-        }
-        .to_json()
+        Fields::of_trade(trade).to_json()
     }
 }
 
 /// A [`NormalizedTrade`]'s fields with the market code borrowed.
 struct Fields<'a> {
     v: u8,
-    market: &'a str,
+    market: &'a MarketCode,
     trade_price: Decimal,
     trade_volume: Decimal,
     ask_bid: AskBid,
@@ -93,7 +83,23 @@ struct Fields<'a> {
     stream_type: Option<StreamType>,
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
+    /// The one rule from an Upbit trade to its normalised form: this version, exact decimals
+    /// without trailing zeros, the rest as Upbit sent it.
+    fn of_trade(trade: &'a Trade) -> Self {
+        Fields {
+            v: NORMALIZED_TRADE_VERSION,
+            market: &trade.code,
+            trade_price: trade.trade_price.normalize(),
+            trade_volume: trade.trade_volume.normalize(),
+            ask_bid: trade.ask_bid,
+            trade_timestamp: trade.trade_timestamp,
+            timestamp: trade.timestamp,
+            sequential_id: trade.sequential_id,
+            stream_type: trade.stream_type,
+        }
+    }
+
     /// The derived `Serialize`'s output: fields in declaration order, `stream_type` left out
     /// when `None`.
     fn to_json(&self) -> Vec<u8> {
@@ -101,7 +107,7 @@ impl Fields<'_> {
         out.extend_from_slice(b"{\"v\":");
         push_integer(&mut out, i64::from(self.v));
         out.extend_from_slice(b",\"market\":");
-        push_string(&mut out, self.market);
+        push_string(&mut out, self.market.as_str());
         out.extend_from_slice(b",\"trade_price\":\"");
         push_decimal(&mut out, self.trade_price);
         out.extend_from_slice(b"\",\"trade_volume\":\"");
