@@ -46,8 +46,10 @@ input=$work/payloads.ndjson
 
 project() { cargo bench --quiet -p coinking-clickstream --bench peers -- "$@"; }
 
-log "building the project's side (bench profile)"
-cargo bench --quiet -p coinking-clickstream --bench peers --no-run
+# Both benches in one build: on a cold target one's dependencies compile while the other links
+# (the bench profile's LTO link is single-threaded), which keeps a fresh clone's run short.
+log "building the project's side (bench profile: peers, frame_peers)"
+cargo bench --quiet -p coinking-clickstream -p coinking-ingester --bench peers --bench frame_peers --no-run
 log "generating $ROWS payloads into $input"
 project gen "$input" "$ROWS"
 log "input: $(du -h "$input" | cut -f1)"
@@ -86,8 +88,6 @@ for round in $(seq "$ROUNDS"); do
 done
 
 frames() { cargo bench --quiet -p coinking-ingester --bench frame_peers -- "$@"; }
-log "building the ingester's side (bench profile)"
-cargo bench --quiet -p coinking-ingester --bench frame_peers --no-run
 frames gen "$work" "$FRAMES"
 trades=()
 for round in $(seq "$ROUNDS"); do
