@@ -1,7 +1,7 @@
 //! [`IngesterError`]: what stops the ingester, or one of its stages, as a whole. It wraps each
 //! stage's own error and is returned by what runs the stages (the ingest pipeline, the embedded
 //! chain, the configuration, the binary); the consumer stages return their own
-//! ([`ConsumerError`], [`crate::stream::FlushError`]), so no stage imports this module.
+//! ([`ConsumerError`], [`crate::stream::FlushError`]), so no consumer stage imports this module.
 
 use crate::consumer::ConsumerError;
 use crate::sources::SourceError;
