@@ -32,16 +32,31 @@ MARKER=$VENV/.coinking-peers-$(printf '%s\n' "${PEERS[@]}" | sha256sum | cut -c1
 
 log() { printf 'bench-peers: %s\n' "$*" >&2; }
 
-if [[ ! -f $MARKER ]]; then
-    log "installing ${PEERS[*]} into $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PEERS[@]}"
-    touch "$MARKER"
-fi
-
 work=${BENCH_DIR:-$(mktemp -d)}
 [[ -n ${BENCH_DIR:-} ]] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
+
+# The peers install (downloads) runs beside the project's build (CPU) on a fresh machine; the
+# first peer waits for it. Its output goes to a log that is shown if it fails.
+install_pid=
+if [[ ! -f $MARKER ]]; then
+    log "installing ${PEERS[*]} into $VENV (beside the build)"
+    (
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PEERS[@]}"
+        touch "$MARKER"
+    ) >"$work/peers-install.log" 2>&1 &
+    install_pid=$!
+fi
+peers_installed() {
+    [[ -z $install_pid ]] && return 0
+    if ! wait "$install_pid"; then
+        cat "$work/peers-install.log" >&2
+        log "installing the peers failed"
+        exit 1
+    fi
+    install_pid=
+}
 input=$work/payloads.ndjson
 
 project() { cargo bench --quiet -p coinking-clickstream --bench peers -- "$@"; }
@@ -78,6 +93,7 @@ if peers:
 peer() { "$VENV/bin/python" scripts/bench_peers.py "$@"; }
 stamp="$(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)), one thread, best of $ROUNDS rounds × $REPEATS"
 
+peers_installed
 results=()
 for round in $(seq "$ROUNDS"); do
     log "round $round of $ROUNDS: project, pyarrow, duckdb, polars"
