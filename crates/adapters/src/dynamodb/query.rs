@@ -1,12 +1,32 @@
-//! One Query of either adapter, followed through `LastEvaluatedKey`. Never a Scan.
+//! The reads of either adapter: one `GetItem` by key, and one Query followed through
+//! `LastEvaluatedKey`. Never a Scan.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::classify;
 use super::item::Item;
 use crate::error::StoreError;
+
+/// The item stored under `key`, if any; `consistent` asks for a strongly consistent read.
+pub(crate) async fn get_item(
+    client: &Client,
+    table: &str,
+    key: Item,
+    consistent: bool,
+) -> Result<Option<Item>, StoreError> {
+    let got = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(consistent)
+        .send()
+        .await
+        .map_err(|error| classify("GetItem", table, error))?;
+    Ok(got.item)
+}
 
 /// How to page one Query.
 pub(crate) struct Paging<'a> {

@@ -28,12 +28,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
     ReturnValue, ScalarAttributeType,
 };
-use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, rank_order};
+use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, best_first};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use super::items::{self, Item, n, s};
@@ -44,7 +45,7 @@ use super::{
 use crate::RetryPolicy;
 use crate::dynamodb::batch::{SdkBatchSender, put_request, write_in_chunks};
 use crate::dynamodb::item::Reader;
-use crate::dynamodb::query::{Paging, query_all};
+use crate::dynamodb::query::{Paging, get_item, query_all};
 use crate::dynamodb::table::{attribute, create_if_missing, key};
 use crate::dynamodb::{classify, invalid_request, is_condition_failure};
 use crate::error::StoreError;
@@ -154,6 +155,15 @@ impl DynamoDbLeaderboard {
         }
     }
 
+    /// An `UpdateItem` on the entry's player item, counted as a write (steps 1, 2 and 4).
+    fn update_player(&self, entry: &ScoreEntry) -> UpdateItemFluentBuilder {
+        self.write();
+        self.client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(items::player_key(&entry.affiliation, &entry.name)))
+    }
+
     /// Step 1; `Ok(None)` when a best at least as high is stored.
     async fn write_if_best(
         &self,
@@ -162,12 +172,8 @@ impl DynamoDbLeaderboard {
         request_id: &str,
     ) -> Result<Option<Item>, StoreError> {
         let shard = items::global_shard(&entry.affiliation, &entry.name);
-        self.write();
         let sent = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(items::player_key(&entry.affiliation, &entry.name)))
+            .update_player(entry)
             .update_expression(
                 "SET player_name = :name, affiliation = :aff, coin_1 = :c1, coin_2 = :c2, \
                  coin_3 = :c3, balance = :b, best_at_ms = :now, last_seen_ms = :now, \
@@ -199,12 +205,8 @@ impl DynamoDbLeaderboard {
         at_ms: i64,
         request_id: &str,
     ) -> Result<Option<Item>, StoreError> {
-        self.write();
         let sent = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(items::player_key(&entry.affiliation, &entry.name)))
+            .update_player(entry)
             .update_expression("SET last_seen_ms = :now, last_request = :rid ADD games_played :one")
             .condition_expression(NOT_YET_COUNTED)
             .expression_attribute_values(":now", n(at_ms))
@@ -226,12 +228,8 @@ impl DynamoDbLeaderboard {
             .send()
             .await
             .map_err(|error| self.error("PutItem", error))?;
-        self.write();
         let marked = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(items::player_key(&entry.affiliation, &entry.name)))
+            .update_player(entry)
             .update_expression("SET listed = :t")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":t", AttributeValue::Bool(true))
@@ -348,13 +346,11 @@ impl RankingReader for DynamoDbLeaderboard {
                     .await?
             }
         };
-        let mut rows = found
+        let rows = found
             .iter()
             .map(items::row_from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        rows.sort_by(rank_order);
-        rows.truncate(limit);
-        Ok(rows)
+        Ok(best_first(rows, limit))
     }
 }
 
@@ -383,16 +379,15 @@ impl PlayerReader for DynamoDbLeaderboard {
         name: &str,
     ) -> Result<Option<PlayerRecord>, StoreError> {
         self.read();
-        let got = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(items::player_key(affiliation, name)))
-            .consistent_read(self.config.consistent_reads)
-            .send()
-            .await
-            .map_err(|error| self.error("GetItem", error))?;
-        got.item.as_ref().map(items::record_from_item).transpose()
+        let key = items::player_key(affiliation, name);
+        let got = get_item(
+            &self.client,
+            self.table(),
+            key,
+            self.config.consistent_reads,
+        )
+        .await?;
+        got.as_ref().map(items::record_from_item).transpose()
     }
 }
 
