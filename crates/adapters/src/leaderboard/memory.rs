@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, rank_order};
+use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, best_first};
 
 use super::{
     AffiliationReader, LeaderboardImport, PlayerReader, RankingReader, RankingScope, ScoreWriter,
@@ -51,13 +51,8 @@ impl ScoreWriter for InMemoryLeaderboard {
         at_ms: i64,
         request_id: &str,
     ) -> Result<SubmitOutcome, StoreError> {
-        let balance = entry.balance_krw();
-        let row = PlayerRow {
-            name: entry.name.clone(),
-            affiliation: entry.affiliation.clone(),
-            coins: entry.coins.clone(),
-            balance,
-        };
+        let row = entry.row();
+        let balance = row.balance;
         let mut state = self.state();
         state.affiliations.insert(entry.affiliation.clone());
         let key = (entry.affiliation.clone(), entry.name.clone());
@@ -105,7 +100,7 @@ impl RankingReader for InMemoryLeaderboard {
         limit: usize,
     ) -> Result<Vec<PlayerRow>, StoreError> {
         let state = self.state();
-        let mut rows: Vec<PlayerRow> = state
+        let rows: Vec<PlayerRow> = state
             .players
             .iter()
             .filter(|((affiliation, _), _)| match scope {
@@ -115,9 +110,7 @@ impl RankingReader for InMemoryLeaderboard {
             .map(|(_, stored)| stored.record.row.clone())
             .collect();
         drop(state);
-        rows.sort_by(rank_order);
-        rows.truncate(limit);
-        Ok(rows)
+        Ok(best_first(rows, limit))
     }
 }
 

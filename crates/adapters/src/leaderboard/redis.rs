@@ -17,12 +17,12 @@
 //!   game, and applies a request id once, inside Redis (the same outcomes as the DynamoDB store's
 //!   conditional writes).
 //! - **Ties**: Redis orders equal scores by member, descending; the rank order ties by
-//!   affiliation then name ascending ([`rank_order`]), so a page reads every member tied with its
-//!   last row and sorts in Rust.
+//!   affiliation then name ascending ([`coinking_core::leaderboard::rank_order`]), so a page
+//!   reads every member tied with its last row and sorts in Rust.
 
 use std::sync::LazyLock;
 
-use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, rank_order};
+use coinking_core::leaderboard::{PlayerRecord, PlayerRow, ScoreEntry, best_first};
 use coinking_core::market::MarketCode;
 use redis::aio::ConnectionManager;
 use redis::{Script, ScriptInvocation, cmd};
@@ -80,14 +80,8 @@ const ROW_FIELDS: [&str; 6] = [
     "coin_3",
     "balance",
 ];
-/// The hash fields a player record reads, in this order.
-const RECORD_FIELDS: [&str; 10] = [
-    "name",
-    "affiliation",
-    "coin_1",
-    "coin_2",
-    "coin_3",
-    "balance",
+/// The hash fields a player record reads after [`ROW_FIELDS`], in this order.
+const RECORD_COUNTER_FIELDS: [&str; 4] = [
     "games_played",
     "first_seen_ms",
     "best_at_ms",
@@ -204,7 +198,7 @@ fn market(key: &str, name: &str, value: Option<&String>) -> Result<MarketCode, S
         .map_err(|error| invalid(key, name, &error.to_string()))
 }
 
-/// A row from the values of [`ROW_FIELDS`] (the first six of [`RECORD_FIELDS`] too).
+/// A row from the values of [`ROW_FIELDS`].
 fn row_of(key: &str, fields: &[Option<String>]) -> Result<PlayerRow, StoreError> {
     Ok(PlayerRow {
         name: field(key, "name", fields[0].as_ref())?.to_owned(),
@@ -225,12 +219,7 @@ impl ScoreWriter for RedisLeaderboard {
         at_ms: i64,
         request_id: &str,
     ) -> Result<SubmitOutcome, StoreError> {
-        let row = PlayerRow {
-            name: entry.name.clone(),
-            affiliation: entry.affiliation.clone(),
-            coins: entry.coins.clone(),
-            balance: entry.balance_krw(),
-        };
+        let row = entry.row();
         let mut invocation = self.player_invocation(&SUBMIT, &row);
         invocation.arg(row.balance).arg(at_ms).arg(request_id);
         let (outcome, previous): (String, u64) = self.keys.invoke("submit", &invocation).await?;
@@ -284,10 +273,7 @@ impl RankingReader for RedisLeaderboard {
                 members.push(member);
             }
         }
-        let mut rows = self.rows(&members).await?;
-        rows.sort_by(rank_order);
-        rows.truncate(limit);
-        Ok(rows)
+        Ok(best_first(self.rows(&members).await?, limit))
     }
 }
 
@@ -311,17 +297,24 @@ impl PlayerReader for RedisLeaderboard {
         let key = self.player_key(&member(affiliation, name));
         let fields: Vec<Option<String>> = self
             .keys
-            .query("HMGET", cmd("HMGET").arg(&key).arg(&RECORD_FIELDS[..]))
+            .query(
+                "HMGET",
+                cmd("HMGET")
+                    .arg(&key)
+                    .arg(&ROW_FIELDS[..])
+                    .arg(&RECORD_COUNTER_FIELDS[..]),
+            )
             .await?;
         if fields.iter().all(Option::is_none) {
             return Ok(None);
         }
+        let (row, counters) = fields.split_at(ROW_FIELDS.len());
         Ok(Some(PlayerRecord {
-            row: row_of(&key, &fields)?,
-            games_played: number(&key, "games_played", fields[6].as_ref())?,
-            first_seen_ms: number(&key, "first_seen_ms", fields[7].as_ref())?,
-            best_at_ms: number(&key, "best_at_ms", fields[8].as_ref())?,
-            last_seen_ms: number(&key, "last_seen_ms", fields[9].as_ref())?,
+            row: row_of(&key, row)?,
+            games_played: number(&key, "games_played", counters[0].as_ref())?,
+            first_seen_ms: number(&key, "first_seen_ms", counters[1].as_ref())?,
+            best_at_ms: number(&key, "best_at_ms", counters[2].as_ref())?,
+            last_seen_ms: number(&key, "last_seen_ms", counters[3].as_ref())?,
         }))
     }
 }

@@ -68,6 +68,14 @@ pub fn rank_order(a: &PlayerRow, b: &PlayerRow) -> Ordering {
         .then_with(|| a.name.cmp(&b.name))
 }
 
+/// A ranking page: the best `limit` of `rows` in [`rank_order`], whatever order a store found
+/// them in.
+pub fn best_first(mut rows: Vec<PlayerRow>, limit: usize) -> Vec<PlayerRow> {
+    rows.sort_by(rank_order);
+    rows.truncate(limit);
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

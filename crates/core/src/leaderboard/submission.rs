@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use super::MAX_BALANCE_KRW;
+use super::{MAX_BALANCE_KRW, PlayerRow};
 use crate::market::MarketCode;
 use crate::player::{PlayerField, check_player_text};
 
@@ -77,6 +77,16 @@ impl ScoreEntry {
     pub fn balance_krw(&self) -> u64 {
         // In range by validation; `as` saturates anyway.
         self.balance.floor() as u64
+    }
+
+    /// The row this submission ranks as when it is the player's best.
+    pub fn row(&self) -> PlayerRow {
+        PlayerRow {
+            name: self.name.clone(),
+            affiliation: self.affiliation.clone(),
+            coins: self.coins.clone(),
+            balance: self.balance_krw(),
+        }
     }
 }
 
