@@ -3,23 +3,11 @@
 use coinking_core::game::{
     ClickEnvelope, CoinBuy, CoinSell, DeepLearningEntry, GameRecord, Leverage,
 };
-use coinking_core::market::MarketCode;
+use coinking_core::market::{DEFAULT_GAME_MARKETS, MarketCode};
 use uuid::Uuid;
 
-const MARKETS: [&str; 9] = [
-    "KRW-BTC",
-    "KRW-ETH",
-    "KRW-DOGE",
-    "KRW-BIGTIME",
-    "KRW-SUI",
-    "KRW-UXLINK",
-    "KRW-SOL",
-    "KRW-XRP",
-    "KRW-SXP",
-];
-
 fn market(index: u64) -> MarketCode {
-    let name = MARKETS[(index % MARKETS.len() as u64) as usize];
+    let name = DEFAULT_GAME_MARKETS[(index % DEFAULT_GAME_MARKETS.len() as u64) as usize];
     MarketCode::parse(name).unwrap_or_else(|_| unreachable!("{name} is a market code"))
 }
 
