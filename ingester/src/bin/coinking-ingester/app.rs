@@ -90,48 +90,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ));
         }
         Command::Stream => {
-            if config.lake.url.is_some() {
-                stages.spawn(lake(
-                    config.clone(),
-                    Arc::clone(&registry),
-                    shutdown_signal(&stop),
-                ));
-            }
-            stages.spawn(stream(
-                config.clone(),
-                catalog,
-                Arc::clone(&registry),
-                shutdown_signal(&stop),
-            ));
-            if config.hints.enabled {
-                stages.spawn(hints(
-                    config.clone(),
-                    Arc::clone(&registry),
-                    shutdown_signal(&stop),
-                ));
-            }
+            spawn_stream_stages(&config, catalog, &registry, &stop, &mut stages);
         }
         Command::Both(args) => {
-            if config.lake.url.is_some() {
-                stages.spawn(lake(
-                    config.clone(),
-                    Arc::clone(&registry),
-                    shutdown_signal(&stop),
-                ));
-            }
-            if config.hints.enabled {
-                stages.spawn(hints(
-                    config.clone(),
-                    Arc::clone(&registry),
-                    shutdown_signal(&stop),
-                ));
-            }
-            stages.spawn(stream(
-                config.clone(),
-                catalog.clone(),
-                Arc::clone(&registry),
-                shutdown_signal(&stop),
-            ));
+            spawn_stream_stages(&config, catalog.clone(), &registry, &stop, &mut stages);
             stages.spawn(ingest(
                 config.clone(),
                 args.clone(),
@@ -185,6 +147,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             info!("ingester stopped cleanly");
             Ok(())
         }
+    }
+}
+
+/// The stages of `stream`, which `both` runs too: the lake sink and the hints stage when they
+/// are configured, and the stream stage itself.
+fn spawn_stream_stages(
+    config: &IngesterConfig,
+    catalog: watch::Receiver<CatalogSnapshot>,
+    registry: &Arc<Registry>,
+    stop: &watch::Sender<bool>,
+    stages: &mut JoinSet<anyhow::Result<()>>,
+) {
+    if config.lake.url.is_some() {
+        stages.spawn(lake(
+            config.clone(),
+            Arc::clone(registry),
+            shutdown_signal(stop),
+        ));
+    }
+    stages.spawn(stream(
+        config.clone(),
+        catalog,
+        Arc::clone(registry),
+        shutdown_signal(stop),
+    ));
+    if config.hints.enabled {
+        stages.spawn(hints(
+            config.clone(),
+            Arc::clone(registry),
+            shutdown_signal(stop),
+        ));
     }
 }
 
