@@ -397,49 +397,20 @@ impl<'r> Checker<'r> {
         let rank = self.field(object, path, "rank", Self::rank);
         let sell_up = self.optional_field(object, path, "sell_up", Self::hint_price);
         let sell_down = self.optional_field(object, path, "sell_down", Self::hint_price);
-        let (
-            Some(code),
-            Some(fastest_decline),
-            Some(fastest_growth),
-            Some(largest_drop),
-            Some(largest_rise),
-            Some(largest_spike),
-            Some(least_volatile),
-            Some(most_volatile),
-            Some(percentage),
-            Some(rank),
-            Some(sell_up),
-            Some(sell_down),
-        ) = (
-            code,
-            fastest_decline,
-            fastest_growth,
-            largest_drop,
-            largest_rise,
-            largest_spike,
-            least_volatile,
-            most_volatile,
-            percentage,
-            rank,
-            sell_up,
-            sell_down,
-        )
-        else {
-            return None;
-        };
+        // As for the record: every field is checked, so all problems are reported.
         Some(DeepLearningEntry {
-            code,
-            fastest_decline,
-            fastest_growth,
-            largest_drop,
-            largest_rise,
-            largest_spike,
-            least_volatile,
-            most_volatile,
-            percentage,
-            rank,
-            sell_up,
-            sell_down,
+            code: code?,
+            fastest_decline: fastest_decline?,
+            fastest_growth: fastest_growth?,
+            largest_drop: largest_drop?,
+            largest_rise: largest_rise?,
+            largest_spike: largest_spike?,
+            least_volatile: least_volatile?,
+            most_volatile: most_volatile?,
+            percentage: percentage?,
+            rank: rank?,
+            sell_up: sell_up?,
+            sell_down: sell_down?,
         })
     }
 
