@@ -7,10 +7,14 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+mod common;
+
+use common::coinking_up;
 
 /// The frontend's body as the API Gateway test event carries it.
 const EVENT: &str = include_str!("../../../events/post-clickstream/valid.json");
@@ -32,23 +36,10 @@ fn start(lake: &Path, interval_secs: &str) -> Platform {
         .unwrap()
         .local_addr()
         .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_coinking"))
-        .args(["up", "--source", "simulator", "--listen"])
-        .arg(address.to_string())
+    let child = coinking_up(address)
         .arg("--lake-dir")
         .arg(lake)
         .env("COINKING_ANALYSIS_INTERVAL_SECS", interval_secs)
-        // The embedded defaults, whatever the developer's shell exports.
-        .env_remove("COINKING_DYNAMODB_ENDPOINT")
-        .env_remove("COINKING_MARKET_STORE")
-        .env_remove("COINKING_GAME_MARKETS")
-        .env_remove("COINKING_CORS_ORIGINS")
-        .env_remove("COINKING_KAFKA_BROKERS")
-        .env_remove("COINKING_S3_ENDPOINT")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     Platform { child, address }

@@ -5,11 +5,15 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use coinking_clickstream::{clickstream_schema, decode_batch, from_parquet};
 use serde_json::Value;
+
+mod common;
+
+use common::coinking_up;
 
 const BODY: &str = include_str!("../../core/tests/fixtures/game_record_valid.json");
 
@@ -69,24 +73,9 @@ fn a_posted_game_is_archived_as_parquet_in_the_local_lake() {
     let lake = tempfile::tempdir().unwrap();
     let address = free_address();
     let platform = Platform(
-        Command::new(env!("CARGO_BIN_EXE_coinking"))
-            .args([
-                "up",
-                "--source",
-                "simulator",
-                "--listen",
-                &address.to_string(),
-            ])
+        coinking_up(address)
             .arg("--lake-dir")
             .arg(lake.path())
-            .env_remove("COINKING_DYNAMODB_ENDPOINT")
-            .env_remove("COINKING_MARKET_STORE")
-            .env_remove("COINKING_GAME_MARKETS")
-            .env_remove("COINKING_CORS_ORIGINS")
-            .env_remove("COINKING_KAFKA_BROKERS")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
             .spawn()
             .unwrap(),
     );

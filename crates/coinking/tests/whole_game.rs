@@ -12,11 +12,15 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use coinking_forecast::lake::{Lake, read_candles};
 use serde_json::{Value, json};
+
+mod common;
+
+use common::coinking_up;
 
 /// The body the frontend POSTs at the end of a game, as it sends it (no `userNickname`).
 const FRONTEND_RECORD: &str = include_str!("../../core/tests/fixtures/frontend-game-record.json");
@@ -56,24 +60,11 @@ fn start(lake: &Path) -> Platform {
         .unwrap()
         .local_addr()
         .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_coinking"))
-        .args(["up", "--source", "simulator", "--listen"])
-        .arg(address.to_string())
+    let child = coinking_up(address)
         .arg("--lake-dir")
         .arg(lake)
         .env("COINKING_ANALYSIS_INTERVAL_SECS", "1")
         .env("COINKING_CORS_ORIGINS", GAME_ORIGIN)
-        // The embedded defaults, whatever the developer's shell exports.
-        .env_remove("COINKING_DYNAMODB_ENDPOINT")
-        .env_remove("COINKING_MARKET_STORE")
-        .env_remove("COINKING_GAME_MARKETS")
-        .env_remove("COINKING_KAFKA_BROKERS")
-        .env_remove("COINKING_S3_ENDPOINT")
-        .env_remove("COINKING_NICKNAME_HASH_KEY")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     Platform { child, address }

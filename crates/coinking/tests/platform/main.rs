@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use coinking_core::catalog::Catalog;
@@ -55,25 +55,8 @@ fn start_platform() -> Platform {
 fn start_platform_with(env: &[(&str, &str)]) -> Platform {
     let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_coinking"))
-        .args([
-            "up",
-            "--source",
-            "simulator",
-            "--listen",
-            &address.to_string(),
-        ])
-        // The embedded defaults, whatever the developer's shell exports.
-        .env_remove("COINKING_DYNAMODB_ENDPOINT")
-        .env_remove("COINKING_MARKET_STORE")
-        .env_remove("COINKING_GAME_MARKETS")
-        .env_remove("COINKING_CORS_ORIGINS")
-        .env_remove("COINKING_KAFKA_BROKERS")
-        .env("RUST_LOG", "warn")
+    let child = coinking_up(address)
         .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     Platform {
@@ -229,4 +212,8 @@ fn parse_answer(raw: &[u8]) -> HttpResponse {
 }
 
 mod answers;
+#[path = "../common/mod.rs"]
+mod common;
 mod serving;
+
+use common::coinking_up;
