@@ -15,7 +15,6 @@ Exit 1 with each cycle and violation listed; 0 and a one-line summary otherwise.
 """
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -191,7 +190,7 @@ def used_paths(text: str, module: list[str]) -> set[str]:
     return used
 
 
-def crate_graph(crate: Path, src: Path | None = None) -> tuple[dict[str, set[str]], dict[str, str]]:
+def crate_graph(crate: Path, src: Path | None = None) -> dict[str, set[str]]:
     """The graph of one crate root: `crate/src` (lib.rs or main.rs), or a binary's own folder."""
     src = (src or crate / "src").resolve()
     files = list(module_files(src))
@@ -232,7 +231,7 @@ def crate_graph(crate: Path, src: Path | None = None) -> tuple[dict[str, set[str
             target = reexports.get(target, target)
             if target in top and target != module[0]:
                 graph[module[0]].add(target)
-    return graph, {}
+    return graph
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -279,7 +278,7 @@ def roots(crate: Path):
 def check(crates: list[Path], show_graph: bool) -> list[str]:
     problems = []
     for crate, (name, src) in ((c, r) for c in crates for r in roots(c)):
-        graph, _ = crate_graph(crate, src)
+        graph = crate_graph(crate, src)
         if show_graph:
             for v in sorted(graph):
                 print(f"{name}: {v} -> {', '.join(sorted(graph[v])) or '-'}")
@@ -312,7 +311,7 @@ def self_test() -> None:
         (root / "src" / "sinks.rs").write_text("use crate::stream::Later;\n")
         (root / "src" / "stream" / "mod.rs").write_text("mod inner;\n")
         (root / "src" / "stream" / "inner.rs").write_text("use super::super::sinks::K;\n")
-        graph, _ = crate_graph(root)
+        graph = crate_graph(root)
         expected = {"a": {"b"}, "b": {"c"}, "c": set(), "sinks": {"stream"}, "stream": {"sinks"}}
         assert graph == expected, graph
         problems = check([root], False)
